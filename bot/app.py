@@ -1,0 +1,21 @@
+"""The application factory. It only wires: each part has ``init_app``; nothing connects here."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Settings, load_settings
+
+from . import errors, ext, health
+
+MAX_BODY = 1024 * 1024  # 1 MiB: WeChat messages and API bodies are far smaller
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY, JSON_AS_ASCII=False)
+    app.json.ensure_ascii = False
+    ext.init_app(app, settings)
+    errors.init_app(app)
+    health.init_app(app)
+    return app

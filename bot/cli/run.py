@@ -1,0 +1,65 @@
+"""``kaohe demo`` (embedded defaults, one process) and ``kaohe serve`` (gunicorn, production)."""
+from __future__ import annotations
+
+import os
+
+import click
+from sqlalchemy import func, select
+
+from .common import Context, ensure_schema, handle_errors, pass_ctx
+
+
+@click.command("demo", help="演示模式：SQLite、进程内存储与调度，首次运行自动建库并生成演示数据")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@pass_ctx
+@handle_errors
+def demo(ctx: Context, host: str, port: int):
+    from handlers.seed import seed_demo
+    from models import Person
+
+    from ..app import create_app
+
+    ensure_schema(ctx)
+    with ctx.db.session() as session:
+        empty = not session.scalar(select(func.count()).select_from(Person))
+        if empty:
+            click.echo("首次运行：正在生成演示数据（77 个单位、1300 人）…")
+            report = seed_demo(session, ctx.policy, today=ctx.today())
+            s = report.samples
+            click.echo(f"示例账号（人员编号）：公务员 {s['staff']}，分管领导 {s['supervisor']}，"
+                       f"单位管理员 {s['unit_admin']}（{s['unit']}），县公务员办 {s['county_admin']}")
+    app = create_app(ctx.settings)
+    click.echo(f"kaohe 演示服务：http://{host}:{port}/  （健康检查 /healthz，就绪检查 /readyz；Ctrl+C 退出）")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("serve", help="生产服务（gunicorn），只读取环境变量中的配置")
+@click.option("--workers", default=lambda: int(os.environ.get("KAOHE_WORKERS", "0")) or (os.cpu_count() or 1) * 2 + 1,
+              type=click.IntRange(1, 256), help="工作进程数（默认 CPU×2+1）")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
+@pass_ctx
+@handle_errors
+def serve(ctx: Context, workers: int, bind: str, threads: int):
+    from gunicorn.app.base import BaseApplication
+
+    settings = ctx.settings  # validate before forking: a wrong setting stops start-up here
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 30)
+
+        def load(self):
+            from ..app import create_app
+
+            return create_app(settings)
+
+    Server().run()
+
+
+COMMANDS = [demo, serve]

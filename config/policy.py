@@ -1,0 +1,213 @@
+"""Policy profiles: every number the evaluation rules use, read from ``config/policies/<name>.toml``.
+
+A profile is plain, immutable data. The rules in ``models.rules`` take it as an argument, so another
+county is another TOML file, never another code path.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+
+POLICY_DIR = Path(__file__).parent / "policies"
+
+
+class PolicyError(ValueError):
+    """A policy file is missing or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Band:
+    grade: str
+    min: float
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    dimension: str
+    name: str
+    points: float
+
+
+@dataclass(frozen=True)
+class TemplatePolicy:
+    total: float
+    common_total: float
+    specific_total: float
+    common_count: int
+    specific_count: int
+    common: tuple[IndicatorSpec, ...]
+    specific: tuple[IndicatorSpec, ...]
+
+
+@dataclass(frozen=True)
+class QuotaPolicy:
+    good_percent: int
+    rounding: str
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    open_days_before_quarter_end: int
+    summary: int
+    scoring: int
+    decision: int
+    filing: int
+    publicity_days: int
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    offsets_days: tuple[int, ...]
+    send_at: time
+    quiet_start: time
+    quiet_end: time
+    grace_hours: int
+
+
+@dataclass(frozen=True)
+class NotGradedPolicy:
+    probation_days: int
+    probation_reason: str
+    leave_days_max: int
+    leave_reason: str
+
+
+@dataclass(frozen=True)
+class AnnualPolicy:
+    excellent_min_good: int
+    excellent_blocking_grades: tuple[str, ...]
+    excellent_priority_good: int
+    capped_grades: tuple[str, ...]
+    capped_more_than: int
+    capped_max_grade: str
+    all_poor_grade: str
+    all_poor_forced: str
+    annual_grades: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    title: str
+    timezone: str
+    contact: str
+    county: str
+    grades: tuple[str, ...]
+    bands: tuple[Band, ...]
+    quota: QuotaPolicy
+    template: TemplatePolicy
+    quick_levels: dict[str, float]
+    deadlines: DeadlinePolicy
+    reminders: ReminderPolicy
+    not_graded: NotGradedPolicy
+    annual: AnnualPolicy
+
+    @property
+    def good_grade(self) -> str:
+        return self.grades[0]
+
+
+def _time(value: str, field: str) -> time:
+    try:
+        hour, minute = value.split(":")
+        return time(int(hour), int(minute))
+    except (ValueError, AttributeError) as exc:
+        raise PolicyError(f"{field} 应为 HH:MM 格式，实际为 {value!r}") from exc
+
+
+def _specs(items: list[dict]) -> tuple[IndicatorSpec, ...]:
+    return tuple(IndicatorSpec(i["dimension"], i["name"], float(i["points"])) for i in items)
+
+
+def parse_policy(data: dict) -> Policy:
+    try:
+        t = data["template"]
+        r = data["reminders"]
+        a = data["annual"]
+        policy = Policy(
+            name=data["name"],
+            title=data["title"],
+            timezone=data.get("timezone", "Asia/Shanghai"),
+            contact=data.get("contact", "单位平时考核办公室"),
+            county=data.get("county", "本县"),
+            grades=tuple(data["grades"]),
+            bands=tuple(Band(b["grade"], float(b["min"])) for b in data["bands"]),
+            quota=QuotaPolicy(int(data["quota"]["good_percent"]), data["quota"].get("rounding", "down")),
+            template=TemplatePolicy(
+                total=float(t["total"]),
+                common_total=float(t["common_total"]),
+                specific_total=float(t["specific_total"]),
+                common_count=int(t["common_count"]),
+                specific_count=int(t["specific_count"]),
+                common=_specs(t["common"]),
+                specific=_specs(t["specific"]),
+            ),
+            quick_levels={k: float(v) for k, v in data["quick_levels"].items()},
+            deadlines=DeadlinePolicy(**{k: int(v) for k, v in data["deadlines"].items()}),
+            reminders=ReminderPolicy(
+                offsets_days=tuple(int(x) for x in r["offsets_days"]),
+                send_at=_time(r["send_at"], "reminders.send_at"),
+                quiet_start=_time(r["quiet_start"], "reminders.quiet_start"),
+                quiet_end=_time(r["quiet_end"], "reminders.quiet_end"),
+                grace_hours=int(r["grace_hours"]),
+            ),
+            not_graded=NotGradedPolicy(**data["not_graded"]),
+            annual=AnnualPolicy(
+                excellent_min_good=int(a["excellent_min_good"]),
+                excellent_blocking_grades=tuple(a["excellent_blocking_grades"]),
+                excellent_priority_good=int(a["excellent_priority_good"]),
+                capped_grades=tuple(a["capped_grades"]),
+                capped_more_than=int(a["capped_more_than"]),
+                capped_max_grade=a["capped_max_grade"],
+                all_poor_grade=a["all_poor_grade"],
+                all_poor_forced=a["all_poor_forced"],
+                annual_grades=tuple(a["annual_grades"]),
+            ),
+        )
+    except KeyError as exc:
+        raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
+    except TypeError as exc:
+        raise PolicyError(f"政策文件字段有误：{exc}") from exc
+    _check(policy)
+    return policy
+
+
+def _check(p: Policy) -> None:
+    if [b.grade for b in p.bands] != list(p.grades):
+        raise PolicyError("bands 的等次顺序必须与 grades 一致")
+    if any(a.min <= b.min for a, b in zip(p.bands, p.bands[1:])):
+        raise PolicyError("bands 的分数下限必须从高到低严格递减")
+    if p.quota.rounding not in ("down", "nearest", "up"):
+        raise PolicyError("quota.rounding 只能是 down、nearest 或 up")
+    if not 0 <= p.quota.good_percent <= 100:
+        raise PolicyError("quota.good_percent 必须在 0 到 100 之间")
+    t = p.template
+    if t.common_total + t.specific_total != t.total:
+        raise PolicyError("template.common_total + specific_total 必须等于 total")
+    if len(t.common) != t.common_count or sum(s.points for s in t.common) != t.common_total:
+        raise PolicyError("template.common 的个数或分值与 common_count/common_total 不符")
+    if len(t.specific) != t.specific_count or sum(s.points for s in t.specific) != t.specific_total:
+        raise PolicyError("template.specific 的个数或分值与 specific_count/specific_total 不符")
+    for grade in (*p.annual.excellent_blocking_grades, *p.annual.capped_grades, p.annual.all_poor_grade):
+        if grade not in p.grades:
+            raise PolicyError(f"annual 中的等次 {grade} 不在 grades 中")
+
+
+@lru_cache(maxsize=16)
+def load_policy(name: str = "hengyang") -> Policy:
+    """Load a profile by name from ``config/policies``. Cached: profiles are immutable."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise PolicyError(f"政策名称无效：{name!r}")
+    path = POLICY_DIR / f"{name}.toml"
+    if not path.is_file():
+        available = ", ".join(sorted(p.stem for p in POLICY_DIR.glob("*.toml")))
+        raise PolicyError(f"找不到政策文件 {name}.toml（可用：{available}）")
+    with path.open("rb") as fh:
+        try:
+            data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(f"{path.name} 不是有效的 TOML：{exc}") from exc
+    return parse_policy(data)

@@ -1,0 +1,115 @@
+"""Settings from the environment (all ``KAOHE_*``), with embedded defaults for the demo.
+
+``load_settings`` is called by the app factory and the CLI, never at import time. A wrong value
+raises :class:`SettingsError` whose message is one line naming the variable.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+from .policy import PolicyError, load_policy
+
+
+class SettingsError(ValueError):
+    """One clear line naming the wrong setting."""
+
+
+def _default_db_url() -> str:
+    return f"sqlite:///{Path('instance').resolve() / 'kaohe.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=_default_db_url)
+    redis_url: str | None = None
+    policy: str = "hengyang"
+    secret_key: str = "dev-only-insecure-secret-key"
+    env: str = "development"  # development | production | test
+    # WeChat Official Account (公众号)
+    wechat_token: str = "kaohe-demo-token"
+    wechat_appid: str = "wxdemo0000000000"
+    wechat_secret: str = "demo-secret"
+    wechat_aes_key: str | None = None
+    wechat_max_skew: int = 300
+    # WeChat Mini Program (小程序)
+    miniapp_appid: str = "wxminidemo000000"
+    miniapp_secret: str = "demo-mini-secret"
+    # API hosts, replaced by a local fake server in tests and the demo
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    simulator: bool | None = None  # None: on, except in production
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def simulator_enabled(self) -> bool:
+        return (not self.is_production) if self.simulator is None else self.simulator
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+_INT = {"wechat_max_skew"}
+_BOOL = {"simulator"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict = {}
+    for f in fields(Settings):
+        name = f"KAOHE_{f.name.upper()}"
+        raw = env.get(name)
+        if raw is None or raw == "":
+            continue
+        if f.name in _INT:
+            try:
+                values[f.name] = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} 必须是整数，实际为 {raw!r}") from None
+        elif f.name in _BOOL:
+            if raw.lower() not in _TRUE | _FALSE:
+                raise SettingsError(f"{name} 必须是 true 或 false，实际为 {raw!r}")
+            values[f.name] = raw.lower() in _TRUE
+        else:
+            values[f.name] = raw
+    values.update(overrides)
+    settings = Settings(**values)
+    validate(settings)
+    return settings
+
+
+def validate(s: Settings) -> None:
+    scheme = urlparse(s.database_url).scheme.split("+")[0]
+    if scheme not in ("sqlite", "postgresql"):
+        raise SettingsError(f"KAOHE_DATABASE_URL 只支持 sqlite 或 postgresql，实际为 {s.database_url!r}")
+    if s.redis_url is not None and urlparse(s.redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(f"KAOHE_REDIS_URL 必须以 redis:// 开头，实际为 {s.redis_url!r}")
+    if s.env not in ("development", "production", "test"):
+        raise SettingsError(f"KAOHE_ENV 只能是 development、production 或 test，实际为 {s.env!r}")
+    try:
+        load_policy(s.policy)
+    except PolicyError as exc:
+        raise SettingsError(f"KAOHE_POLICY 无效：{exc}") from None
+    if s.wechat_max_skew < 0:
+        raise SettingsError("KAOHE_WECHAT_MAX_SKEW 不能为负数")
+    if s.wechat_aes_key is not None and len(s.wechat_aes_key) != 43:
+        raise SettingsError("KAOHE_WECHAT_AES_KEY 必须是 43 个字符的 EncodingAESKey")
+    for name in ("wechat_api_base", "wecom_api_base"):
+        url = getattr(s, name)
+        if urlparse(url).scheme not in ("http", "https"):
+            raise SettingsError(f"KAOHE_{name.upper()} 必须是 http(s) 地址，实际为 {url!r}")
+    if s.is_production:
+        if s.secret_key == Settings.secret_key:
+            raise SettingsError("KAOHE_SECRET_KEY 在生产环境必须设置为随机值")
+        if len(s.secret_key) < 32:
+            raise SettingsError("KAOHE_SECRET_KEY 至少 32 个字符")
+        if s.simulator is True:
+            raise SettingsError("KAOHE_SIMULATOR 在生产环境必须为 false")

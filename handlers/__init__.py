@@ -1,0 +1,1 @@
+"""Use cases, transport-agnostic: ``(session, actor, input) -> result``; they raise domain errors."""

@@ -1,0 +1,149 @@
+"""Opening quarterly cycles, the roster of a quarter, and every cycle state change (in one place)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from config.policy import Policy
+from models import Cycle, Evaluation, Indicator, Membership, Person, Summary, Unit, utcnow
+from models.rules import states
+from models.rules.calendar import quarter_bounds, step_deadlines
+from models.rules.eligibility import not_graded_reason
+from models.rules.scoring import COMMON, SPECIFIC, RuleViolation
+
+from . import audit
+from .actor import Actor
+from .errors import Conflict, NotFound, from_rule
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    person_id: int
+    unit_id: int
+    tier_id: int
+    post: str
+    is_leader: bool
+    section_id: int | None
+    supervisor_id: int | None
+    hired_on: date | None
+    leave_days: int
+
+
+def roster_of_quarter(session: Session, unit_id: int, year: int, quarter: int, as_of: date) -> list[RosterEntry]:
+    """Who the unit evaluates for the quarter: members on the quarter's last day (or ``as_of`` if earlier)."""
+    start, end = quarter_bounds(year, quarter)
+    ref = min(as_of, end)
+    rows = session.execute(
+        select(Membership, Person.hired_on)
+        .join(Person, Person.id == Membership.person_id)
+        .where(
+            Membership.unit_id == unit_id, Membership.start_on <= ref,
+            or_(Membership.end_on.is_(None), Membership.end_on >= ref),
+        )
+        .order_by(Membership.person_id)
+    ).all()
+    leave = _leave_days(session, [m.person_id for m, _ in rows], start, ref)
+    return [
+        RosterEntry(m.person_id, m.unit_id, m.tier_id, m.post, m.is_leader, m.section_id, m.supervisor_id,
+                    hired_on, leave.get(m.person_id, 0))
+        for m, hired_on in rows
+    ]
+
+
+def _leave_days(session: Session, person_ids: list[int], start: date, end: date) -> dict[int, int]:
+    if not person_ids:
+        return {}
+    out: dict[int, int] = {}
+    q = select(Membership.person_id, Membership.start_on, Membership.end_on).where(
+        Membership.on_leave.is_(True), Membership.person_id.in_(person_ids), Membership.start_on <= end,
+        or_(Membership.end_on.is_(None), Membership.end_on >= start),
+    )
+    for pid, s, e in session.execute(q):
+        days = (min(e or end, end) - max(s, start)).days + 1
+        out[pid] = out.get(pid, 0) + days
+    return out
+
+
+def default_supervisor(entry: RosterEntry, roster: list[RosterEntry]) -> int | None:
+    """The roster's named supervisor; else a leader of the same section; else the unit's first leader."""
+    if entry.supervisor_id and entry.supervisor_id != entry.person_id:
+        return entry.supervisor_id
+    leaders = [r for r in roster if r.is_leader and r.person_id != entry.person_id]
+    same_section = [r for r in leaders if entry.section_id and r.section_id == entry.section_id]
+    pick = same_section or leaders
+    return pick[0].person_id if pick else None
+
+
+def get_cycle(session: Session, unit_id: int, year: int, quarter: int) -> Cycle | None:
+    return session.scalar(select(Cycle).where(Cycle.unit_id == unit_id, Cycle.year == year, Cycle.quarter == quarter))
+
+
+def open_cycle(
+    session: Session, actor: Actor, unit_id: int, year: int, quarter: int, policy: Policy, *, today: date,
+) -> Cycle:
+    """Create the cycle with the policy's deadlines and default indicators, snapshot the roster, open it."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or not actor.can_admin_unit(unit_id):
+        raise NotFound("找不到该单位")
+    if get_cycle(session, unit_id, year, quarter):
+        raise Conflict(f"{unit.name}{year}年第{quarter}季度的考核已经创建", "cycle_exists")
+    due = step_deadlines(year, quarter, policy)
+    cycle = Cycle(unit_id=unit_id, year=year, quarter=quarter, state="draft", summary_due=due["summary"],
+                  scoring_due=due["scoring"], decision_due=due["decision"], filing_due=due["filing"])
+    session.add(cycle)
+    session.flush()
+    add_default_indicators(session, cycle, policy)
+    roster = roster_of_quarter(session, unit_id, year, quarter, today)
+    _, end = quarter_bounds(year, quarter)
+    for entry in roster:
+        session.add(Evaluation(
+            cycle_id=cycle.id, person_id=entry.person_id, tier_id=entry.tier_id, post=entry.post,
+            supervisor_id=default_supervisor(entry, roster), state="pending",
+            not_graded_reason=not_graded_reason(entry.hired_on, entry.leave_days, end, policy),
+        ))
+    audit.record(session, actor, "cycle.create", "cycle", cycle.id, None,
+                 {"unit_id": unit_id, "year": year, "quarter": quarter, "evaluatees": len(roster)})
+    transition(session, actor, cycle, "open")
+    return cycle
+
+
+def add_default_indicators(session: Session, cycle: Cycle, policy: Policy, post: str = "") -> None:
+    specs = [(COMMON, s) for s in policy.template.common] + [(SPECIFIC, s) for s in policy.template.specific]
+    for position, (kind, spec) in enumerate(specs):
+        session.add(Indicator(cycle_id=cycle.id, post=post, kind=kind, dimension=spec.dimension,
+                              name=spec.name, points=spec.points, position=position))
+
+
+def transition(session: Session, actor: Actor, cycle: Cycle, action: str, *, policy: Policy | None = None) -> Cycle:
+    """The only place a cycle changes state. Side effects of each step live here too."""
+    if not actor.can_admin_unit(cycle.unit_id):
+        raise NotFound("找不到该考核周期")
+    try:
+        target = states.CYCLE.next_state(cycle.state, action)
+    except RuleViolation as exc:
+        raise from_rule(exc) from None
+    before = {"state": cycle.state}
+    now = utcnow()
+    if action == "open":
+        cycle.opened_at = now
+    elif action == "start_deciding":
+        _lock_summaries(session, cycle)
+    elif action == "publish":
+        if policy is None:
+            raise ValueError("publish needs the policy (publicity days)")
+        cycle.publicity_ends = now + timedelta(days=policy.deadlines.publicity_days)
+    cycle.state = target
+    audit.record(session, actor, f"cycle.{action}", "cycle", cycle.id, before, {"state": target})
+    return cycle
+
+
+def _lock_summaries(session: Session, cycle: Cycle) -> None:
+    for summary in session.scalars(select(Summary).where(Summary.cycle_id == cycle.id, Summary.state != "locked")):
+        summary.state = states.SUMMARY.next_state(summary.state, "lock")
+
+
+def current_cycles(session: Session, year: int, quarter: int) -> list[Cycle]:
+    return list(session.scalars(select(Cycle).where(and_(Cycle.year == year, Cycle.quarter == quarter))))

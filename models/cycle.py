@@ -1,0 +1,152 @@
+"""Quarterly cycles and the forms filled in during them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, JSONType, UTCDateTime, utcnow
+from .org import Person, Tier, Unit
+
+
+class Cycle(Base):
+    """One unit's evaluation for one quarter. ``state`` follows ``models.rules.states.CYCLE``."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "quarter"), Index("ix_cycles_year_quarter", "year", "quarter"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    quarter: Mapped[int] = mapped_column(SmallInteger)
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    summary_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    scoring_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    decision_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    filing_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    publicity_ends: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{self.quarter}季度"
+
+
+class Indicator(Base):
+    """One line of the cycle's 《考核评鉴表》. ``post`` is '' for the unit-wide set, or a post name."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("cycle_id", "post", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    post: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(8))  # common | specific
+    dimension: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(100))
+    points: Mapped[float] = mapped_column(Float)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class Summary(Base):
+    """《平时考核登记表》: the personal summary, as paragraphs. Optimistic concurrency on ``version``."""
+
+    __tablename__ = "summaries"
+    __table_args__ = (UniqueConstraint("cycle_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    paragraphs: Mapped[list] = mapped_column(JSONType, default=list)
+    voice_media_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    cycle: Mapped[Cycle] = relationship()
+    person: Mapped[Person] = relationship()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs or [])
+
+
+class SummaryRevision(Base):
+    __tablename__ = "summary_revisions"
+    __table_args__ = (UniqueConstraint("summary_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    summary_id: Mapped[int] = mapped_column(ForeignKey("summaries.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    paragraphs: Mapped[list] = mapped_column(JSONType)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Evaluation(Base):
+    """《考核评鉴表》 for one evaluatee in one cycle; the row also fixes who is evaluated (the quarter's roster).
+
+    ``scores`` maps indicator id (as a string) to points. ``supervisor_id`` is the assigned scorer.
+    """
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "person_id"),
+        Index("ix_evaluations_supervisor", "supervisor_id", "cycle_id"),
+        Index("ix_evaluations_person", "person_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"))
+    post: Mapped[str] = mapped_column(String(100), default="")
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    scores: Mapped[dict] = mapped_column(JSONType, default=dict)
+    total: Mapped[float | None] = mapped_column(Float)
+    suggested_grade: Mapped[str | None] = mapped_column(String(4))
+    final_grade: Mapped[str | None] = mapped_column(String(4))
+    not_graded_reason: Mapped[str | None] = mapped_column(String(200))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    cycle: Mapped[Cycle] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    supervisor: Mapped[Person | None] = relationship(foreign_keys=[supervisor_id])
+    tier: Mapped[Tier] = relationship()
+
+
+class CommitteeDecision(Base):
+    """The party committee's (党委/党组) meeting that fixed the cycle's final grades."""
+
+    __tablename__ = "committee_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), unique=True)
+    meeting_on: Mapped[date] = mapped_column(Date)
+    attendees: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Filing(Base):
+    """备案 with the county office: annual plan + roster, quarterly changes, quarterly results."""
+
+    __tablename__ = "filings"
+    __table_args__ = (UniqueConstraint("kind", "unit_id", "year", "quarter"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # annual_plan | changes | results
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    quarter: Mapped[int] = mapped_column(SmallInteger, default=0)  # 0 for annual filings
+    state: Mapped[str] = mapped_column(String(16), default="submitted")
+    payload: Mapped[dict] = mapped_column(JSONType, default=dict)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,42 @@
+def test_healthz_answers(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readyz_says_which_backends_answer(client, settings):
+    body = client.get("/readyz").get_json()
+    assert body["ready"] is True
+    assert body["checks"]["database"] == {"ok": True, "backend": "postgresql" if "postgresql" in settings.database_url
+                                          else "sqlite"}
+    assert body["checks"]["redis"]["backend"] == ("redis" if settings.redis_url else "memory")
+
+
+def test_readyz_reports_a_redis_that_is_down(database_url, db):
+    from bot import create_app
+    from config import load_settings
+
+    app = create_app(load_settings({}, database_url=database_url, redis_url="redis://127.0.0.1:1/0", env="test"))
+    resp = app.test_client().get("/readyz")
+    assert resp.status_code == 503
+    body = resp.get_json()
+    from bot.ext import services
+
+    services(app).close()
+    assert body["ready"] is False and body["checks"]["redis"]["ok"] is False and body["checks"]["database"]["ok"]
+
+
+def test_unknown_paths_get_chinese_json(client):
+    resp = client.get("/no-such-page")
+    assert resp.status_code == 404 and resp.get_json() == {"code": "not_found", "message": "找不到请求的内容"}
+    resp = client.post("/healthz")
+    assert resp.status_code == 405 and resp.get_json()["message"] == "不支持该请求方法"
+
+
+def test_create_app_does_not_connect(tmp_path):
+    from bot import create_app
+    from config import load_settings
+
+    missing = tmp_path / "nowhere" / "db.sqlite3"
+    from bot.ext import services
+
+    services(create_app(load_settings({}, database_url=f"sqlite:///{missing}", env="test"))).close()
+    assert not missing.exists()
