@@ -103,3 +103,12 @@ def app(settings, db):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def fake_wechat():
+    """A fake WeChat/WeCom API on 127.0.0.1 (real HTTP). Point the settings' API bases at ``.url``."""
+    from bot.simulator.fake_wechat import FakeWeChatServer
+
+    with FakeWeChatServer() as server:
+        yield server

@@ -1,0 +1,174 @@
+"""A fake WeChat / WeCom API server on 127.0.0.1: real HTTP, records every call, injects faults on demand.
+
+Tests and the demo point ``KAOHE_WECHAT_API_BASE`` / ``KAOHE_WECOM_API_BASE`` at it; nothing in wechatpy is
+patched. Endpoints are added with ``@api.route`` in this module; each one calls ``fake.answer(...)`` so that
+recording and fault injection work the same way everywhere.
+
+Faults (``fake.fail(path, ...)``): an ``errcode`` answer, added ``latency`` in seconds, or ``drop`` (the
+connection is closed without an answer); for the next ``times`` calls, optionally only when ``match(args)``.
+"""
+from __future__ import annotations
+
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+ERRMSG = {
+    -1: "system error", 40001: "invalid credential", 40013: "invalid appid", 40029: "invalid code",
+    40125: "invalid appsecret", 40163: "code been used", 42001: "access_token expired", 43004: "require subscribe",
+    43101: "user refuse to accept the msg", 45009: "reach max api daily quota limit", 45011: "api minute-quota reach limit",
+    47003: "argument invalid", 40003: "invalid openid",
+}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    args: dict
+    body: dict | None
+    at: float
+
+
+@dataclass
+class Fault:
+    path: str
+    errcode: int | None = None
+    latency: float = 0.0
+    drop: bool = False
+    times: int | None = 1  # None: forever
+    match: Callable[[dict], bool] | None = None
+
+
+@dataclass
+class FakeWeChat:
+    """State of the fake: issued tokens, known login codes, recorded calls, pending faults."""
+
+    appid: str = "wxdemo0000000000"
+    secret: str = "demo-secret"
+    mini_appid: str = "wxminidemo000000"
+    mini_secret: str = "demo-mini-secret"
+    calls: list[Call] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+    login_codes: dict[str, dict] = field(default_factory=dict)  # js_code -> {"openid", "unionid"?}
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail(self, path: str, **kwargs) -> Fault:
+        fault = Fault(path, **kwargs)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def add_login_code(self, code: str, openid: str, unionid: str | None = None) -> None:
+        self.login_codes[code] = {"openid": openid, **({"unionid": unionid} if unionid else {})}
+
+    def calls_to(self, path: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.path == path]
+
+    def reset(self) -> None:
+        with self.lock:
+            self.calls.clear()
+            self.faults.clear()
+
+    def _take_fault(self, path: str, args: dict) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.path == path and (fault.match is None or fault.match(args)):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def answer(self, ok: Callable[[dict, dict | None], dict]):
+        """Record the call, apply any fault, else answer ``ok(args, body)``."""
+        args = request.args.to_dict()
+        body = request.get_json(silent=True)
+        with self.lock:
+            self.calls.append(Call(request.method, request.path, args, body, time.time()))
+        fault = self._take_fault(request.path, {**args, **(body or {})})
+        if fault:
+            if fault.latency:
+                time.sleep(fault.latency)
+            if fault.drop:
+                sock = request.environ.get("werkzeug.socket")
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+                return ""
+            if fault.errcode is not None:
+                return jsonify(errcode=fault.errcode, errmsg=ERRMSG.get(fault.errcode, "error"))
+        return jsonify(ok(args, body))
+
+    def check_token(self, args: dict) -> dict | None:
+        if args.get("access_token") not in self.tokens:
+            return {"errcode": 40001, "errmsg": ERRMSG[40001]}
+        return None
+
+
+def create_fake_app(fake: FakeWeChat) -> Flask:
+    api = Flask(__name__)
+
+    def new_token(args: dict, body: dict | None) -> dict:
+        params = {**args, **(body or {})}
+        if (params.get("appid"), params.get("secret")) not in ((fake.appid, fake.secret), (fake.mini_appid, fake.mini_secret)):
+            return {"errcode": 40125, "errmsg": ERRMSG[40125]}
+        token = "TOKEN-" + secrets.token_hex(8)
+        with fake.lock:
+            fake.tokens.add(token)
+        return {"access_token": token, "expires_in": 7200}
+
+    @api.get("/cgi-bin/token")
+    def token():
+        return fake.answer(new_token)
+
+    @api.post("/cgi-bin/stable_token")
+    def stable_token():
+        return fake.answer(new_token)
+
+    @api.get("/sns/jscode2session")
+    def code2session():
+        def ok(args, _body):
+            if (args.get("appid"), args.get("secret")) != (fake.mini_appid, fake.mini_secret):
+                return {"errcode": 40013, "errmsg": ERRMSG[40013]}
+            user = fake.login_codes.pop(args.get("js_code", ""), None)
+            if user is None:
+                return {"errcode": 40029, "errmsg": ERRMSG[40029]}
+            return {**user, "session_key": secrets.token_urlsafe(16)}
+
+        return fake.answer(ok)
+
+    return api
+
+
+class FakeWeChatServer:
+    """Serve a :class:`FakeWeChat` on 127.0.0.1 in a background thread (``with FakeWeChatServer() as s: s.url``)."""
+
+    def __init__(self, fake: FakeWeChat | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.fake = fake or FakeWeChat()
+        self.server = make_server(host, port, create_fake_app(self.fake), threaded=True)
+        self.url = f"http://{host}:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-wechat", daemon=True)
+
+    def start(self) -> "FakeWeChatServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeWeChatServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
