@@ -89,6 +89,21 @@ class AnnualPolicy:
 
 
 @dataclass(frozen=True)
+class SummaryPolicy:
+    max_chars: int
+    max_paragraphs: int
+    max_paragraph_chars: int
+
+
+@dataclass(frozen=True)
+class BindingPolicy:
+    code_ttl_hours: int
+    max_failures_per_user: int
+    max_failures_global: int
+    failure_window_minutes: int
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     title: str
@@ -104,6 +119,8 @@ class Policy:
     reminders: ReminderPolicy
     not_graded: NotGradedPolicy
     annual: AnnualPolicy
+    summary: SummaryPolicy
+    binding: BindingPolicy
 
     @property
     def good_grade(self) -> str:
@@ -166,6 +183,8 @@ def parse_policy(data: dict) -> Policy:
                 all_poor_forced=a["all_poor_forced"],
                 annual_grades=tuple(a["annual_grades"]),
             ),
+            summary=SummaryPolicy(**{k: int(v) for k, v in data["summary"].items()}),
+            binding=BindingPolicy(**{k: int(v) for k, v in data["binding"].items()}),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc

@@ -52,6 +52,10 @@ def actor_for_person(session: Session, person_id: int) -> Actor:
     grants = session.execute(select(RoleGrant.role, RoleGrant.unit_id).where(RoleGrant.person_id == person_id)).all()
     roles = {"staff"} if membership else set()
     roles |= {g.role for g in grants}
+    supervisor_units = {g.unit_id for g in grants if g.role == "supervisor" and g.unit_id}
+    if membership and membership.is_leader:  # a unit's leaders score its people by default
+        roles.add("supervisor")
+        supervisor_units.add(membership.unit_id)
     return Actor(
         ref=f"person:{person.staff_no}",
         name=person.name,
@@ -59,5 +63,5 @@ def actor_for_person(session: Session, person_id: int) -> Actor:
         unit_id=membership.unit_id if membership else None,
         roles=frozenset(roles),
         admin_units=frozenset(g.unit_id for g in grants if g.role == "unit_admin" and g.unit_id),
-        supervisor_units=frozenset(g.unit_id for g in grants if g.role == "supervisor" and g.unit_id),
+        supervisor_units=frozenset(supervisor_units),
     )

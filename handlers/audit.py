@@ -32,3 +32,4 @@ def record(
     )
     session.add(entry)
     return entry
+

@@ -7,6 +7,7 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
+    keep_changes = False  # True: the refusal itself must be kept (e.g. an audited failed attempt)
 
     def __init__(self, message: str, code: str | None = None, **details):
         super().__init__(message)
@@ -14,6 +15,11 @@ class DomainError(Exception):
         if code:
             self.code = code
         self.details = details
+
+    def keeping_changes(self) -> "DomainError":
+        """Ask the unit of work to commit what was recorded before this refusal instead of rolling it back."""
+        self.keep_changes = True
+        return self
 
     def as_dict(self) -> dict:
         body = {"code": self.code, "message": self.message}

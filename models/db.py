@@ -85,13 +85,20 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on any error."""
+        """A unit of work: commits on success, rolls back on any error.
+
+        An error whose ``keep_changes`` is true (a refusal that was audited, such as a failed binding attempt)
+        commits what was recorded and is then re-raised.
+        """
         session = self.sessions()
         try:
             yield session
             session.commit()
-        except BaseException:
-            session.rollback()
+        except BaseException as exc:
+            if getattr(exc, "keep_changes", False):
+                session.commit()
+            else:
+                session.rollback()
             raise
         finally:
             session.close()

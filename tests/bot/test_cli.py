@@ -89,3 +89,12 @@ def test_help_lists_the_commands():
     result = CliRunner().invoke(main, ["--help"])
     for command in ("demo", "serve", "db", "import-roster", "export-roster", "seed-demo", "annual", "changes"):
         assert command in result.output
+
+
+def test_bind_code_prints_a_code_for_the_person(run, tmp_path):
+    run("import-roster", roster_file(tmp_path / "r.xlsx", GOOD))
+    result = run("bind-code", "--person", "A002")
+    assert result.exit_code == 0
+    code = result.output.splitlines()[0]
+    assert len(code) == 8 and code.isalnum()
+    assert run("bind-code", "--person", "NOBODY").exit_code == 1

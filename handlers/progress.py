@@ -1,0 +1,180 @@
+"""Where things stand: a person's own evaluation, a supervisor's queue, a unit's progress per tier."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.policy import Policy
+from models import Cycle, Evaluation, Person, Summary, Tier, Unit, utcnow
+from models.rules import states
+from models.rules.annual import annual_outcome
+from models.rules.calendar import format_local
+
+from .actor import Actor
+from .errors import Forbidden, NotFound
+from .summaries import current_evaluation
+
+SUBMITTED = ("submitted", "locked")
+SCORED = ("submitted", "decided", "published")
+
+
+@dataclass
+class MyStatus:
+    cycle_label: str | None
+    step: str | None  # the cycle's state label
+    summary_state: str  # not_started | draft | submitted | returned | locked
+    summary_label: str
+    returned_reason: str | None
+    scored: bool
+    final_grade: str | None  # only once published to the person
+    not_graded_reason: str | None
+    summary_deadline: str | None
+    year: int
+    quarters: list[str | None] = field(default_factory=list)  # this year's published grades, Q1→Q4
+    annual_reasons: list[str] = field(default_factory=list)
+    excellent_eligible: bool = False
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def my_status(session: Session, actor: Actor, policy: Policy, now: datetime | None = None) -> MyStatus:
+    if actor.person_id is None:
+        raise Forbidden("只有考核对象本人可以查询自己的考核")
+    now = now or utcnow()
+    evaluation = current_evaluation(session, actor.person_id)
+    cycle = session.get(Cycle, evaluation.cycle_id) if evaluation else None
+    summary = None
+    if evaluation:
+        summary = session.scalar(select(Summary).where(Summary.cycle_id == cycle.id,
+                                                       Summary.person_id == actor.person_id))
+    year = cycle.year if cycle else now.year
+    quarters: list[str | None] = [None] * 4
+    rows = session.execute(
+        select(Cycle.quarter, Evaluation.final_grade, Evaluation.state)
+        .join(Evaluation, Evaluation.cycle_id == Cycle.id)
+        .where(Evaluation.person_id == actor.person_id, Cycle.year == year)
+    )
+    for quarter, grade, state in rows:
+        quarters[quarter - 1] = grade if state == "published" else None
+    outcome = annual_outcome(quarters, policy)
+    state = summary.state if summary else "not_started"
+    return MyStatus(
+        cycle_label=cycle.label if cycle else None,
+        step=states.CYCLE.label(cycle.state) if cycle else None,
+        summary_state=state,
+        summary_label=states.SUMMARY.label(state) if summary else "未开始",
+        returned_reason=summary.returned_reason if summary and summary.state == "returned" else None,
+        scored=bool(evaluation and evaluation.state in SCORED),
+        final_grade=evaluation.final_grade if evaluation and evaluation.state == "published" else None,
+        not_graded_reason=evaluation.not_graded_reason if evaluation else None,
+        summary_deadline=format_local(cycle.summary_due, policy) if cycle else None,
+        year=year, quarters=quarters, annual_reasons=outcome.reasons,
+        excellent_eligible=outcome.excellent_eligible,
+    )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    evaluation_id: int
+    staff_no: str
+    name: str
+    cycle_label: str
+    summary_state: str
+    deadline: str
+
+
+def supervisor_queue(session: Session, actor: Actor, policy: Policy) -> list[Waiting]:
+    """Evaluatees assigned to the actor whose scoring is not submitted yet, in cycles at the scoring steps."""
+    if actor.person_id is None:
+        return []
+    rows = session.execute(
+        select(Evaluation.id, Person.staff_no, Person.name, Cycle, Summary.state)
+        .join(Person, Person.id == Evaluation.person_id)
+        .join(Cycle, Cycle.id == Evaluation.cycle_id)
+        .outerjoin(Summary, (Summary.cycle_id == Evaluation.cycle_id) & (Summary.person_id == Evaluation.person_id))
+        .where(Evaluation.supervisor_id == actor.person_id, Evaluation.state.in_(("pending", "scoring")),
+               Cycle.state.in_(("open", "scoring")))
+        .order_by(Cycle.year, Cycle.quarter, Person.staff_no)
+    )
+    return [Waiting(eid, staff_no, name, cycle.label, states.SUMMARY.label(s) if s else "未开始",
+                    format_local(cycle.scoring_due, policy)) for eid, staff_no, name, cycle, s in rows]
+
+
+@dataclass
+class TierProgress:
+    tier: str
+    people: int = 0
+    not_graded: int = 0
+    summaries_submitted: int = 0
+    scored: int = 0
+    decided: int = 0
+    published: int = 0
+    late_summaries: list[str] = field(default_factory=list)
+    late_scoring: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class UnitProgress:
+    unit: str
+    cycle_id: int
+    cycle_label: str
+    step: str
+    summary_deadline: str
+    scoring_deadline: str
+    tiers: list[TierProgress]
+
+    def totals(self) -> dict:
+        keys = ("people", "not_graded", "summaries_submitted", "scored", "decided", "published")
+        return {k: sum(getattr(t, k) for t in self.tiers) for k in keys}
+
+    def as_dict(self) -> dict:
+        return {**{k: v for k, v in self.__dict__.items() if k != "tiers"},
+                "tiers": [t.as_dict() for t in self.tiers], "totals": self.totals()}
+
+
+def latest_cycle(session: Session, unit_id: int) -> Cycle | None:
+    return session.scalar(select(Cycle).where(Cycle.unit_id == unit_id)
+                          .order_by(Cycle.year.desc(), Cycle.quarter.desc()).limit(1))
+
+
+def unit_progress(session: Session, actor: Actor, policy: Policy, unit_id: int, cycle_id: int | None = None,
+                  now: datetime | None = None) -> UnitProgress:
+    """For unit HR, the unit's supervisors and the county office."""
+    allowed = actor.can_view_unit(unit_id) or unit_id in actor.supervisor_units
+    cycle = session.get(Cycle, cycle_id) if cycle_id else latest_cycle(session, unit_id)
+    if not allowed or cycle is None or cycle.unit_id != unit_id:
+        raise NotFound("找不到该单位的考核")
+    now = now or utcnow()
+    rows = session.execute(
+        select(Tier.name, Person.name, Evaluation.state, Evaluation.not_graded_reason, Summary.state)
+        .join(Tier, Tier.id == Evaluation.tier_id)
+        .join(Person, Person.id == Evaluation.person_id)
+        .outerjoin(Summary, (Summary.cycle_id == Evaluation.cycle_id) & (Summary.person_id == Evaluation.person_id))
+        .where(Evaluation.cycle_id == cycle.id)
+        .order_by(Tier.name, Person.staff_no)
+    )
+    tiers: dict[str, TierProgress] = {}
+    for tier_name, person_name, e_state, not_graded, s_state in rows:
+        t = tiers.setdefault(tier_name, TierProgress(tier_name))
+        t.people += 1
+        t.not_graded += not_graded is not None
+        submitted = s_state in SUBMITTED
+        t.summaries_submitted += submitted
+        t.scored += e_state in SCORED
+        t.decided += e_state in ("decided", "published")
+        t.published += e_state == "published"
+        if not submitted and now > cycle.summary_due and cycle.state in ("open", "scoring"):
+            t.late_summaries.append(person_name)
+        if e_state in ("pending", "scoring") and now > cycle.scoring_due and cycle.state in ("open", "scoring"):
+            t.late_scoring.append(person_name)
+    unit = session.get(Unit, unit_id)
+    return UnitProgress(unit.name, cycle.id, cycle.label, states.CYCLE.label(cycle.state),
+                        format_local(cycle.summary_due, policy), format_local(cycle.scoring_due, policy),
+                        list(tiers.values()))
