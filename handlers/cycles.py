@@ -147,3 +147,24 @@ def _lock_summaries(session: Session, cycle: Cycle) -> None:
 
 def current_cycles(session: Session, year: int, quarter: int) -> list[Cycle]:
     return list(session.scalars(select(Cycle).where(and_(Cycle.year == year, Cycle.quarter == quarter))))
+
+
+def assign_supervisor(session: Session, actor: Actor, evaluation_id: int, supervisor_staff_no: str) -> Evaluation:
+    """Unit HR changes who scores an evaluatee (before the scores are submitted)."""
+    evaluation = session.get(Evaluation, evaluation_id)
+    cycle = session.get(Cycle, evaluation.cycle_id) if evaluation else None
+    if evaluation is None or not actor.can_admin_unit(cycle.unit_id):
+        raise NotFound("找不到该考核对象")
+    supervisor = session.scalar(select(Person).where(Person.staff_no == supervisor_staff_no,
+                                                     Person.status == "active"))
+    if supervisor is None:
+        raise NotFound(f"找不到人员编号为 {supervisor_staff_no} 的在职人员")
+    if supervisor.id == evaluation.person_id:
+        raise Conflict("评鉴人不能是考核对象本人", "self_supervision")
+    if evaluation.state not in ("pending", "scoring") or cycle.state not in ("draft", "open", "scoring"):
+        raise Conflict("评鉴已提交或考核已进入审定阶段，不能更换评鉴人", "scoring_closed")
+    before = {"supervisor_id": evaluation.supervisor_id}
+    evaluation.supervisor_id = supervisor.id
+    audit.record(session, actor, "evaluation.assign_supervisor", "evaluation", evaluation.id, before,
+                 {"supervisor_id": supervisor.id, "supervisor": supervisor_staff_no})
+    return evaluation

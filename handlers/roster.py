@@ -15,7 +15,7 @@ from models import County, Membership, Person, RoleGrant, Section, Tier, Unit
 
 from . import audit
 from .actor import Actor
-from .errors import InvalidInput
+from .errors import Forbidden, InvalidInput
 from .roster_format import COLUMNS, HEADERS, STATUS_LABELS, RosterRow, RowError, validate_row
 
 Progress = Callable[[int], None]
@@ -174,7 +174,7 @@ def import_roster(
 ) -> ImportReport:
     """Validate everything first; refuse the whole file on any error unless ``skip_invalid``."""
     if not actor.is_county:
-        raise InvalidInput("只有县公务员办或系统管理员可以导入全县花名册", "forbidden")
+        raise Forbidden("只有县公务员办可以导入全县花名册")
     rows, errors = validate_rows(session, raw_rows)
     if errors and not skip_invalid:
         raise InvalidInput(

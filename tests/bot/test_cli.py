@@ -1,11 +1,14 @@
 """The ``kaohe`` command as scripts and operators use it."""
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
 from bot.cli import main
+from models.rules.calendar import quarter_of
 from tests.handlers.test_roster import HEAD
 
 
@@ -98,3 +101,26 @@ def test_bind_code_prints_a_code_for_the_person(run, tmp_path):
     code = result.output.splitlines()[0]
     assert len(code) == 8 and code.isalnum()
     assert run("bind-code", "--person", "NOBODY").exit_code == 1
+
+
+def test_cycle_commands_open_advance_and_reassign(run, tmp_path):
+    three = GOOD + [["A003", "赵干事", "县财政局", "机关", "办公室", "一般干事", "综合文秘", "", "否", "A001",
+                     "13800000003", "行政编制", "2015-07-01", "在职", "", ""]]
+    run("import-roster", roster_file(tmp_path / "r.xlsx", three))  # effective today: in this quarter's roster
+    y, q = quarter_of(datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    when = ("--year", str(y), "--quarter", str(q))
+    result = run("cycle", "open", "--unit", "县财政局", *when)
+    assert result.exit_code == 0 and f"已开启县财政局{y}年第{q}季度考核，考核对象 3 人" in result.output
+    result = run("cycle", "assign", "--unit", "县财政局", *when, "--person", "A002",
+                 "--supervisor", "A003")
+    assert result.exit_code == 0 and "评鉴人改为 A003" in result.output
+    result = run("cycle", "advance", "--unit", "县财政局", *when, "publish")
+    assert result.exit_code == 1 and "不能开始结果公示" in result.output
+    result = run("cycle", "advance", "--unit", "县财政局", *when, "start_scoring")
+    assert result.exit_code == 0 and "领导评鉴" in result.output
+
+
+def test_person_lookup_by_phone_masks_it(run, tmp_path):
+    run("import-roster", roster_file(tmp_path / "r.xlsx", GOOD))
+    result = run("person", "13800000002")
+    assert "A002" in result.output and "138****0002" in result.output and "13800000002" not in result.output
