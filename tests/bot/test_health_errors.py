@@ -40,3 +40,14 @@ def test_create_app_does_not_connect(tmp_path):
 
     services(create_app(load_settings({}, database_url=f"sqlite:///{missing}", env="test"))).close()
     assert not missing.exists()
+
+
+def test_index_page_is_chinese_and_links_only_what_is_served(client):
+    resp = client.get("/")
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    page = resp.get_data(as_text=True)
+    assert "公务员平时考核系统" in page
+    assert 'href="/healthz"' in page and 'href="/readyz"' in page
+    for link in ('href="/simulator"', 'href="/api/v1/openapi.json"'):
+        served = client.get(link[6:-1]).status_code != 404
+        assert (link in page) == served
