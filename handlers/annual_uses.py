@@ -175,7 +175,7 @@ def talk_reminders(session: Session, actor: Actor, policy: Policy, year: int, qu
         talk = talks.get(pid)
         out.append({"staff_no": staff_no, "name": name, "unit": unit_label, "tier": tier, "grade": grade,
                     "previous_grade": previous.get(pid), "reason": reason,
-                    "talk_by": sup_name or "单位主要负责人", "talk_by_staff_no": sup_no,
+                    "talk_by": sup_name or "上级党组织负责人", "talk_by_staff_no": sup_no,
                     "held": talk is not None, "held_on": talk[0].isoformat() if talk else None,
                     "held_by": talk[1] if talk else None, "note": talk[2] if talk else None})
     return out
