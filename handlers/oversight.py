@@ -84,11 +84,12 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
             u["totals"][k] += row[k]
     for cycle_id, u in units.items():
         c, t = cycles[cycle_id], u["totals"]
-        if now > c.summary_due and t["submitted"] < t["people"]:
+        # a step is late while the cycle has not moved past it and its deadline has passed
+        if c.state in ("draft", "open") and now > c.summary_due and t["submitted"] < t["people"]:
             u["late"].append(f"个人小结（{t['people'] - t['submitted']}人未提交）")
-        if now > c.scoring_due and t["scored"] < t["people"]:
+        if c.state in ("draft", "open", "scoring") and now > c.scoring_due and t["scored"] < t["people"]:
             u["late"].append(f"领导评鉴（{t['people'] - t['scored']}人未评鉴）")
-        if now > c.decision_due and t["decided"] < t["people"]:
+        if c.state in ("draft", "open", "scoring", "deciding") and now > c.decision_due and t["decided"] < t["people"]:
             u["late"].append("党委(党组)审定")
         if now > c.filing_due and u["filed"] is None:
             u["late"].append("结果备案")
@@ -229,9 +230,11 @@ def shingles(text: str, k: int) -> set[str]:
     return {t[i:i + k] for i in range(max(1, len(t) - k + 1))} if t else set()
 
 
-def _overlap(a: str, b: str) -> str:
-    m = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-    return a[m.a:m.a + m.size][:200]
+def _overlap(a: str, b: str) -> tuple[str, float]:
+    """The longest passage both texts share (up to 200 characters), and the share of matching text."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    m = matcher.find_longest_match(0, len(a), 0, len(b))
+    return a[m.a:m.a + m.size][:200], round(matcher.ratio(), 3)
 
 
 @dataclass
@@ -328,11 +331,12 @@ def near_duplicates(session: Session, actor: Actor, policy: Policy, year: int, q
                     keep(sim, "last_quarter", s, before)
     pairs = []
     for sim, _, kind, a, b in sorted(heap, reverse=True):
+        overlap, ratio = _overlap(a.text, b.text)
         pairs.append({"kind": kind, "similarity": round(sim, 3),
                       "a": {"staff_no": a.staff_no, "name": a.name, "unit": a.unit, "text": a.text},
                       "b": {"staff_no": b.staff_no, "name": b.name, "unit": b.unit, "text": b.text,
                             "quarter": f"{py}年第{pq}季度" if kind == "last_quarter" else f"{year}年第{quarter}季度"},
-                      "overlap": _overlap(a.text, b.text)})
+                      "overlap": overlap, "text_ratio": ratio})
     return {"year": year, "quarter": quarter, "threshold": threshold, **totals,
             "pairs_found": totals["colleague"] + totals["last_quarter"], "pairs": pairs,
             "seconds": round(time.perf_counter() - started, 2)}
