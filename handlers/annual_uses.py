@@ -137,9 +137,14 @@ def _previous(year: int, quarter: int) -> tuple[int, int]:
 
 def talk_reminders(session: Session, actor: Actor, policy: Policy, year: int, quarter: int, *,
                    unit_name: str | None = None) -> list[dict]:
-    """谈话提醒 for a quarter: 一般/较差, or worse than the quarter before; who holds the talk; whether it was held."""
+    """谈话提醒 for a quarter: 一般/较差, or worse than the quarter before; who holds the talk; whether it was held.
+
+    The county office sees the county (or a unit), unit HR its unit; a supervisor without either sees the talks
+    they are to hold.
+    """
     check_period(year, quarter)
-    unit = unit_scope(session, actor, unit_name)
+    own_talks = unit_name is None and not actor.is_county and actor.person_id is not None
+    unit = None if own_talks else unit_scope(session, actor, unit_name)
     sup = aliased(Person)
     q = (
         select(Person.id, Person.staff_no, Person.name, Unit.name, Tier.name, Evaluation.final_grade,
@@ -154,12 +159,14 @@ def talk_reminders(session: Session, actor: Actor, policy: Policy, year: int, qu
     )
     if unit is not None:
         q = q.where(Cycle.unit_id == unit.id)
+    if own_talks:
+        q = q.where(Evaluation.supervisor_id == actor.person_id)
     current = session.execute(q).all()
     py, pq = _previous(year, quarter)
     prev_q = (select(Evaluation.person_id, Evaluation.final_grade).join(Cycle, Cycle.id == Evaluation.cycle_id)
               .where(Cycle.year == py, Cycle.quarter == pq, Evaluation.state.in_(DECIDED),
                      Evaluation.final_grade.is_not(None)))
-    if unit is not None:
+    if unit is not None or own_talks:
         prev_q = prev_q.where(Evaluation.person_id.in_([r[0] for r in current]))
     previous = dict(session.execute(prev_q).all())
     held_by = aliased(Person)

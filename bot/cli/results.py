@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 
 import click
 
@@ -261,4 +260,30 @@ def filings_cmd(ctx: Context, year, unit):
     click.echo(f"未做年初备案的单位 {data['missing_annual_plan']} 个", err=True)
 
 
-COMMANDS = [export_cmd, annual_list_cmd, talk_done_cmd, oversight]
+@click.command("filing", help="双备案：submit 报送年初方案及人员（annual_plan）或季度人员异动（changes）；review 审核")
+@click.argument("action", type=click.Choice(["submit", "accept", "return"]))
+@click.option("--kind", type=click.Choice(["annual_plan", "changes"]), default=None)
+@click.option("--unit", default=None)
+@click.option("--year", type=int, default=None)
+@click.option("--quarter", type=click.IntRange(1, 4), default=None)
+@click.option("--id", "filing_id", type=int, default=None, help="备案编号（审核时）")
+@click.option("--reason", default="", help="退回原因")
+@pass_ctx
+@handle_errors
+def filing_cmd(ctx: Context, action, kind, unit, year, quarter, filing_id, reason):
+    from handlers.filings import review_filing, submit_filing
+
+    with ctx.db.session() as session:
+        if action == "submit":
+            if not kind or not unit or year is None:
+                raise click.UsageError("报送需要 --kind、--unit 和 --year（人员异动还需要 --quarter）")
+            data = submit_filing(session, system_actor(), ctx.policy, kind, unit, year, quarter or 0)
+        else:
+            if filing_id is None:
+                raise click.UsageError("审核需要 --id")
+            data = review_filing(session, system_actor(), filing_id, action, reason)
+    period = f"{data['year']}年" + (f"第{data['quarter']}季度" if data["quarter"] else "")
+    click.echo(f"备案 {data['id']}：{data['unit']}{period}{data['label']}，{data['state_label']}")
+
+
+COMMANDS = [export_cmd, annual_list_cmd, talk_done_cmd, oversight, filing_cmd]

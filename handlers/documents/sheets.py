@@ -98,7 +98,7 @@ def result_list(session: Session, actor: Actor, policy: Policy, unit_name: str, 
         for i, r in enumerate(t["rows"], start=1):
             ws.append(_row([i, r["staff_no"], r["name"], r["post"], r["total"], r["suggested"] or "",
                             r["final"] or ("不定等次" if r["not_graded_reason"] else ""), r["not_graded_reason"] or ""]))
-    ws.append(_row([f"单位盖章：　　　　　　　　　　主要负责人签字：　　　　　　　　　　填表日期：　　年　月　日"]))
+    ws.append(_row(["单位盖章：　　　　　　　　　　主要负责人签字：　　　　　　　　　　填表日期：　　年　月　日"]))
     for col, width in zip("ABCDEFGH", (6, 12, 10, 20, 10, 10, 10, 36)):
         ws.column_dimensions[col].width = width
     wb.save(out)

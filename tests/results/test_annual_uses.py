@@ -87,3 +87,12 @@ def test_a_talk_reminder_follows_the_previous_year_for_the_first_quarter(session
     add_quarter(session, policy, fin, 2025, 4, {county.people["F003"]: (92, "好", None)})
     rows = {r["staff_no"]: r for r in A.talk_reminders(session, cli_actor, policy, 2026, 1)}
     assert rows["F003"]["previous_grade"] == "好" and rows["F003"]["reason"] == "等次由好降为较好"
+
+
+def test_a_supervisor_sees_the_talks_they_are_to_hold(session, policy, county):
+    lead = actor_for_person(session, county.people["F001"].id)
+    assert [r["staff_no"] for r in A.talk_reminders(session, lead, policy, 2026, 2)] == ["F004"]
+    staff = actor_for_person(session, county.people["F003"].id)
+    assert A.talk_reminders(session, staff, policy, 2026, 2) == []
+    with pytest.raises(NotFound):
+        A.talk_reminders(session, lead, policy, 2026, 2, unit_name="县教育局")
