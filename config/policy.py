@@ -121,6 +121,7 @@ class ResultsPolicy:
 
 
 def _results(data: dict) -> ResultsPolicy:
+    """The ``[results]`` section; every key is optional (defaults above), an unknown key is an error."""
     values = dict(data)
     if "talk_grades" in values:
         values["talk_grades"] = tuple(values["talk_grades"])
@@ -238,8 +239,14 @@ def _check(p: Policy) -> None:
         raise PolicyError("template.common 的个数或分值与 common_count/common_total 不符")
     if len(t.specific) != t.specific_count or sum(s.points for s in t.specific) != t.specific_total:
         raise PolicyError("template.specific 的个数或分值与 specific_count/specific_total 不符")
-    if not 0 < p.results.duplicate_threshold <= 1:
+    r = p.results
+    if not 0 < r.duplicate_threshold <= 1:
         raise PolicyError("results.duplicate_threshold 必须在 0 到 1 之间")
+    if r.duplicate_shingle_chars < 2 or r.duplicate_num_perm < 16 or r.duplicate_min_chars < 1:
+        raise PolicyError("results.duplicate_shingle_chars 至少为 2，duplicate_num_perm 至少为 16")
+    if min(r.download_token_minutes, r.spot_check_units, r.spot_check_people_per_unit, r.same_grades_quarters,
+           r.promotion_min_good, r.training_min_good) < 1:
+        raise PolicyError("results 中的时长、人数和次数都必须至少为 1")
     for grade in (*p.results.talk_grades, *p.annual.excellent_blocking_grades, *p.annual.capped_grades, p.annual.all_poor_grade):
         if grade not in p.grades:
             raise PolicyError(f"annual 中的等次 {grade} 不在 grades 中")

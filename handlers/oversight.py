@@ -94,6 +94,13 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
         if now > c.filing_due and u["filed"] is None:
             u["late"].append("结果备案")
     board = list(units.values())
+    if unit is not None:  # one unit: name the people who are late, tier by tier
+        from .progress import unit_progress
+
+        for cycle_id, u in units.items():
+            detail = unit_progress(session, actor, policy, unit.id, cycle_id, now=now)
+            u["late_people"] = {t.tier: {"summaries": t.late_summaries, "scoring": t.late_scoring}
+                                for t in detail.tiers if t.late_summaries or t.late_scoring}
     totals = {k: sum(u["totals"][k] for u in board) for k in keys}
     return {
         "year": year, "quarter": quarter, "as_of": format_local(now, policy), "units": board, "totals": totals,

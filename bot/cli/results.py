@@ -132,14 +132,15 @@ def oversight():
 @oversight.command("board", help="各单位各考评组进度与逾期情况")
 @click.option("--year", required=True, type=int)
 @click.option("--quarter", required=True, type=click.IntRange(1, 4))
+@click.option("--unit", default=None, help="只看这个单位（并列出逾期的人）")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @handle_errors
-def board_cmd(ctx: Context, year, quarter, as_json):
+def board_cmd(ctx: Context, year, quarter, unit, as_json):
     from handlers.oversight import progress_board
 
     with ctx.db.session() as session:
-        data = progress_board(session, system_actor(), ctx.policy, year, quarter)
+        data = progress_board(session, system_actor(), ctx.policy, year, quarter, unit_name=unit)
     if as_json:
         _echo_json(data)
         return
@@ -148,6 +149,10 @@ def board_cmd(ctx: Context, year, quarter, as_json):
         t = u["totals"]
         click.echo("\t".join(map(str, [u["unit"], u["step"], t["people"], t["submitted"], t["scored"], t["decided"],
                                        t["published"], "是" if u["filed"] else "否", "、".join(u["late"]) or "—"])))
+        for tier, late in u.get("late_people", {}).items():
+            for step, label in (("summaries", "未交小结"), ("scoring", "未评鉴")):
+                if late[step]:
+                    click.echo(f"  {tier}{label}：{'、'.join(late[step])}")
     click.echo(f"共 {len(data['units'])} 个单位，逾期 {len(data['late_units'])} 个", err=True)
 
 

@@ -22,6 +22,9 @@ def test_board_counts_each_step_and_names_who_is_late(session, policy, county, c
     assert u["totals"] == {"people": 2, "submitted": 1, "scored": 0, "decided": 0, "published": 0, "not_graded": 0}
     assert u["late"] == ["个人小结（1人未提交）", "领导评鉴（2人未评鉴）", "党委(党组)审定"]
     assert board["late_units"] == [{"unit": "县财政局", "late": u["late"]}]
+    assert "late_people" not in u  # the county view stays one line per unit
+    one = O.progress_board(session, cli_actor, policy, 2026, 3, unit_name="县财政局", now=late)
+    assert one["units"][0]["late_people"] == {"一般干事": {"summaries": ["王芳"], "scoring": ["李明", "王芳"]}}
     q2 = O.progress_board(session, cli_actor, policy, 2026, 2, now=late)
     by_unit = {x["unit"]: x for x in q2["units"]}
     assert by_unit["县教育局"]["filed"] == "submitted" and by_unit["县教育局"]["late"] == []
