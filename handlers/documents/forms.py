@@ -118,9 +118,17 @@ def _info_rows(pq: PersonQuarter) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def _grid(doc, rows: int, cols: int):
+def _grid(doc, rows: int, cols: int, widths_cm: tuple[float, ...] | None = None):
+    """A bordered table; column widths in cm so the printed A4 form keeps its shape in Word and WPS."""
+    from docx.shared import Cm
+
     table = doc.add_table(rows=rows, cols=cols)
     table.style = "Table Grid"
+    table.autofit = False
+    if widths_cm:
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_cm):
+                cell.width = Cm(width)
     return table
 
 
@@ -138,7 +146,7 @@ def registration_form(session: Session, actor: Actor, policy: Policy, staff_no: 
     doc = _document()
     _title(doc, "公务员平时考核登记表", f"（{year}年第{quarter}季度）")
     info = _info_rows(pq)
-    table = _grid(doc, len(info) + 5, 4)
+    table = _grid(doc, len(info) + 5, 4, (3.2, 5.2, 3.2, 5.0))
     for r, values in enumerate(info):
         for c, value in enumerate(values):
             table.rows[r].cells[c].text = value
@@ -169,14 +177,14 @@ def evaluation_form(session: Session, actor: Actor, policy: Policy, staff_no: st
     doc = _document()
     _title(doc, "公务员平时考核评鉴表", f"（{year}年第{quarter}季度）")
     info = _info_rows(pq)
-    head = _grid(doc, len(info), 4)
+    head = _grid(doc, len(info), 4, (3.2, 5.2, 3.2, 5.0))
     for r, values in enumerate(info):
         for c, value in enumerate(values):
             head.rows[r].cells[c].text = value
     doc.add_paragraph()
     e = pq.evaluation
     scores = e.scores or {}
-    table = _grid(doc, len(pq.indicators) + 1, 5)
+    table = _grid(doc, len(pq.indicators) + 1, 5, (2.4, 1.4, 8.4, 2.2, 2.2))
     for c, h in enumerate(("类别", "维度", "评鉴指标", "分值", "得分")):
         table.rows[0].cells[c].text = h
     for r, ind in enumerate(pq.indicators, start=1):
@@ -186,7 +194,7 @@ def evaluation_form(session: Session, actor: Actor, policy: Policy, staff_no: st
         for c, value in enumerate(values):
             table.rows[r].cells[c].text = value
     doc.add_paragraph()
-    tail = _grid(doc, 5, 2)
+    tail = _grid(doc, 5, 2, (3.2, 13.4))
     total = "" if e.total is None else f"{e.total:g}"
     scored_at = format_local(e.submitted_at, policy)
     for r, (label, value) in enumerate((
