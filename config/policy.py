@@ -104,6 +104,33 @@ class BindingPolicy:
 
 
 @dataclass(frozen=True)
+class ResultsPolicy:
+    """Uses of results and the county office's oversight (documents, lists, anomalies, spot checks)."""
+
+    download_token_minutes: int = 10
+    talk_grades: tuple[str, ...] = ("一般", "较差")
+    promotion_min_good: int = 3
+    training_min_good: int = 2
+    duplicate_threshold: float = 0.8
+    duplicate_shingle_chars: int = 4
+    duplicate_num_perm: int = 64
+    duplicate_min_chars: int = 30
+    same_grades_quarters: int = 3
+    spot_check_units: int = 5
+    spot_check_people_per_unit: int = 3
+
+
+def _results(data: dict) -> ResultsPolicy:
+    """The ``[results]`` section; every key is optional (defaults above), an unknown key is an error."""
+    values = dict(data)
+    if "talk_grades" in values:
+        values["talk_grades"] = tuple(values["talk_grades"])
+    if "duplicate_threshold" in values:
+        values["duplicate_threshold"] = float(values["duplicate_threshold"])
+    return ResultsPolicy(**values)
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     title: str
@@ -121,6 +148,7 @@ class Policy:
     annual: AnnualPolicy
     summary: SummaryPolicy
     binding: BindingPolicy
+    results: ResultsPolicy = ResultsPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -185,6 +213,7 @@ def parse_policy(data: dict) -> Policy:
             ),
             summary=SummaryPolicy(**{k: int(v) for k, v in data["summary"].items()}),
             binding=BindingPolicy(**{k: int(v) for k, v in data["binding"].items()}),
+            results=_results(data.get("results", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
@@ -210,7 +239,15 @@ def _check(p: Policy) -> None:
         raise PolicyError("template.common 的个数或分值与 common_count/common_total 不符")
     if len(t.specific) != t.specific_count or sum(s.points for s in t.specific) != t.specific_total:
         raise PolicyError("template.specific 的个数或分值与 specific_count/specific_total 不符")
-    for grade in (*p.annual.excellent_blocking_grades, *p.annual.capped_grades, p.annual.all_poor_grade):
+    r = p.results
+    if not 0 < r.duplicate_threshold <= 1:
+        raise PolicyError("results.duplicate_threshold 必须在 0 到 1 之间")
+    if r.duplicate_shingle_chars < 2 or r.duplicate_num_perm < 16 or r.duplicate_min_chars < 1:
+        raise PolicyError("results.duplicate_shingle_chars 至少为 2，duplicate_num_perm 至少为 16")
+    if min(r.download_token_minutes, r.spot_check_units, r.spot_check_people_per_unit, r.same_grades_quarters,
+           r.promotion_min_good, r.training_min_good) < 1:
+        raise PolicyError("results 中的时长、人数和次数都必须至少为 1")
+    for grade in (*p.results.talk_grades, *p.annual.excellent_blocking_grades, *p.annual.capped_grades, p.annual.all_poor_grade):
         if grade not in p.grades:
             raise PolicyError(f"annual 中的等次 {grade} 不在 grades 中")
 

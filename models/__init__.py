@@ -4,9 +4,11 @@ from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summ
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
 from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
+from .results import SpotCheck, SpotFinding, TalkRecord
 
 __all__ = [
     "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
     "Filing", "Indicator", "Membership", "Person", "RoleGrant", "Section", "Summary", "SummaryRevision",
     "Tier", "Unit", "WeChatBinding", "utcnow",
+    "SpotCheck", "SpotFinding", "TalkRecord",
 ]

@@ -1,0 +1,297 @@
+"""Uses of the results: the live annual roll-up, promotion/training candidates, honours, talk reminders.
+
+Every function takes an explicit actor (county office: everything; unit HR: its unit) and returns plain data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import BinaryIO, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from config.policy import Policy
+from models import Cycle, Evaluation, Person, TalkRecord, Tier, Unit
+from models.rules.annual import AnnualOutcome, annual_outcome
+from models.rules.calendar import quarter_of
+from models.rules.outlook import Outlook, outlook, talk_reason
+
+from . import audit
+from .actor import Actor
+from .errors import Conflict, InvalidInput, NotFound
+from .scope import check_period, unit_scope
+from .xlsx import safe_cell
+
+DECIDED = ("decided", "published")
+
+
+@dataclass
+class YearRow:
+    person_id: int
+    staff_no: str
+    name: str
+    unit: str
+    tier: str
+    quarters: list[str | None]
+    outcome: AnnualOutcome
+    outlook: Outlook
+    not_graded: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"staff_no": self.staff_no, "name": self.name, "unit": self.unit, "tier": self.tier,
+                "quarters": self.quarters, "not_graded": self.not_graded, **self.outcome.as_dict(),
+                "outlook": self.outlook.as_dict()}
+
+
+def year_rows(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
+              today: date | None = None) -> Iterator[YearRow]:
+    """Each person the unit (or the county) evaluated in the year, in staff-number order, streamed.
+
+    Quarters count once decided. ``outlook`` is live: quarters still open count as remaining.
+    """
+    check_period(year, need_quarter=False)
+    unit = unit_scope(session, actor, unit_name)
+    today_q = quarter_of(today or date.today())
+    q = (
+        select(Person.id, Person.staff_no, Person.name, Unit.name, Tier.name, Cycle.quarter, Evaluation.final_grade,
+               Evaluation.state, Evaluation.not_graded_reason)
+        .join(Evaluation, Evaluation.person_id == Person.id)
+        .join(Cycle, Cycle.id == Evaluation.cycle_id)
+        .join(Unit, Unit.id == Cycle.unit_id)
+        .join(Tier, Tier.id == Evaluation.tier_id)
+        .where(Cycle.year == year)
+        .order_by(Person.staff_no, Cycle.quarter)
+    )
+    if unit is not None:
+        members = select(Evaluation.person_id).join(Cycle, Cycle.id == Evaluation.cycle_id).where(
+            Cycle.year == year, Cycle.unit_id == unit.id)
+        q = q.where(Person.id.in_(members))
+    current: list | None = None
+
+    def finish(c) -> YearRow:
+        grades, pending, reasons = c[5], c[6], c[7]
+        remaining = sum(1 for i in range(4) if pending[i] or
+                        (grades[i] is None and not reasons[i] and not c[8][i] and (year, i + 1) >= today_q))
+        return YearRow(c[0], c[1], c[2], c[3], c[4], grades, annual_outcome(grades, policy),
+                       outlook(grades, remaining, policy), [r for r in reasons if r])
+
+    for pid, staff_no, name, unit_label, tier, quarter, grade, state, reason in session.execute(
+            q.execution_options(yield_per=5000)):
+        if current is None or current[0] != pid:
+            if current is not None:
+                yield finish(current)
+            current = [pid, staff_no, name, unit_label, tier, [None] * 4, [False] * 4, [None] * 4, [False] * 4]
+        current[3], current[4] = unit_label, tier
+        i = quarter - 1
+        decided = state in DECIDED
+        current[5][i] = grade if decided and not reason else None
+        current[6][i] = not decided
+        current[7][i] = f"第{quarter}季度：{reason}" if reason and decided else None
+        current[8][i] = decided
+    if current is not None:
+        yield finish(current)
+
+
+def annual_summary(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
+                   today: date | None = None) -> dict:
+    """Counts for a chart: people by outlook status and by the cap the rules imply."""
+    by_status: dict[str, int] = {}
+    by_max: dict[str, int] = {}
+    people = 0
+    for row in year_rows(session, actor, policy, year, unit_name=unit_name, today=today):
+        people += 1
+        by_status[row.outlook.status] = by_status.get(row.outlook.status, 0) + 1
+        by_max[row.outcome.max_grade] = by_max.get(row.outcome.max_grade, 0) + 1
+    return {"year": year, "unit": unit_name, "people": people,
+            "chart": {"outlook": [{"label": k, "value": v} for k, v in sorted(by_status.items())],
+                      "max_grade": [{"label": g, "value": by_max.get(g, 0)} for g in policy.annual.annual_grades]}}
+
+
+def candidates(session: Session, actor: Actor, policy: Policy, year: int, *, kind: str = "promotion",
+               unit_name: str | None = None, tier: str | None = None, min_good: int | None = None,
+               today: date | None = None) -> list[dict]:
+    """Candidates for promotion (选拔任用) or training (培训): most 好 first, then fewer 一般/较差."""
+    if kind not in ("promotion", "training"):
+        raise InvalidInput("名单类型只能是 promotion（选拔任用）或 training（培训）")
+    if min_good is None:
+        min_good = policy.results.promotion_min_good if kind == "promotion" else policy.results.training_min_good
+    rows = [r for r in year_rows(session, actor, policy, year, unit_name=unit_name, today=today)
+            if r.outcome.good_count >= min_good and (tier is None or r.tier == tier)]
+    rows.sort(key=lambda r: (-r.outcome.good_count, r.outcome.bad_count, r.staff_no))
+    return [{"rank": i, **r.as_dict()} for i, r in enumerate(rows, start=1)]
+
+
+def honours(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
+            today: date | None = None) -> list[dict]:
+    """People who meet the conditions for 优秀 (priority first)."""
+    rows = [r for r in year_rows(session, actor, policy, year, unit_name=unit_name, today=today)
+            if r.outcome.excellent_eligible]
+    rows.sort(key=lambda r: (not r.outcome.excellent_priority, -r.outcome.good_count, r.staff_no))
+    return [r.as_dict() for r in rows]
+
+
+def _previous(year: int, quarter: int) -> tuple[int, int]:
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def talk_reminders(session: Session, actor: Actor, policy: Policy, year: int, quarter: int, *,
+                   unit_name: str | None = None) -> list[dict]:
+    """谈话提醒 for a quarter: 一般/较差, or worse than the quarter before; who holds the talk; whether it was held.
+
+    The county office sees the county (or a unit), unit HR its unit; a supervisor without either sees the talks
+    they are to hold.
+    """
+    check_period(year, quarter)
+    own_talks = unit_name is None and not actor.is_county and actor.person_id is not None
+    unit = None if own_talks else unit_scope(session, actor, unit_name)
+    sup = aliased(Person)
+    q = (
+        select(Person.id, Person.staff_no, Person.name, Unit.name, Tier.name, Evaluation.final_grade,
+               sup.staff_no, sup.name)
+        .join(Evaluation, Evaluation.person_id == Person.id)
+        .join(Cycle, Cycle.id == Evaluation.cycle_id)
+        .join(Unit, Unit.id == Cycle.unit_id).join(Tier, Tier.id == Evaluation.tier_id)
+        .outerjoin(sup, sup.id == Evaluation.supervisor_id)
+        .where(Cycle.year == year, Cycle.quarter == quarter, Evaluation.state.in_(DECIDED),
+               Evaluation.final_grade.is_not(None))
+        .order_by(Unit.id, Person.staff_no)
+    )
+    if unit is not None:
+        q = q.where(Cycle.unit_id == unit.id)
+    if own_talks:
+        q = q.where(Evaluation.supervisor_id == actor.person_id)
+    current = session.execute(q).all()
+    py, pq = _previous(year, quarter)
+    prev_q = (select(Evaluation.person_id, Evaluation.final_grade).join(Cycle, Cycle.id == Evaluation.cycle_id)
+              .where(Cycle.year == py, Cycle.quarter == pq, Evaluation.state.in_(DECIDED),
+                     Evaluation.final_grade.is_not(None)))
+    if unit is not None or own_talks:
+        prev_q = prev_q.where(Evaluation.person_id.in_([r[0] for r in current]))
+    previous = dict(session.execute(prev_q).all())
+    held_by = aliased(Person)
+    talks = {pid: (held_on, name, note) for pid, held_on, name, note in session.execute(
+        select(TalkRecord.person_id, TalkRecord.held_on, held_by.name, TalkRecord.note)
+        .outerjoin(held_by, held_by.id == TalkRecord.held_by_id)
+        .where(TalkRecord.year == year, TalkRecord.quarter == quarter))}
+    out = []
+    for pid, staff_no, name, unit_label, tier, grade, sup_no, sup_name in current:
+        reason = talk_reason(previous.get(pid), grade, policy)
+        if reason is None:
+            continue
+        talk = talks.get(pid)
+        out.append({"staff_no": staff_no, "name": name, "unit": unit_label, "tier": tier, "grade": grade,
+                    "previous_grade": previous.get(pid), "reason": reason,
+                    "talk_by": sup_name or "上级党组织负责人", "talk_by_staff_no": sup_no,
+                    "held": talk is not None, "held_on": talk[0].isoformat() if talk else None,
+                    "held_by": talk[1] if talk else None, "note": talk[2] if talk else None})
+    return out
+
+
+def record_talk(session: Session, actor: Actor, policy: Policy, staff_no: str, year: int, quarter: int, *,
+                held_on: date, note: str = "", held_by_staff_no: str | None = None) -> dict:
+    """Record that the reminder talk was held (by the scorer, unit HR or the county office). Audited."""
+    check_period(year, quarter)
+    row = session.execute(
+        select(Evaluation, Cycle).join(Cycle, Cycle.id == Evaluation.cycle_id).join(Person, Person.id ==
+                                                                                     Evaluation.person_id)
+        .where(Person.staff_no == staff_no, Cycle.year == year, Cycle.quarter == quarter)
+    ).first()
+    if row is None:
+        raise NotFound(f"找不到人员 {staff_no} 在 {year}年第{quarter}季度的考核")
+    evaluation, cycle = row
+    if not (actor.can_view_unit(cycle.unit_id) or actor.person_id == evaluation.supervisor_id):
+        raise NotFound(f"找不到人员 {staff_no} 在 {year}年第{quarter}季度的考核")
+    if held_on > date.today():
+        raise InvalidInput("谈话日期不能晚于今天")
+    if len(note) > 2000:
+        raise InvalidInput("谈话记录不能超过 2000 字")
+    holder_id = evaluation.supervisor_id or actor.person_id
+    if held_by_staff_no:
+        holder = session.scalar(select(Person).where(Person.staff_no == held_by_staff_no))
+        if holder is None:
+            raise NotFound(f"找不到人员编号为 {held_by_staff_no} 的谈话人")
+        holder_id = holder.id
+    existing = session.scalar(select(TalkRecord).where(TalkRecord.person_id == evaluation.person_id,
+                                                       TalkRecord.year == year, TalkRecord.quarter == quarter))
+    if existing is not None:
+        raise Conflict(f"{year}年第{quarter}季度的谈话已于 {existing.held_on.isoformat()} 记录")
+    prev = session.execute(
+        select(Evaluation.final_grade).join(Cycle, Cycle.id == Evaluation.cycle_id)
+        .where(Evaluation.person_id == evaluation.person_id, Cycle.year == _previous(year, quarter)[0],
+               Cycle.quarter == _previous(year, quarter)[1], Evaluation.state.in_(DECIDED))
+    ).scalar()
+    reason = talk_reason(prev, evaluation.final_grade if evaluation.state in DECIDED else None, policy) or "其他"
+    talk = TalkRecord(person_id=evaluation.person_id, year=year, quarter=quarter, held_by_id=holder_id,
+                      held_on=held_on, reason=reason, note=note, recorded_by=actor.ref)
+    session.add(talk)
+    session.flush()
+    audit.record(session, actor, "talk.record", "person", staff_no, None,
+                 {"year": year, "quarter": quarter, "held_on": held_on, "held_by_id": holder_id, "reason": reason})
+    return {"staff_no": staff_no, "year": year, "quarter": quarter, "held_on": held_on.isoformat(), "reason": reason}
+
+
+# ---- exports ---------------------------------------------------------------------------------------------------
+
+ANNUAL_HEADERS = ["人员编号", "姓名", "单位", "考评组（层次）", "一季度", "二季度", "三季度", "四季度", "好等次次数",
+                  "一般/较差次数", "可评优秀", "优先确定优秀", "年度最高等次", "直接确定", "年内展望", "说明"]
+
+
+def _annual_cells(r: dict) -> list:
+    return [r["staff_no"], r["name"], r["unit"], r["tier"], *[g or "—" for g in r["quarters"]], r["good_count"],
+            r["bad_count"], "是" if r["excellent_eligible"] else "否", "是" if r["excellent_priority"] else "否",
+            r["max_grade"], r["forced_grade"] or "", r["outlook"]["message"], "；".join(r["reasons"] + r["not_graded"])]
+
+
+def _sheet(out: BinaryIO, title: str, caption: str, headers: list[str], rows) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title)
+    ws.append([safe_cell(caption)])
+    ws.append(headers)
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    wb.save(out)
+
+
+def export_annual(session: Session, actor: Actor, policy: Policy, year: int, out: BinaryIO, *,
+                  unit_name: str | None = None, today: date | None = None) -> str:
+    label = unit_name or policy.county
+    rows = (_annual_cells(r.as_dict()) for r in year_rows(session, actor, policy, year, unit_name=unit_name,
+                                                           today=today))
+    _sheet(out, "年度汇总", f"{label}{year}年度平时考核结果汇总", ANNUAL_HEADERS, rows)
+    return f"年度汇总_{label}_{year}.xlsx"
+
+
+def export_candidates(session: Session, actor: Actor, policy: Policy, year: int, out: BinaryIO, *,
+                      unit_name: str | None = None, kind: str = "promotion", tier: str | None = None,
+                      today: date | None = None) -> str:
+    label = unit_name or policy.county
+    title = "选拔任用参考名单" if kind == "promotion" else "培训参考名单"
+    rows = candidates(session, actor, policy, year, kind=kind, unit_name=unit_name, tier=tier, today=today)
+    _sheet(out, title, f"{label}{year}年度{title}（按{policy.good_grade}等次次数排序）", ["序号", *ANNUAL_HEADERS],
+           ([r["rank"], *_annual_cells(r)] for r in rows))
+    return f"{title}_{label}_{year}.xlsx"
+
+
+def export_honours(session: Session, actor: Actor, policy: Policy, year: int, out: BinaryIO, *,
+                   unit_name: str | None = None, today: date | None = None) -> str:
+    label = unit_name or policy.county
+    rows = honours(session, actor, policy, year, unit_name=unit_name, today=today)
+    _sheet(out, "评优条件", f"{label}{year}年度具备评优条件人员名单", ANNUAL_HEADERS, (_annual_cells(r) for r in rows))
+    return f"评优条件名单_{label}_{year}.xlsx"
+
+
+TALK_HEADERS = ["人员编号", "姓名", "单位", "考评组（层次）", "本季度等次", "上季度等次", "提醒原因", "谈话人",
+                "是否已谈话", "谈话日期", "谈话记录"]
+
+
+def export_talks(session: Session, actor: Actor, policy: Policy, year: int, quarter: int, out: BinaryIO, *,
+                 unit_name: str | None = None) -> str:
+    label = unit_name or policy.county
+    rows = talk_reminders(session, actor, policy, year, quarter, unit_name=unit_name)
+    _sheet(out, "谈话提醒", f"{label}{year}年第{quarter}季度谈话提醒名单", TALK_HEADERS,
+           ([r["staff_no"], r["name"], r["unit"], r["tier"], r["grade"], r["previous_grade"] or "", r["reason"],
+             r["talk_by"], "是" if r["held"] else "否", r["held_on"] or "", r["note"] or ""] for r in rows))
+    return f"谈话提醒_{label}_{year}Q{quarter}.xlsx"

@@ -1,0 +1,210 @@
+"""《平时考核登记表》 and 《考核评鉴表》 for one person and quarter, as Word (docx) documents.
+
+Why docx: the county office prints these forms, the person and the leaders sign them by hand, and the
+signed paper goes into the personnel file. Unit HR often fixes a line (a post title, a meeting date) in Word
+or WPS before printing; a docx opens in both, prints on A4 exactly as laid out, and stays editable, which a
+PDF does not. Text is placed in table cells, never interpreted, so nothing a user typed can run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.policy import Policy
+from models import CommitteeDecision, Cycle, Evaluation, Indicator, Person, Summary, Tier, Unit
+from models.rules.calendar import format_local
+
+from ..actor import Actor
+from ..errors import NotFound
+
+FONT = "宋体"
+SIGN = "签字：　　　　　　　　　　年　　月　　日"
+
+
+@dataclass
+class PersonQuarter:
+    person: Person
+    unit: Unit
+    tier: Tier
+    cycle: Cycle
+    evaluation: Evaluation
+    summary: Summary | None
+    indicators: list[Indicator]
+    decision: CommitteeDecision | None
+    supervisor: Person | None
+
+
+def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, quarter: int) -> PersonQuarter:
+    """The person's evaluation in the quarter, for the person, their scorer, unit HR and the county office."""
+    missing = NotFound(f"找不到人员 {staff_no} 在 {year}年第{quarter}季度的考核")
+    row = session.execute(
+        select(Evaluation, Cycle, Person)
+        .join(Cycle, Cycle.id == Evaluation.cycle_id)
+        .join(Person, Person.id == Evaluation.person_id)
+        .where(Person.staff_no == staff_no, Cycle.year == year, Cycle.quarter == quarter)
+    ).first()
+    if row is None:
+        raise missing
+    evaluation, cycle, person = row
+    allowed = (actor.can_view_unit(cycle.unit_id) or actor.person_id in (person.id, evaluation.supervisor_id))
+    if not allowed:
+        raise missing
+    indicators = [i for i in session.scalars(select(Indicator).where(Indicator.cycle_id == cycle.id)
+                                             .order_by(Indicator.position, Indicator.id))
+                  if i.post in ("", evaluation.post)]
+    # a post's own indicators replace the unit-wide post-specific set
+    if any(i.post for i in indicators):
+        indicators = [i for i in indicators if i.kind == "common" or i.post]
+    return PersonQuarter(
+        person=person, unit=session.get(Unit, cycle.unit_id), tier=session.get(Tier, evaluation.tier_id),
+        cycle=cycle, evaluation=evaluation,
+        summary=session.scalar(select(Summary).where(Summary.cycle_id == cycle.id, Summary.person_id == person.id)),
+        indicators=indicators,
+        decision=session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id)),
+        supervisor=session.get(Person, evaluation.supervisor_id) if evaluation.supervisor_id else None,
+    )
+
+
+def _document():
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin = section.bottom_margin = Cm(2)
+    style = doc.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(11)
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    doc._center = WD_ALIGN_PARAGRAPH.CENTER  # type: ignore[attr-defined]
+    return doc
+
+
+def _title(doc, text: str, subtitle: str) -> None:
+    from docx.shared import Pt
+
+    p = doc.add_paragraph()
+    p.alignment = doc._center
+    run = p.add_run(text)
+    run.bold = True
+    run.font.size = Pt(18)
+    s = doc.add_paragraph(subtitle)
+    s.alignment = doc._center
+
+
+def _grade_text(e: Evaluation) -> str:
+    if e.not_graded_reason:
+        return f"不定等次（{e.not_graded_reason}）"
+    return e.final_grade or "（待审定）"
+
+
+def _meeting(pq: PersonQuarter) -> str:
+    d = pq.decision
+    return f"{d.meeting_on.isoformat()}　{d.attendees}" if d else "（尚未审定）"
+
+
+def _info_rows(pq: PersonQuarter) -> list[tuple[str, str, str, str]]:
+    return [
+        ("姓名", pq.person.name, "人员编号", pq.person.staff_no),
+        ("单位", pq.unit.name, "考评组（层次）", pq.tier.name),
+        ("岗位（职务）", pq.evaluation.post or "", "分管领导", pq.supervisor.name if pq.supervisor else ""),
+    ]
+
+
+def _grid(doc, rows: int, cols: int, widths_cm: tuple[float, ...] | None = None):
+    """A bordered table; column widths in cm so the printed A4 form keeps its shape in Word and WPS."""
+    from docx.shared import Cm
+
+    table = doc.add_table(rows=rows, cols=cols)
+    table.style = "Table Grid"
+    table.autofit = False
+    if widths_cm:
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_cm):
+                cell.width = Cm(width)
+    return table
+
+
+def _full_row(table, row: int, label: str, text: str) -> None:
+    cells = table.rows[row].cells
+    cells[0].text = label
+    merged = cells[1].merge(cells[-1])
+    merged.text = text
+
+
+def registration_form(session: Session, actor: Actor, policy: Policy, staff_no: str, year: int, quarter: int,
+                      out: BinaryIO) -> str:
+    """《平时考核登记表》: who, the personal summary, the leader's view, the committee's grade, signatures."""
+    pq = person_quarter(session, actor, staff_no, year, quarter)
+    doc = _document()
+    _title(doc, "公务员平时考核登记表", f"（{year}年第{quarter}季度）")
+    info = _info_rows(pq)
+    table = _grid(doc, len(info) + 5, 4, (3.2, 5.2, 3.2, 5.0))
+    for r, values in enumerate(info):
+        for c, value in enumerate(values):
+            table.rows[r].cells[c].text = value
+    r = len(info)
+    paragraphs = list(pq.summary.paragraphs or []) if pq.summary else []
+    cells = table.rows[r].cells
+    cells[0].text = "个人小结"
+    body = cells[1].merge(cells[3])
+    body.text = paragraphs[0] if paragraphs else "（未填写）"
+    for para in paragraphs[1:]:
+        body.add_paragraph(para)
+    body.add_paragraph("本人" + SIGN)
+    e = pq.evaluation
+    score = "" if e.total is None else f"{e.total:g}"
+    _full_row(table, r + 1, "分管领导评鉴意见",
+              f"评鉴得分：{score or '（未评鉴）'}　建议等次：{e.suggested_grade or '（未评鉴）'}\n分管领导" + SIGN)
+    _full_row(table, r + 2, "党委(党组)审定等次", _grade_text(e))
+    _full_row(table, r + 3, "审定会议", _meeting(pq))
+    _full_row(table, r + 4, "备注", f"本表由{pq.unit.name}平时考核办公室存档；结果备案至{policy.contact}。")
+    doc.save(out)
+    return f"平时考核登记表_{pq.person.staff_no}_{pq.person.name}_{year}Q{quarter}.docx"
+
+
+def evaluation_form(session: Session, actor: Actor, policy: Policy, staff_no: str, year: int, quarter: int,
+                    out: BinaryIO) -> str:
+    """《考核评鉴表》: each indicator with its points and the score given, the total and the grades."""
+    pq = person_quarter(session, actor, staff_no, year, quarter)
+    doc = _document()
+    _title(doc, "公务员平时考核评鉴表", f"（{year}年第{quarter}季度）")
+    info = _info_rows(pq)
+    head = _grid(doc, len(info), 4, (3.2, 5.2, 3.2, 5.0))
+    for r, values in enumerate(info):
+        for c, value in enumerate(values):
+            head.rows[r].cells[c].text = value
+    doc.add_paragraph()
+    e = pq.evaluation
+    scores = e.scores or {}
+    table = _grid(doc, len(pq.indicators) + 1, 5, (2.4, 1.4, 8.4, 2.2, 2.2))
+    for c, h in enumerate(("类别", "维度", "评鉴指标", "分值", "得分")):
+        table.rows[0].cells[c].text = h
+    for r, ind in enumerate(pq.indicators, start=1):
+        got = scores.get(str(ind.id))
+        values = ("共性指标" if ind.kind == "common" else "个性指标", ind.dimension, ind.name, f"{ind.points:g}",
+                  "" if got is None else f"{float(got):g}")
+        for c, value in enumerate(values):
+            table.rows[r].cells[c].text = value
+    doc.add_paragraph()
+    tail = _grid(doc, 5, 2, (3.2, 13.4))
+    total = "" if e.total is None else f"{e.total:g}"
+    scored_at = format_local(e.submitted_at, policy)
+    for r, (label, value) in enumerate((
+        ("合计得分", total or "（未评鉴）"),
+        ("建议等次", e.suggested_grade or "（未评鉴）"),
+        ("审定等次", _grade_text(e)),
+        ("审定会议", _meeting(pq)),
+        ("评鉴人", f"{pq.supervisor.name if pq.supervisor else ''}　{scored_at}　" + SIGN),
+    )):
+        tail.rows[r].cells[0].text = label
+        tail.rows[r].cells[1].text = value
+    doc.save(out)
+    return f"考核评鉴表_{pq.person.staff_no}_{pq.person.name}_{year}Q{quarter}.docx"
