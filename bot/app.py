@@ -18,4 +18,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     ext.init_app(app, settings)
     errors.init_app(app)
     health.init_app(app)
+    from .wechat import callback as wechat_callback
+
+    wechat_callback.init_app(app, settings)
+    if settings.simulator_enabled:
+        from .simulator import page as simulator_page
+
+        simulator_page.init_app(app, settings)
     return app
