@@ -122,12 +122,17 @@ def start_writing(session: Session, actor: Actor, policy: Policy) -> str:
     return head + "\n" + WRITING_HINT
 
 
-def append(session: Session, actor: Actor, policy: Policy, text: str, voice_media_id: str | None = None) -> str:
+def append(session: Session, actor: Actor, policy: Policy, text: str, voice_media_id: str | None = None,
+           seen: dict | None = None) -> str:
+    """``seen`` (optional) receives the summary's state, so the caller can skip looking for a returned summary."""
     view = summaries.add_paragraph(session, actor, policy, text, voice_media_id=voice_media_id)
+    if seen is not None:
+        seen["summary_state"] = view.state
     if not text.strip():
         return ("没有识别出这段语音的文字（可能是网络或方言原因），语音已保存在草稿中，未添加文字段落。"
                 "请重新说一遍，或改发文字。")
-    return f"已记录第 {len(view.paragraphs)} 段（{_size(view)}）。{WRITING_HINT}"
+    total = sum(len(p) for p in view.paragraphs)
+    return f"已记录第 {len(view.paragraphs)} 段（共 {total} 字）。可继续发送；“预览”查看，“提交”提交，“取消”退出。"
 
 
 def preview(session: Session, actor: Actor, policy: Policy) -> str:
@@ -142,7 +147,7 @@ def preview(session: Session, actor: Actor, policy: Policy) -> str:
 def remove_last(session: Session, actor: Actor, policy: Policy) -> str:
     removed, view = summaries.remove_last_paragraph(session, actor, policy)
     short = removed if len(removed) <= 30 else removed[:30] + "…"
-    return f"已删除上一段：“{short}”。现有{_size(view)}。"
+    return f"已删除上一段：“{short}”。现有 {_size(view)}。"
 
 
 def submit_prompt(session: Session, actor: Actor, policy: Policy) -> str:

@@ -37,6 +37,7 @@ class Turn:
     text: str = ""
     args: str = ""
     later: list[Callable[[], None]] = field(default_factory=list)
+    seen: dict = field(default_factory=dict)  # facts learnt while handling (e.g. the summary's state)
 
     def set_dialog(self, state: str | None) -> None:
         self.later.append(lambda: dialog.set_state(self.store, self.openid, state))
@@ -75,6 +76,12 @@ def _confirm(t: Turn) -> str:
     return reply
 
 
+def _withdraw(t: Turn) -> str:
+    reply = chat.withdraw(t.session, t.actor, t.policy)
+    t.set_dialog(dialog.WRITING)
+    return reply
+
+
 def _cancel(t: Turn) -> str:
     t.set_dialog(None)
     return "已退出。草稿已保存，发送“写小结”可继续填写；发送“帮助”查看全部功能。"
@@ -93,8 +100,7 @@ COMMANDS: list[Command] = [
     Command(("预览", "查看小结"), "staff", "查看个人小结草稿", lambda t: chat.preview(t.session, t.actor, t.policy)),
     Command(("删除上一段", "删除"), "staff", "删除最后一段", lambda t: chat.remove_last(t.session, t.actor, t.policy)),
     Command(("提交",), "staff", "提交个人小结（需确认）", _submit),
-    Command(("撤回",), "staff", "撤回已提交的小结（分管领导开始评鉴前）",
-            lambda t: chat.withdraw(t.session, t.actor, t.policy)),
+    Command(("撤回",), "staff", "撤回已提交的小结（分管领导开始评鉴前）", _withdraw),
     Command(("我的考核", "查询", "我的等次"), "staff", "本季度进度、往季等次和年度评优条件",
             lambda t: chat.status_text(t.session, t.actor, t.policy)),
     Command(("待评",), "supervisor", "等待您评鉴的人员和截止时间",
@@ -146,7 +152,7 @@ def route_text(t: Turn, text: str, voice_media_id: str | None = None, is_voice: 
         return command.run(t)
     if state == dialog.WRITING:
         t.set_dialog(dialog.WRITING)  # writing keeps the dialog alive
-        return chat.append(t.session, t.actor, t.policy, text, voice_media_id=voice_media_id)
+        return chat.append(t.session, t.actor, t.policy, text, voice_media_id=voice_media_id, seen=t.seen)
     if is_voice and not text:
         return "没有识别出语音内容，请再说一遍或改发文字。发送“写小结”后，文字和语音会记入个人小结。"
     return _help(t)
@@ -180,7 +186,8 @@ def route(session: Session, store: Store, policy: Policy, message: dict[str, str
             reply = route_text(t, text, voice_media_id=message.get("MediaId") or None, is_voice=True)
         else:
             return None, t  # images, locations, links, …: nothing to say
-        if actor is not None and msg_type in ("text", "voice"):
+        known_not_returned = t.seen.get("summary_state", "returned") != "returned"
+        if actor is not None and msg_type in ("text", "voice") and not known_not_returned:
             notice = chat.untold_returned_notice(session, store, actor.person_id, policy) if actor.person_id else None
             if notice and notice not in reply:
                 reply = notice + "\n——\n" + reply
