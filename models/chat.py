@@ -10,7 +10,7 @@ from .db import Base, UTCDateTime, utcnow
 
 
 class WeChatInbound(Base):
-    """``dedupe_key`` is ``msg:<MsgId>`` or ``evt:<FromUserName>:<CreateTime>``; its unique constraint is what makes
+    """``dedupe_key`` is ``msg:<MsgId>`` or ``evt:<FromUserName>:<CreateTime>:<Event>``; its unique constraint is what makes
     a retried message have one effect even when Redis is down or was flushed. The row is written in the same
     transaction as the message's effect and keeps the reply, so a retry gets the same answer."""
 

@@ -94,8 +94,8 @@ class WeChatSimulator:
     def voice(self, openid: str, recognition: str, media_id: str | None = None) -> Exchange:
         return self.post(self.voice_xml(openid, recognition, media_id))
 
-    def event(self, openid: str, event: str, key: str = "") -> Exchange:
-        return self.post(self.event_xml(openid, event, key))
+    def event(self, openid: str, event: str, key: str = "", create_time: int | None = None) -> Exchange:
+        return self.post(self.event_xml(openid, event, key, create_time))
 
     # -- the wire ------------------------------------------------------------------------------------------------------
     def envelope(self, xml: str, timestamp: int | None = None, nonce: str | None = None) -> tuple[dict, bytes]:

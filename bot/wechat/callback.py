@@ -10,7 +10,7 @@ from models.store import RedisStore
 from ..ext import services
 from . import replies
 from .customer_service import CustomerService
-from .envelope import MAX_BODY, BadBody, Envelope
+from .envelope import MAX_BODY, Envelope, TooLarge
 from .inbox import Inbox
 from .resilient import ResilientStore
 
@@ -41,7 +41,7 @@ def _xml(body: str) -> Response:
 
 def _body() -> bytes:
     if (request.content_length or 0) > MAX_BODY:
-        raise BadBody("消息过大", "too_large")
+        raise TooLarge("消息过大（超过 1 MiB）")
     return request.get_data(cache=False)  # Flask's MAX_CONTENT_LENGTH (1 MiB) refuses larger streams with 413
 
 

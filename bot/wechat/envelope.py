@@ -36,6 +36,11 @@ class BadBody(DomainError):
     code = "bad_message"
 
 
+class TooLarge(BadBody):
+    status = 413
+    code = "too_large"
+
+
 def sign(*parts: str) -> str:
     signer = WeChatSigner()
     signer.add_data(*parts)
@@ -47,7 +52,7 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
     if isinstance(body, str):
         body = body.encode("utf-8")
     if len(body) > MAX_BODY:
-        raise BadBody("消息过大", "too_large")
+        raise TooLarge("消息过大（超过 1 MiB）")
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (DefusedXmlException, ParseError, ValueError):

@@ -1,7 +1,7 @@
 """Exactly one effect per WeChat message, and an answer within WeChat's 5 seconds.
 
 1. ``SET NX wechat:seen:<key>`` in the store claims the message (``key``: ``msg:<MsgId>``, events
-   ``evt:<FromUserName>:<CreateTime>``). A retry that finds the claim gets the stored reply, or ``success`` while
+   ``evt:<FromUserName>:<CreateTime>:<Event>``). A retry that finds the claim gets the stored reply, or ``success`` while
    the first attempt is still running (it waits a moment for the reply first).
 2. The message's effect and its ledger row (``wechat_inbound``, unique on the key, holding the reply) are written
    in ONE transaction. If Redis is down, was flushed, or a claim outlived a crashed worker, two attempts can run:
@@ -41,7 +41,8 @@ WAIT_FOR_FIRST = 1.5  # a retry waits this long for the first attempt's reply be
 def dedupe_key(message: dict[str, str]) -> str:
     if message.get("MsgId"):
         return f"msg:{message['MsgId']}"
-    return f"evt:{message['FromUserName']}:{message['CreateTime']}"
+    # FromUserName + CreateTime, as WeChat documents; the event name keeps two different events in one second apart
+    return f"evt:{message['FromUserName']}:{message['CreateTime']}:{message.get('Event', message['MsgType'])}"
 
 
 @dataclass
