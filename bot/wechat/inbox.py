@@ -84,6 +84,9 @@ class Inbox:
             log.warning("message %s took longer than %.1f s; answering later", key, self.budget)
             future.add_done_callback(lambda f: self._deliver_late(message["FromUserName"], f))
             return None
+        except Exception:
+            self.store.delete(seen)  # nothing was committed: let WeChat's retry handle it afresh
+            raise
         return outcome.reply
 
     def _earlier_reply(self, seen: str) -> str | None:
