@@ -116,7 +116,7 @@ def start_writing(session: Session, actor: Actor, policy: Policy) -> str:
         return f"{view.cycle_label}个人小结{view.state_label}，不能再修改。"
     head = f"开始填写{view.cycle_label}个人小结（截止 {view.deadline}）。"
     if view.paragraphs:
-        head = f"继续填写{view.cycle_label}个人小结（已有{_size(view)}，截止 {view.deadline}）。"
+        head = f"继续填写{view.cycle_label}个人小结（已有 {_size(view)}，截止 {view.deadline}）。"
     if view.state == "returned" and view.returned_reason:
         head += f"\n分管领导退回修改的原因：{view.returned_reason}"
     return head + "\n" + WRITING_HINT
@@ -233,11 +233,12 @@ def progress_text(session: Session, actor: Actor, policy: Policy) -> str:
 def returned_notice(session: Session, person_id: int, policy: Policy) -> tuple[str, str] | None:
     """``(key, text)`` telling the person their summary was returned (with the reason), or None.
 
-    ``key`` changes with every return, so a channel can send each return once (``summary-returned:<id>:<version>``).
+    ``key`` is the same for one return and differs for the next (a return always follows a new submission), so a
+    channel can send each return once: ``summary-returned:<summary id>:<submitted_at>``.
     Also meant for the outbound channel of the scheduler (template / customer-service message).
     """
     row = session.execute(
-        select(Summary.id, Summary.version, Summary.returned_reason, Cycle.year, Cycle.quarter)
+        select(Summary.id, Summary.submitted_at, Summary.returned_reason, Cycle.year, Cycle.quarter)
         .join(Cycle, Cycle.id == Summary.cycle_id)
         .where(Summary.person_id == person_id, Summary.state == "returned")
         .order_by(Cycle.year.desc(), Cycle.quarter.desc()).limit(1)
@@ -246,7 +247,8 @@ def returned_notice(session: Session, person_id: int, policy: Policy) -> tuple[s
         return None
     text = (f"您的{row.year}年第{row.quarter}季度个人小结已被分管领导退回修改。\n"
             f"原因：{row.returned_reason or '（未填写）'}\n发送“写小结”修改，改好后发送“提交”重新提交。")
-    return f"summary-returned:{row.id}:{row.version}", text
+    stamp = int(row.submitted_at.timestamp()) if row.submitted_at else 0
+    return f"summary-returned:{row.id}:{stamp}", text
 
 
 def untold_returned_notice(session: Session, store: Store, person_id: int, policy: Policy) -> str | None:

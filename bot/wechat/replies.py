@@ -21,27 +21,35 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+def _head(text: str, room: int) -> int:
+    """How many characters of ``text`` fit in ``room`` bytes."""
+    return len(text.encode("utf-8")[:max(room, 0)].decode("utf-8", "ignore"))
+
+
 def split(text: str, limit: int = LIMIT) -> list[str]:
-    """Parts of at most ``limit`` bytes, cut at line ends where possible (else at characters); every part but the
-    last leaves room for the continuation hint, which the caller appends."""
-    room = limit - _size(MORE)
+    """Parts of at most ``limit`` bytes. Lines are kept whole when they fit in a part; a line too long for any part
+    is cut at a character boundary after filling the current part. Every part but the last leaves room for the
+    continuation hint, which the caller appends."""
     if _size(text) <= limit:
         return [text]
+    room = limit - _size(MORE)
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        candidate = line if not current else current + "\n" + line
-        if _size(candidate) <= room:
-            current = candidate
+        joined = line if not current else current + "\n" + line
+        if _size(joined) <= room:
+            current = joined
             continue
-        if current:
+        if _size(line) <= room:  # fits on a fresh part: keep the line whole
             parts.append(current)
-            current = ""
-        while _size(line) > room:  # one very long line: cut by characters
-            cut = len(line.encode("utf-8")[:room].decode("utf-8", "ignore"))
-            parts.append(line[:cut])
-            line = line[cut:]
-        current = line
+            current = line
+            continue
+        prefix = current + "\n" if current else ""
+        while _size(prefix + line) > room:  # fill up, cut, carry on
+            cut = _head(line, room - _size(prefix))
+            parts.append(prefix + line[:cut])
+            prefix, line = "", line[cut:]
+        current = prefix + line
     if current:
         parts.append(current)
     return parts
