@@ -143,8 +143,11 @@ def route_text(t: Turn, text: str, voice_media_id: str | None = None, is_voice: 
         if normalize(text) in CONFIRM_WORDS:
             return _confirm(t)
         t.set_dialog(dialog.WRITING)
-        if found is None or found[0].run is _cancel:
+        if found is not None and found[0].run is _cancel:
             return "已取消提交，草稿已保存。继续发送可追加内容，发送“提交”可再次提交。"
+        if found is None:  # new content instead of a confirmation: keep it, don't submit
+            return "（未提交）" + chat.append(t.session, t.actor, t.policy, text, voice_media_id=voice_media_id,
+                                          seen=t.seen)
     if found is not None:
         command, t.args = found
         if not WHO[command.who](t.actor):

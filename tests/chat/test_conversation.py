@@ -45,9 +45,13 @@ def test_full_chat(sim, db, team, bind):
     assert "已取消提交" in sim.text("o-1", "取消").text
     assert summary(db).state == "draft"
     assert "确认提交" in sim.text("o-1", "提交").text
+    assert sim.text("o-1", "三、其实还想补一段。").text.startswith("（未提交）已记录第 3 段")  # content is never dropped
+    assert summary(db).state == "draft"
+    assert "已删除上一段：“三、其实还想补一段。”" in sim.text("o-1", "删除上一段").text
+    assert "确认提交" in sim.text("o-1", "提交").text
     assert "个人小结已提交" in sim.text("o-1", "确认").text
     assert summary(db).state == "submitted"
-    assert "如需修改请先撤回" in sim.text("o-1", "写小结").text or "已提交" in sim.text("o-1", "写小结").text
+    assert "已提交。如需修改，请先发送“撤回”" in sim.text("o-1", "写小结").text
 
     status = sim.text("o-1", "我的考核").text
     assert "个人小结：已提交" in status and "填写小结" in status
