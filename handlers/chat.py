@@ -18,7 +18,7 @@ from models.store import Store
 
 from . import binding, progress, summaries
 from .actor import Actor, actor_for_person
-from .errors import Forbidden, InvalidInput
+from .errors import Conflict, Forbidden, InvalidInput
 
 CHANNEL = "oa"
 ACTOR_TTL = 60  # seconds an openid → person (and roles) lookup is cached in the store
@@ -84,19 +84,34 @@ def unsubscribe(session: Session, store: Store, openid: str) -> bool:
 
 
 # -- help ------------------------------------------------------------------------------------------------------
-def help_text(session: Session, actor: Actor, policy: Policy, commands: list[tuple[str, str]]) -> str:
-    """``commands``: (word, what it does) the actor may use, from the bot's command table."""
+def help_text(session: Session, actor: Actor, policy: Policy, commands: list[tuple[str, str, str | None]]) -> str:
+    """``commands``: (word, what it does, when) the actor may use, from the bot's command table. ``when`` is None
+    (always), ``"writable"`` (the summary can be written now) or ``"submitted"`` (it can be withdrawn)."""
     lines = [f"{actor.name}，您好。"]
     evaluation = summaries.current_evaluation(session, actor.person_id) if actor.person_id else None
+    writable = submitted = False
     if evaluation is not None:
         cycle = session.get(Cycle, evaluation.cycle_id)
+        summary = session.scalar(select(Summary).where(Summary.cycle_id == cycle.id,
+                                                       Summary.person_id == actor.person_id))
         lines.append(f"{cycle.label}考核：{states.CYCLE.label(cycle.state)}阶段。")
-        if cycle.state == "open":
-            lines.append(f"个人小结截止：{format_local(cycle.summary_due, policy)}。")
-    else:
+        state = summary.state if summary else "draft"
+        submitted = state == "submitted" and cycle.state == "open"
+        try:
+            summaries._writable(session, cycle, summary, policy, utcnow())
+            writable = state in ("draft", "returned")
+            if writable:
+                lines.append(f"个人小结截止：{format_local(cycle.summary_due, policy)}。")
+        except Conflict as exc:
+            if state in ("draft", "returned"):
+                lines.append(exc.message)
+        if summary is not None:
+            lines.append(f"您的个人小结：{states.SUMMARY.label(summary.state)}。")
+    elif actor.person_id is not None:
         lines.append("本季度考核尚未开始。")
     lines.append("您可以发送：")
-    lines += [f"· {word}：{what}" for word, what in commands]
+    lines += [f"· {word}：{what}" for word, what, when in commands
+              if when is None or (when == "writable" and writable) or (when == "submitted" and submitted)]
     return "\n".join(lines)
 
 

@@ -50,10 +50,11 @@ class Command:
     help: str
     run: Callable[[Turn], str]
     prefix: bool = False  # “绑定 AB12CD34”: the word starts the message, the rest is the argument
+    when: str | None = None  # “帮助” lists it only when the summary is "writable" / "submitted" (None: always)
 
 
 def _help(t: Turn) -> str:
-    return chat.help_text(t.session, t.actor, t.policy, [(c.words[0] if not c.prefix else f"{c.words[0]} 绑定码", c.help)
+    return chat.help_text(t.session, t.actor, t.policy, [(c.words[0], c.help, c.when)
                                                           for c in COMMANDS if c.help and WHO[c.who](t.actor)])
 
 
@@ -96,11 +97,13 @@ def _bind(t: Turn) -> str:
 # The whole conversation, one line per command: words, who may use it, what “帮助” says, what it does.
 COMMANDS: list[Command] = [
     Command(("绑定",), "anyone", "", _bind, prefix=True),
-    Command(("写小结", "填写小结", "写总结", "小结"), "staff", "开始或继续填写本季度个人小结（文字、语音均可）", _write),
-    Command(("预览", "查看小结"), "staff", "查看个人小结草稿", lambda t: chat.preview(t.session, t.actor, t.policy)),
-    Command(("删除上一段", "删除"), "staff", "删除最后一段", lambda t: chat.remove_last(t.session, t.actor, t.policy)),
-    Command(("提交",), "staff", "提交个人小结（需确认）", _submit),
-    Command(("撤回",), "staff", "撤回已提交的小结（分管领导开始评鉴前）", _withdraw),
+    Command(("写小结", "填写小结", "写总结", "小结"), "staff", "开始或继续填写本季度个人小结（文字、语音均可）", _write,
+            when="writable"),
+    Command(("预览", "查看小结"), "staff", "查看个人小结", lambda t: chat.preview(t.session, t.actor, t.policy)),
+    Command(("删除上一段", "删除"), "staff", "删除最后一段", lambda t: chat.remove_last(t.session, t.actor, t.policy),
+            when="writable"),
+    Command(("提交",), "staff", "提交个人小结（需确认）", _submit, when="writable"),
+    Command(("撤回",), "staff", "撤回已提交的小结（分管领导开始评鉴前）", _withdraw, when="submitted"),
     Command(("我的考核", "查询", "我的等次"), "staff", "本季度进度、往季等次和年度评优条件",
             lambda t: chat.status_text(t.session, t.actor, t.policy)),
     Command(("待评",), "supervisor", "等待您评鉴的人员和截止时间",

@@ -56,6 +56,8 @@ def test_full_chat(sim, db, team, bind):
     status = sim.text("o-1", "我的考核").text
     assert "个人小结：已提交" in status and "填写小结" in status
     assert "年平时考核等次" in status and "年度考核" in status
+    after = sim.text("o-1", "帮助").text
+    assert "撤回：" in after and "写小结：" not in after and "您的个人小结：已提交" in after
     assert "已撤回" in sim.text("o-1", "撤回").text
     assert summary(db).state == "draft"
     assert sim.text("o-1", "撤回后补一段").text.startswith("已记录第 3 段")  # back in the writing dialog
@@ -91,7 +93,8 @@ def test_a_returned_summary_is_told_once_with_the_reason(sim, db, team, bind, po
     assert "退回修改" in text and "请补充重点工作完成情况" in text and key.startswith("summary-returned:")
     first = sim.text("o-r", "你好").text
     assert first.startswith(text)
-    assert "退回修改" not in sim.text("o-r", "帮助").text  # told once
+    again = sim.text("o-r", "帮助").text
+    assert "已被分管领导退回修改" not in again and "您的个人小结：已退回修改" in again  # told once
     resumed = sim.text("o-r", "写小结").text
     assert "退回修改的原因：请补充重点工作完成情况" in resumed
     assert sim.text("o-r", "补充：完成了年度预算。").text.startswith("已记录第 2 段")
@@ -107,6 +110,9 @@ def test_past_the_deadline_the_user_is_told_who_to_contact(sim, db, team, bind):
         s.get(Cycle, team["cycle"]).summary_due = utcnow() - timedelta(minutes=1)
     reply = sim.text("o-late", "写小结").text
     assert "截止" in reply and "李人事" in reply
+    help_text = sim.text("o-late", "帮助").text  # help says so too, and no longer offers writing
+    assert "如需补交请联系单位平时考核管理员李人事" in help_text and "写小结" not in help_text
+    assert "我的考核" in help_text
 
 
 def test_when_no_cycle_is_open(sim, db, team, bind):
