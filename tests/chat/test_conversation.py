@@ -111,7 +111,7 @@ def test_past_the_deadline_the_user_is_told_who_to_contact(sim, db, team, bind):
     reply = sim.text("o-late", "写小结").text
     assert "截止" in reply and "李人事" in reply
     help_text = sim.text("o-late", "帮助").text  # help says so too, and no longer offers writing
-    assert "如需补交请联系单位平时考核管理员李人事" in help_text and "写小结" not in help_text
+    assert "如需补交请联系单位平时考核管理员李人事" in help_text and "· 写小结：" not in help_text
     assert "我的考核" in help_text
 
 
