@@ -13,13 +13,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from config.policy import Policy
@@ -48,7 +47,8 @@ def dedupe_key(message: dict[str, str]) -> str:
 @dataclass
 class Outcome:
     reply: str | None  # the text to answer (None: "success")
-    delivery: str = "passive"
+    first: bool = True  # False: another attempt had already stored this message (this one changed nothing)
+    key: str = ""
 
 
 class Inbox:
@@ -108,8 +108,10 @@ class Inbox:
     def _deliver_late(self, openid: str, future) -> None:
         try:
             outcome = future.result()
-            if outcome.reply and self.send_later:
-                self.send_later(openid, outcome.reply)
+            if outcome.reply and outcome.first and self.send_later and self.send_later(openid, outcome.reply):
+                with self.db.session() as session:  # the ledger says how the reply went out
+                    session.execute(update(WeChatInbound).where(WeChatInbound.dedupe_key == outcome.key)
+                                    .values(delivery="custom"))
         except Exception:
             log.exception("late reply to %s failed", openid)
 
@@ -117,10 +119,10 @@ class Inbox:
     def _handle(self, message: dict[str, str], key: str, recheck: bool) -> Outcome:
         for attempt in range(5):
             try:
-                reply, rest, turn = self._transaction(message, key, recheck)
+                reply, rest, turn, stored_before = self._transaction(message, key, recheck)
                 break
             except IntegrityError:  # another attempt stored this message first: answer what it answered
-                return Outcome(self._stored_reply(key))
+                return Outcome(self._stored_reply(key), first=False, key=key)
             except OperationalError as exc:  # SQLite: "database is locked" under concurrent writers
                 if attempt == 4 or "locked" not in str(exc):
                     raise
@@ -131,14 +133,14 @@ class Inbox:
                 action()
             dialog.set_more(self.store, message["FromUserName"], rest)  # a new reply replaces any older rest
         self.store.set(f"wechat:seen:{key}", "done:" + (reply or ""), ttl=DONE_TTL)
-        return Outcome(reply)
+        return Outcome(reply, first=stored_before is None, key=key)
 
     def _transaction(self, message: dict[str, str], key: str, recheck: bool):
         with self.db.session() as session:
             if recheck:
                 stored = session.scalar(select(WeChatInbound.reply).where(WeChatInbound.dedupe_key == key))
                 if stored is not None:
-                    return stored or None, [], None
+                    return stored or None, [], None, stored
             if self.slow_hook:
                 self.slow_hook(message)
             try:
@@ -154,7 +156,7 @@ class Inbox:
                 rest = parts[1:]
             session.add(WeChatInbound(dedupe_key=key, openid=message["FromUserName"][:64],
                                       msg_type=message["MsgType"][:32], reply=reply or ""))
-        return reply, rest, turn
+        return reply, rest, turn, None
 
     def _stored_reply(self, key: str) -> str | None:
         with self.db.session() as session:

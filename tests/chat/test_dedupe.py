@@ -132,7 +132,14 @@ def test_slow_handling_answers_success_then_a_customer_service_message(sim, db, 
     assert calls[0].body == {"touser": "o-w", "msgtype": "text",
                              "text": {"content": "已记录第 1 段（共 4 字）。可继续发送；“预览”查看，“提交”提交，“取消”退出。"}}
     assert paragraphs(db) == ["慢的一段"]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with db.session() as s:
+            if s.scalar(select(WeChatInbound.delivery).where(WeChatInbound.dedupe_key == "msg:999001")) == "custom":
+                break
+        time.sleep(0.05)
     with db.session() as s:
+        assert s.scalar(select(WeChatInbound.delivery).where(WeChatInbound.dedupe_key == "msg:999001")) == "custom"
         adds = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "summary.add_paragraph"))
     assert adds == 1
 
