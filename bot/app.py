@@ -20,4 +20,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     health.init_app(app)
     home.init_app(app)
     downloads.init_app(app)
+    from .wechat import callback as wechat_callback
+
+    wechat_callback.init_app(app, settings)
+    if settings.simulator_enabled:
+        from .simulator import page as simulator_page
+
+        simulator_page.init_app(app, settings)
     return app

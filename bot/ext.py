@@ -19,6 +19,9 @@ class Services:
 
     def close(self) -> None:
         """Release pooled connections (tests, and workers shutting down)."""
+        wechat = getattr(self, "wechat", None)
+        if wechat is not None:
+            wechat.inbox.close()
         self.db.dispose()
         close = getattr(self.store, "close", None)
         if close:

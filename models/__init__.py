@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2 models. Importing this package registers every table on ``Base.metadata``."""
 from .audit import AuditEntry
+from .chat import WeChatInbound
 from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summary, SummaryRevision
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
@@ -9,6 +10,6 @@ from .results import SpotCheck, SpotFinding, TalkRecord
 __all__ = [
     "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
     "Filing", "Indicator", "Membership", "Person", "RoleGrant", "Section", "Summary", "SummaryRevision",
-    "Tier", "Unit", "WeChatBinding", "utcnow",
+    "Tier", "Unit", "WeChatBinding", "WeChatInbound", "utcnow",
     "SpotCheck", "SpotFinding", "TalkRecord",
 ]

@@ -31,6 +31,8 @@ def demo(ctx: Context, host: str, port: int):
                        f"单位管理员 {s['unit_admin']}（{s['unit']}），县公务员办 {s['county_admin']}")
     app = create_app(ctx.settings)
     click.echo(f"kaohe 演示服务：http://{host}:{port}/  （健康检查 /healthz，就绪检查 /readyz；Ctrl+C 退出）")
+    if ctx.settings.simulator_enabled:
+        click.echo(f"微信模拟器（无需微信账号即可试用公众号）：http://{host}:{port}/simulator")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

@@ -146,6 +146,20 @@ def create_fake_app(fake: FakeWeChat) -> Flask:
 
         return fake.answer(ok)
 
+    # --- Official Account customer-service messages (客服消息): the chatbot's late replies (issue 3) ---
+    @api.post("/cgi-bin/message/custom/send")
+    def custom_send():
+        def ok(args, body):
+            refused = fake.check_token(args)
+            if refused:
+                return refused
+            if not body or not body.get("touser") or body.get("msgtype") != "text":
+                return {"errcode": 47003, "errmsg": ERRMSG[47003]}
+            return {"errcode": 0, "errmsg": "ok"}
+
+        return fake.answer(ok)
+    # --- end of the customer-service block ---
+
     return api
 
 

@@ -1,0 +1,221 @@
+"""What the chat understands: one table of commands, and the router that applies it to a WeChat message.
+
+A command is the whole message (so a paragraph that merely contains “提交” is not a command). While writing a
+summary, any text or voice that is not a command is a new paragraph. Store writes (dialog state, the rest of a
+long reply) are queued in ``turn.later`` and applied only after the database transaction committed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from config.policy import Policy
+from handlers import chat
+from handlers.actor import Actor
+from handlers.errors import Unauthorized
+from models.store import Store
+
+from . import dialog
+
+WHO = {  # who may use a command → test on the actor
+    "anyone": lambda a: True,
+    "staff": lambda a: a is not None and a.person_id is not None,
+    "supervisor": lambda a: a is not None and "supervisor" in a.roles,
+    "manager": lambda a: a is not None and bool(a.supervisor_units or a.admin_units),
+}
+
+
+@dataclass
+class Turn:
+    session: Session
+    store: Store
+    policy: Policy
+    openid: str
+    actor: Actor | None
+    text: str = ""
+    args: str = ""
+    later: list[Callable[[], None]] = field(default_factory=list)
+    seen: dict = field(default_factory=dict)  # facts learnt while handling (e.g. the summary's state)
+
+    def set_dialog(self, state: str | None) -> None:
+        self.later.append(lambda: dialog.set_state(self.store, self.openid, state))
+
+
+@dataclass(frozen=True)
+class Command:
+    words: tuple[str, ...]
+    who: str
+    help: str
+    run: Callable[[Turn], str]
+    prefix: bool = False  # “绑定 AB12CD34”: the word starts the message, the rest is the argument
+    when: str | None = None  # “帮助” lists it only when the summary is "writable" / "submitted" (None: always)
+
+
+def _help(t: Turn) -> str:
+    return chat.help_text(t.session, t.actor, t.policy, [(c.words[0], c.help, c.when)
+                                                          for c in COMMANDS if c.help and WHO[c.who](t.actor)])
+
+
+def _write(t: Turn) -> str:
+    reply = chat.start_writing(t.session, t.actor, t.policy)
+    if chat.WRITING_HINT in reply:
+        t.set_dialog(dialog.WRITING)
+    return reply
+
+
+def _submit(t: Turn) -> str:
+    reply = chat.submit_prompt(t.session, t.actor, t.policy)
+    t.set_dialog(dialog.CONFIRM_SUBMIT)
+    return reply
+
+
+def _confirm(t: Turn) -> str:
+    reply = chat.submit(t.session, t.actor, t.policy)
+    t.set_dialog(None)
+    return reply
+
+
+def _withdraw(t: Turn) -> str:
+    reply = chat.withdraw(t.session, t.actor, t.policy)
+    t.set_dialog(dialog.WRITING)
+    return reply
+
+
+def _cancel(t: Turn) -> str:
+    t.set_dialog(None)
+    return "已退出。草稿已保存，发送“写小结”可继续填写；发送“帮助”查看全部功能。"
+
+
+def _bind(t: Turn) -> str:
+    if t.actor is not None:
+        return f"您已绑定为{t.actor.name}。如需更换绑定，请联系单位平时考核管理员。"
+    return chat.bind(t.session, t.store, t.policy, t.openid, t.args)
+
+
+# The whole conversation, one line per command: words, who may use it, what “帮助” says, what it does.
+COMMANDS: list[Command] = [
+    Command(("绑定",), "anyone", "", _bind, prefix=True),
+    Command(("写小结", "填写小结", "写总结", "小结"), "staff", "开始或继续填写本季度个人小结（文字、语音均可）", _write,
+            when="writable"),
+    Command(("预览", "查看小结"), "staff", "查看个人小结", lambda t: chat.preview(t.session, t.actor, t.policy)),
+    Command(("删除上一段", "删除"), "staff", "删除最后一段", lambda t: chat.remove_last(t.session, t.actor, t.policy),
+            when="writable"),
+    Command(("提交",), "staff", "提交个人小结（需确认）", _submit, when="writable"),
+    Command(("撤回",), "staff", "撤回已提交的小结（分管领导开始评鉴前）", _withdraw, when="submitted"),
+    Command(("我的考核", "查询", "我的等次"), "staff", "本季度进度、往季等次和年度评优条件",
+            lambda t: chat.status_text(t.session, t.actor, t.policy)),
+    Command(("待评",), "supervisor", "等待您评鉴的人员和截止时间",
+            lambda t: chat.queue_text(t.session, t.actor, t.policy)),
+    Command(("进度",), "manager", "本单位考核进度", lambda t: chat.progress_text(t.session, t.actor, t.policy)),
+    Command(("取消", "退出"), "anyone", "退出当前操作", _cancel),
+    Command(("帮助", "菜单", "help", "?", "？"), "anyone", "查看本说明", _help),
+]
+
+CONFIRM_WORDS = {"确认", "确定", "是", "确认提交"}
+CONTINUE_WORDS = {"继续", "下一页", "更多"}
+
+
+def normalize(text: str) -> str:
+    return text.strip().strip("。.!！ \u3000").replace("\u3000", " ")
+
+
+def find(text: str) -> tuple[Command, str] | None:
+    norm = normalize(text)
+    low = norm.lower()
+    for command in COMMANDS:
+        for word in command.words:
+            if low == word.lower():
+                return command, ""
+            if command.prefix and norm.startswith(word):
+                return command, norm[len(word):].strip()
+    return None
+
+
+def route_text(t: Turn, text: str, voice_media_id: str | None = None, is_voice: bool = False) -> str:
+    """The reply to a text (or a voice's recognised text) from the person behind ``t.openid``."""
+    found = find(text) if not is_voice or text else None
+    if t.actor is None:
+        if found and found[0].prefix:
+            t.args = found[1]
+            return found[0].run(t)
+        return chat.how_to_bind(t.policy)
+    state = dialog.get(t.store, t.openid)
+    if state == dialog.CONFIRM_SUBMIT:
+        if normalize(text) in CONFIRM_WORDS:
+            return _confirm(t)
+        t.set_dialog(dialog.WRITING)
+        if found is not None and found[0].run is _cancel:
+            return "已取消提交，草稿已保存。继续发送可追加内容，发送“提交”可再次提交。"
+        if found is None:  # new content instead of a confirmation: keep it, don't submit
+            return "（未提交）" + chat.append(t.session, t.actor, t.policy, text, voice_media_id=voice_media_id,
+                                          seen=t.seen)
+    if found is not None:
+        command, t.args = found
+        if not WHO[command.who](t.actor):
+            return "这项功能您暂时不能使用。发送“帮助”查看您可以做的事。"
+        return command.run(t)
+    if state == dialog.WRITING:
+        t.set_dialog(dialog.WRITING)  # writing keeps the dialog alive
+        return chat.append(t.session, t.actor, t.policy, text, voice_media_id=voice_media_id, seen=t.seen)
+    if is_voice and not text:
+        return "没有识别出语音内容，请再说一遍或改发文字。发送“写小结”后，文字和语音会记入个人小结。"
+    return _help(t)
+
+
+def route(session: Session, store: Store, policy: Policy, message: dict[str, str]) -> tuple[str | None, Turn]:
+    """``(reply text or None for "success", turn)`` for one decoded WeChat message."""
+    openid = message["FromUserName"]
+    msg_type = message["MsgType"].lower()
+    actor = chat.actor_for_openid(session, store, openid) if msg_type != "event" else None
+    t = Turn(session, store, policy, openid, actor)
+    try:
+        if msg_type == "event":
+            event = message.get("Event", "").lower()
+            if event == "unsubscribe":
+                chat.unsubscribe(session, store, openid)
+                t.set_dialog(None)
+                return None, t
+            if event == "subscribe":
+                t.actor = chat.actor_for_openid(session, store, openid)
+                return chat.greet(policy, t.actor), t
+            if event == "click" and message.get("EventKey"):  # a menu button carrying a command word
+                t.actor = chat.actor_for_openid(session, store, openid)
+                return route_text(t, message["EventKey"]), t
+            return None, t
+        if msg_type == "text":
+            text = message.get("Content", "")
+            reply = _continue_or(t, text, lambda: route_text(t, text))
+        elif msg_type == "voice":
+            text = message.get("Recognition", "")
+            reply = route_text(t, text, voice_media_id=message.get("MediaId") or None, is_voice=True)
+        else:
+            return None, t  # images, locations, links, …: nothing to say
+        known_not_returned = t.seen.get("summary_state", "returned") != "returned"
+        if actor is not None and msg_type in ("text", "voice") and not known_not_returned:
+            notice = chat.untold_returned_notice(session, store, actor.person_id, policy) if actor.person_id else None
+            if notice and notice not in reply:
+                reply = notice + "\n——\n" + reply
+        return reply, t
+    except Unauthorized as exc:
+        return exc.message, t
+
+
+def _continue_or(t: Turn, text: str, otherwise: Callable[[], str]) -> str:
+    """The rest of a long reply is shown for “继续” (or any reply of up to 4 characters that is not a command)."""
+    norm = normalize(text)
+    if norm in CONTINUE_WORDS or (len(norm) <= 4 and find(norm) is None and norm not in CONFIRM_WORDS):
+        rest = dialog.pop_more(t.store, t.openid)
+        if rest:
+            return "\n".join(rest)  # split again by the caller
+    return otherwise()
+
+
+def handled(message: dict[str, str]) -> bool:
+    """Messages with something to do; everything else is answered "success" without touching the database."""
+    msg_type = message.get("MsgType", "").lower()
+    if msg_type in ("text", "voice"):
+        return True
+    event = message.get("Event", "").lower()
+    return msg_type == "event" and (event in ("subscribe", "unsubscribe") or (event == "click" and bool(message.get("EventKey"))))

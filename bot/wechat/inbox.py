@@ -1,0 +1,163 @@
+"""Exactly one effect per WeChat message, and an answer within WeChat's 5 seconds.
+
+1. ``SET NX wechat:seen:<key>`` in the store claims the message (``key``: ``msg:<MsgId>``, events
+   ``evt:<FromUserName>:<CreateTime>:<Event>``). A retry that finds the claim gets the stored reply, or ``success`` while
+   the first attempt is still running (it waits a moment for the reply first).
+2. The message's effect and its ledger row (``wechat_inbound``, unique on the key, holding the reply) are written
+   in ONE transaction. If Redis is down, was flushed, or a claim outlived a crashed worker, two attempts can run:
+   the second one's INSERT violates the unique key, its transaction (effect included) rolls back, and it answers
+   with the reply the first one stored.
+3. Handling runs on a small thread pool; if it takes longer than ``budget`` seconds the HTTP answer is
+   ``success`` and the reply goes out afterwards as a customer-service message.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from config.policy import Policy
+from handlers.errors import DomainError
+from models import WeChatInbound
+from models.db import Database
+from models.store import Store
+
+from . import commands, dialog, replies
+
+log = logging.getLogger(__name__)
+
+CLAIM_TTL = 30  # a claim older than WeChat's retry interval is presumed dead and the message is handled again
+DONE_TTL = 3600
+STALE_AFTER = 4.5
+WAIT_FOR_FIRST = 1.5  # a retry waits this long for the first attempt's reply before answering "success"
+
+
+def dedupe_key(message: dict[str, str]) -> str:
+    if message.get("MsgId"):
+        return f"msg:{message['MsgId']}"
+    # FromUserName + CreateTime, as WeChat documents; the event name keeps two different events in one second apart
+    return f"evt:{message['FromUserName']}:{message['CreateTime']}:{message.get('Event', message['MsgType'])}"
+
+
+@dataclass
+class Outcome:
+    reply: str | None  # the text to answer (None: "success")
+    first: bool = True  # False: another attempt had already stored this message (this one changed nothing)
+    key: str = ""
+
+
+class Inbox:
+    def __init__(self, db: Database, store: Store, policy: Policy, *, budget: float = 4.0,
+                 send_later: Callable[[str, str], bool] | None = None, workers: int = 16):
+        self.db, self.store, self.policy, self.budget = db, store, policy, budget
+        self.send_later = send_later
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wechat")
+        self.slow_hook: Callable[[dict], None] | None = None  # tests: make handling slow on purpose
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+    # -- the entry point -------------------------------------------------------------------------------------------
+    def receive(self, message: dict[str, str]) -> str | None:
+        """The reply text for ``message`` now, or None (answer ``success``)."""
+        if not commands.handled(message):
+            return None  # images, links, template-send reports, …: "success", nothing stored
+        key = dedupe_key(message)
+        seen = f"wechat:seen:{key}"
+        degraded = bool(getattr(self.store, "degraded", False))
+        recheck = degraded
+        if not self.store.set(seen, f"pending:{time.time()}", ttl=CLAIM_TTL, nx=True):
+            earlier = self._earlier_reply(seen)
+            if earlier is not None:
+                return earlier or None
+            recheck = True  # the claim is stale: handle again, the database decides who wins
+        degraded = degraded or bool(getattr(self.store, "degraded", False))
+        future = self.pool.submit(self._handle, message, key, recheck or degraded)
+        try:
+            outcome = future.result(timeout=self.budget)
+        except FutureTimeout:
+            log.warning("message %s took longer than %.1f s; answering later", key, self.budget)
+            future.add_done_callback(lambda f: self._deliver_late(message["FromUserName"], f))
+            return None
+        except Exception:
+            self.store.delete(seen)  # nothing was committed: let WeChat's retry handle it afresh
+            raise
+        return outcome.reply
+
+    def _earlier_reply(self, seen: str) -> str | None:
+        """The first attempt's reply ('' for "success"), or None when that attempt looks dead."""
+        deadline = time.monotonic() + WAIT_FOR_FIRST
+        while True:
+            value = self.store.get(seen) or ""
+            if value.startswith("done:"):
+                return value[5:]
+            if value.startswith("pending:"):
+                if time.time() - float(value[8:]) > STALE_AFTER:
+                    return None
+                if time.monotonic() >= deadline:
+                    return ""
+                time.sleep(0.05)
+                continue
+            return None
+
+    def _deliver_late(self, openid: str, future) -> None:
+        try:
+            outcome = future.result()
+            if outcome.reply and outcome.first and self.send_later and self.send_later(openid, outcome.reply):
+                with self.db.session() as session:  # the ledger says how the reply went out
+                    session.execute(update(WeChatInbound).where(WeChatInbound.dedupe_key == outcome.key)
+                                    .values(delivery="custom"))
+        except Exception:
+            log.exception("late reply to %s failed", openid)
+
+    # -- one attempt ------------------------------------------------------------------------------------------------
+    def _handle(self, message: dict[str, str], key: str, recheck: bool) -> Outcome:
+        for attempt in range(5):
+            try:
+                reply, rest, turn, stored_before = self._transaction(message, key, recheck)
+                break
+            except IntegrityError:  # another attempt stored this message first: answer what it answered
+                return Outcome(self._stored_reply(key), first=False, key=key)
+            except OperationalError as exc:  # SQLite: "database is locked" under concurrent writers
+                if attempt == 4 or "locked" not in str(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+                recheck = True
+        if turn is not None:  # committed: now the store writes (dialog state, the rest of a long reply)
+            for action in turn.later:
+                action()
+            dialog.set_more(self.store, message["FromUserName"], rest)  # a new reply replaces any older rest
+        self.store.set(f"wechat:seen:{key}", "done:" + (reply or ""), ttl=DONE_TTL)
+        return Outcome(reply, first=stored_before is None, key=key)
+
+    def _transaction(self, message: dict[str, str], key: str, recheck: bool):
+        with self.db.session() as session:
+            if recheck:
+                stored = session.scalar(select(WeChatInbound.reply).where(WeChatInbound.dedupe_key == key))
+                if stored is not None:
+                    return stored or None, [], None, stored
+            if self.slow_hook:
+                self.slow_hook(message)
+            try:
+                text, turn = commands.route(session, self.store, self.policy, message)
+            except DomainError as exc:
+                if not exc.keep_changes:
+                    session.rollback()
+                text, turn = exc.message, None
+            reply, rest = None, []
+            if text:
+                parts = replies.split(text)
+                reply = parts[0] + (replies.MORE if len(parts) > 1 else "")
+                rest = parts[1:]
+            session.add(WeChatInbound(dedupe_key=key, openid=message["FromUserName"][:64],
+                                      msg_type=message["MsgType"][:32], reply=reply or ""))
+        return reply, rest, turn, None
+
+    def _stored_reply(self, key: str) -> str | None:
+        with self.db.session() as session:
+            return session.scalar(select(WeChatInbound.reply).where(WeChatInbound.dedupe_key == key)) or None

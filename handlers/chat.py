@@ -1,0 +1,275 @@
+"""The use cases the Official Account chat calls. Each returns the Chinese text to show; the bot only routes.
+
+They reuse the shared use cases (``summaries``, ``progress``, ``binding``), so a chat "提交" and the Mini
+Program's submit are the same code. ``returned_notice`` is also meant for the outbound channel (scheduler).
+"""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.policy import Policy
+from models import Cycle, Summary, utcnow
+from models.rules import states
+from models.rules.calendar import format_local
+from models.store import Store
+
+from . import binding, progress, summaries
+from .actor import Actor, actor_for_person
+from .errors import Conflict, Forbidden, InvalidInput
+
+CHANNEL = "oa"
+ACTOR_TTL = 60  # seconds an openid → person (and roles) lookup is cached in the store
+
+
+# -- who is writing -------------------------------------------------------------------------------------------
+def _actor_key(openid: str) -> str:
+    return f"chat:actor:{openid}"
+
+
+def _dump(actor: Actor) -> str:
+    return json.dumps({"ref": actor.ref, "name": actor.name, "person_id": actor.person_id, "unit_id": actor.unit_id,
+                       "roles": sorted(actor.roles), "admin_units": sorted(actor.admin_units),
+                       "supervisor_units": sorted(actor.supervisor_units)}, ensure_ascii=False)
+
+
+def _load(raw: str) -> Actor:
+    d = json.loads(raw)
+    return Actor(ref=d["ref"], name=d["name"], person_id=d["person_id"], unit_id=d["unit_id"],
+                 roles=frozenset(d["roles"]), admin_units=frozenset(d["admin_units"]),
+                 supervisor_units=frozenset(d["supervisor_units"]))
+
+
+def actor_for_openid(session: Session, store: Store, openid: str) -> Actor | None:
+    """The bound, active person behind an Official Account openid, or None. Cached for ``ACTOR_TTL`` seconds."""
+    cached = store.get(_actor_key(openid))
+    if cached is not None:
+        return None if cached == "-" else _load(cached)
+    person = binding.person_for_openid(session, CHANNEL, openid)
+    actor = actor_for_person(session, person.id) if person is not None else None
+    store.set(_actor_key(openid), _dump(actor) if actor else "-", ttl=ACTOR_TTL)
+    return actor
+
+
+def forget_openid(store: Store, openid: str) -> None:
+    store.delete(_actor_key(openid))
+
+
+# -- binding ---------------------------------------------------------------------------------------------------
+def how_to_bind(policy: Policy) -> str:
+    return ("您好！这里是" + policy.title + "。\n"
+            "使用前请先绑定身份：向本单位平时考核管理员（人事）索取一次性绑定码，然后发送\n"
+            "绑定 绑定码\n例如：绑定 AB3D5F7H\n绑定码 " + str(policy.binding.code_ttl_hours) + " 小时内有效，仅能使用一次。")
+
+
+def greet(policy: Policy, actor: Actor | None) -> str:
+    if actor is None:
+        return "欢迎关注！" + how_to_bind(policy)
+    return f"欢迎回来，{actor.name}！发送“帮助”查看可以做的事。"
+
+
+def bind(session: Session, store: Store, policy: Policy, openid: str, code: str) -> str:
+    person = binding.redeem_bind_code(session, store, policy, channel=CHANNEL, openid=openid, code=code)
+    forget_openid(store, openid)
+    return f"绑定成功！{person.name}（{person.staff_no}），您好。\n发送“写小结”填写本季度个人小结，发送“帮助”查看全部功能。"
+
+
+def unsubscribe(session: Session, store: Store, openid: str) -> bool:
+    """WeChat requires dropping the binding; the person's evaluation data stays."""
+    removed = binding.unbind(session, CHANNEL, openid, reason="unsubscribe")
+    forget_openid(store, openid)
+    return removed
+
+
+# -- help ------------------------------------------------------------------------------------------------------
+def help_text(session: Session, actor: Actor, policy: Policy, commands: list[tuple[str, str, str | None]]) -> str:
+    """``commands``: (word, what it does, when) the actor may use, from the bot's command table. ``when`` is None
+    (always), ``"writable"`` (the summary can be written now) or ``"submitted"`` (it can be withdrawn)."""
+    lines = [f"{actor.name}，您好。"]
+    evaluation = summaries.current_evaluation(session, actor.person_id) if actor.person_id else None
+    writable = submitted = False
+    if evaluation is not None:
+        cycle = session.get(Cycle, evaluation.cycle_id)
+        summary = session.scalar(select(Summary).where(Summary.cycle_id == cycle.id,
+                                                       Summary.person_id == actor.person_id))
+        lines.append(f"{cycle.label}考核：{states.CYCLE.label(cycle.state)}阶段。")
+        state = summary.state if summary else "draft"
+        submitted = state == "submitted" and cycle.state == "open"
+        try:
+            summaries._writable(session, cycle, summary, policy, utcnow())
+            writable = state in ("draft", "returned")
+            if writable:
+                lines.append(f"个人小结截止：{format_local(cycle.summary_due, policy)}。")
+        except Conflict as exc:
+            if state in ("draft", "returned"):
+                lines.append(exc.message)
+        if summary is not None:
+            lines.append(f"您的个人小结：{states.SUMMARY.label(summary.state)}。")
+    elif actor.person_id is not None:
+        lines.append("本季度考核尚未开始。")
+    lines.append("您可以发送：")
+    lines += [f"· {word}：{what}" for word, what, when in commands
+              if when is None or (when == "writable" and writable) or (when == "submitted" and submitted)]
+    return "\n".join(lines)
+
+
+# -- the summary -------------------------------------------------------------------------------------------------
+def _size(view: summaries.SummaryView) -> str:
+    return f"{len(view.paragraphs)} 段，共 {sum(len(p) for p in view.paragraphs)} 字"
+
+
+WRITING_HINT = "继续发送文字或语音即追加一段；发送“预览”查看，“删除上一段”撤销，“提交”提交，“取消”退出。"
+
+
+def start_writing(session: Session, actor: Actor, policy: Policy) -> str:
+    view = summaries.start_or_resume(session, actor, policy)
+    if not view.editable:
+        if view.state == "submitted":
+            return f"{view.cycle_label}个人小结已提交。如需修改，请先发送“撤回”。"
+        return f"{view.cycle_label}个人小结{view.state_label}，不能再修改。"
+    head = f"开始填写{view.cycle_label}个人小结（截止 {view.deadline}）。"
+    if view.paragraphs:
+        head = f"继续填写{view.cycle_label}个人小结（已有 {_size(view)}，截止 {view.deadline}）。"
+    if view.state == "returned" and view.returned_reason:
+        head += f"\n分管领导退回修改的原因：{view.returned_reason}"
+    return head + "\n" + WRITING_HINT
+
+
+def append(session: Session, actor: Actor, policy: Policy, text: str, voice_media_id: str | None = None,
+           seen: dict | None = None) -> str:
+    """``seen`` (optional) receives the summary's state, so the caller can skip looking for a returned summary."""
+    view = summaries.add_paragraph(session, actor, policy, text, voice_media_id=voice_media_id)
+    if seen is not None:
+        seen["summary_state"] = view.state
+    if not text.strip():
+        return ("没有识别出这段语音的文字（可能是网络或方言原因），语音已保存在草稿中，未添加文字段落。"
+                "请重新说一遍，或改发文字。")
+    total = sum(len(p) for p in view.paragraphs)
+    return f"已记录第 {len(view.paragraphs)} 段（共 {total} 字）。可继续发送；“预览”查看，“提交”提交，“取消”退出。"
+
+
+def preview(session: Session, actor: Actor, policy: Policy) -> str:
+    view = summaries.my_summary(session, actor, policy)
+    if view is None or (not view.paragraphs and not view.voice_media_ids):
+        return "个人小结还是空的。发送“写小结”开始填写。"
+    body = "\n".join(f"{i}. {p}" for i, p in enumerate(view.paragraphs, start=1))
+    voices = f"\n（另有 {len(view.voice_media_ids)} 段语音）" if view.voice_media_ids else ""
+    return f"【{view.cycle_label}个人小结 · {view.state_label} · {_size(view)}】\n{body}{voices}"
+
+
+def remove_last(session: Session, actor: Actor, policy: Policy) -> str:
+    removed, view = summaries.remove_last_paragraph(session, actor, policy)
+    short = removed if len(removed) <= 30 else removed[:30] + "…"
+    return f"已删除上一段：“{short}”。现有 {_size(view)}。"
+
+
+def submit_prompt(session: Session, actor: Actor, policy: Policy) -> str:
+    """Checks that submitting is possible now and asks for confirmation (nothing changes yet)."""
+    summary, cycle = summaries._editable_summary(session, actor, policy, utcnow(), None)  # raises the exact refusal
+    if not summary.paragraphs:
+        raise InvalidInput("个人小结还是空的，请先发送文字或语音填写内容，再提交", "summary_empty")
+    view = summaries.view(summary, cycle, policy, True)
+    return (f"确认提交{view.cycle_label}个人小结（{_size(view)}）吗？提交后分管领导即可查看。\n"
+            "回复“确认”提交，回复“取消”放弃。")
+
+
+def submit(session: Session, actor: Actor, policy: Policy) -> str:
+    view = summaries.submit(session, actor, policy)
+    return f"{view.cycle_label}个人小结已提交（{_size(view)}）。截止（{view.deadline}）前、分管领导开始评鉴前，可发送“撤回”修改。"
+
+
+def withdraw(session: Session, actor: Actor, policy: Policy) -> str:
+    view = summaries.withdraw(session, actor, policy)
+    return f"已撤回{view.cycle_label}个人小结，现在是草稿。发送“写小结”继续修改，改好后重新“提交”。"
+
+
+# -- status, queue, progress ------------------------------------------------------------------------------------
+def status_text(session: Session, actor: Actor, policy: Policy) -> str:
+    s = progress.my_status(session, actor, policy)
+    lines = []
+    if s.cycle_label:
+        lines.append(f"【{s.cycle_label}】当前阶段：{s.step}")
+        if s.not_graded_reason:
+            lines.append(f"本季度不定等次：{s.not_graded_reason}")
+        line = f"个人小结：{s.summary_label}"
+        if s.summary_state in ("not_started", "draft", "returned") and s.summary_deadline:
+            line += f"（截止 {s.summary_deadline}）"
+        lines.append(line)
+        if s.returned_reason:
+            lines.append(f"退回原因：{s.returned_reason}")
+        if s.final_grade:
+            lines.append(f"本季度等次：{s.final_grade}")
+        elif s.scored:
+            lines.append("分管领导已评鉴，等待党委(党组)审定")
+    else:
+        lines.append("本季度考核尚未开始。")
+    names = ["一", "二", "三", "四"]
+    grades = "，".join(f"第{names[i]}季度 {g or '—'}" for i, g in enumerate(s.quarters))
+    lines.append(f"{s.year}年平时考核等次：{grades}")
+    lines.append("年度考核：" + "；".join(s.annual_reasons))
+    return "\n".join(lines)
+
+
+def queue_text(session: Session, actor: Actor, policy: Policy) -> str:
+    if "supervisor" not in actor.roles:
+        raise Forbidden("“待评”仅供分管领导使用", "not_supervisor")
+    waiting = progress.supervisor_queue(session, actor, policy)
+    if not waiting:
+        return "目前没有等待您评鉴的人员。"
+    lines = [f"等待您评鉴的人员（{len(waiting)} 人，评鉴截止 {waiting[0].deadline}）："]
+    lines += [f"· {w.name}（{w.staff_no}）小结{w.summary_state}" for w in waiting]
+    lines.append("请在小程序中逐项打分。")
+    return "\n".join(lines)
+
+
+def progress_text(session: Session, actor: Actor, policy: Policy) -> str:
+    units = sorted(actor.admin_units | actor.supervisor_units)
+    if not units:
+        raise Forbidden("“进度”仅供分管领导和单位管理员使用", "not_supervisor")
+    unit_id = actor.unit_id if actor.unit_id in units else units[0]
+    p = progress.unit_progress(session, actor, policy, unit_id)
+    t = p.totals()
+    lines = [f"【{p.unit} · {p.cycle_label}】{p.step}",
+             f"应考核 {t['people']} 人（不定等次 {t['not_graded']} 人）：小结已交 {t['summaries_submitted']}，"
+             f"已评鉴 {t['scored']}，已审定 {t['decided']}，已公布 {t['published']}",
+             f"小结截止 {p.summary_deadline}；评鉴截止 {p.scoring_deadline}"]
+    for tier in p.tiers:
+        lines.append(f"· {tier.tier}：{tier.people} 人，小结 {tier.summaries_submitted}，评鉴 {tier.scored}")
+        if tier.late_summaries:
+            lines.append(f"  逾期未交小结：{'、'.join(tier.late_summaries)}")
+        if tier.late_scoring:
+            lines.append(f"  逾期未评鉴：{'、'.join(tier.late_scoring)}")
+    return "\n".join(lines)
+
+
+# -- a summary returned for revision --------------------------------------------------------------------------------
+def returned_notice(session: Session, person_id: int, policy: Policy) -> tuple[str, str] | None:
+    """``(key, text)`` telling the person their summary was returned (with the reason), or None.
+
+    ``key`` is the same for one return and differs for the next (a return always follows a new submission), so a
+    channel can send each return once: ``summary-returned:<summary id>:<submitted_at>``.
+    Also meant for the outbound channel of the scheduler (template / customer-service message).
+    """
+    row = session.execute(
+        select(Summary.id, Summary.submitted_at, Summary.returned_reason, Cycle.year, Cycle.quarter)
+        .join(Cycle, Cycle.id == Summary.cycle_id)
+        .where(Summary.person_id == person_id, Summary.state == "returned")
+        .order_by(Cycle.year.desc(), Cycle.quarter.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    text = (f"您的{row.year}年第{row.quarter}季度个人小结已被分管领导退回修改。\n"
+            f"原因：{row.returned_reason or '（未填写）'}\n发送“写小结”修改，改好后发送“提交”重新提交。")
+    stamp = int(row.submitted_at.timestamp()) if row.submitted_at else 0
+    return f"summary-returned:{row.id}:{stamp}", text
+
+
+def untold_returned_notice(session: Session, store: Store, person_id: int, policy: Policy) -> str | None:
+    """The notice, once per return (remembered in the store; if the store is flushed it is shown again)."""
+    found = returned_notice(session, person_id, policy)
+    if found is None:
+        return None
+    key, text = found
+    return text if store.set(f"chat:told:{key}", "1", ttl=90 * 86400, nx=True) else None
