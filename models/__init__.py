@@ -3,10 +3,12 @@ from .audit import AuditEntry
 from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summary, SummaryRevision
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
+from .outbound import Delivery, Notice, WorkGroup
 from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
 
 __all__ = [
     "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
     "Filing", "Indicator", "Membership", "Person", "RoleGrant", "Section", "Summary", "SummaryRevision",
     "Tier", "Unit", "WeChatBinding", "utcnow",
+    "Delivery", "Notice", "WorkGroup",
 ]
