@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
 
 from handlers import deliveries
 from handlers.deliveries import SendResult
@@ -31,10 +33,12 @@ class DrainStats:
 
 class Drainer:
     def __init__(self, db: Database, channels: dict, store: Store, *, workers: int = 8, rate: float = 0,
-                 lease: float = 60, batch: int = 50, flush_every: int = 10, owner: str | None = None):
+                 lease: float = 60, batch: int = 50, flush_every: int = 10, owner: str | None = None,
+                 clock: Callable[[], datetime] = utcnow):
         self.db, self.channels, self.store = db, channels, store
         self.workers, self.rate, self.lease, self.batch, self.flush_every = workers, rate, lease, batch, flush_every
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.clock = clock
         self._lock = threading.Lock()
 
     def drain(self, *, max_seconds: float | None = None, stop: threading.Event | None = None) -> DrainStats:
@@ -42,7 +46,7 @@ class Drainer:
         started = time.monotonic()
         stats = DrainStats()
         with self.db.session() as session:
-            back = deliveries.release_expired(session, utcnow())
+            back = deliveries.release_expired(session, self.clock())
         if back:
             log.warning("%d 条发送租约已过期，重新排队", back)
         deadline = started + max_seconds if max_seconds else None
@@ -77,7 +81,7 @@ class Drainer:
         session = self.db.sessions()
         try:
             while not (stop and stop.is_set()) and not (deadline and time.monotonic() > deadline):
-                batch = deliveries.claim(session, self.owner, self.batch, self.lease)
+                batch = deliveries.claim(session, self.owner, self.batch, self.lease, self.clock())
                 if not batch:
                     return
                 done = []
@@ -96,7 +100,7 @@ class Drainer:
     def _record(self, session, done, stats: DrainStats) -> None:
         if not done:
             return
-        now = utcnow()
+        now = self.clock()
         deliveries.record(session, done, now)
         with self._lock:
             stats.sends += len(done)

@@ -35,7 +35,7 @@ class Runtime:
     def drainer(self) -> Drainer:
         s = self.settings
         return Drainer(self.db, self.channels, self.store, workers=s.send_workers, rate=s.send_rate,
-                       lease=s.delivery_lease)
+                       lease=s.delivery_lease, clock=self.now)
 
     def tokens(self):
         return getattr(self.channels.get("template"), "tokens", None)
