@@ -257,7 +257,9 @@ class FakeWeChatServer:
 def main() -> None:  # pragma: no cover - a tool for the demo and the benchmark
     """``python -m bot.simulator.fake_wechat [--port N] [--latency 0.005]``: serve until killed."""
     import argparse
+    import logging
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
