@@ -116,6 +116,15 @@ class NoticeReport:
     rows: list[dict] = field(default_factory=list)  # every recipient (the export)
 
     @property
+    def status(self) -> str:
+        """What an operator reads: 草稿, 已撤回, 待发送 (its time has not come), 发送中 or 已完成."""
+        if self.state in ("draft", "cancelled"):
+            return {"draft": "草稿", "cancelled": "已撤回"}[self.state]
+        if self.pending and self.send_at > utcnow():
+            return "待发送"
+        return "发送中" if self.pending else "已完成"
+
+    @property
     def progress(self) -> int:
         """Percent of the deliveries that are settled (sent, failed, refused or cancelled)."""
         return 100 if not self.total else (self.total - self.pending) * 100 // self.total
@@ -123,6 +132,7 @@ class NoticeReport:
     def as_dict(self) -> dict:
         out = dict(self.__dict__)
         out["progress"] = self.progress
+        out["status"] = self.status
         out["send_at"] = self.send_at.isoformat()
         return out
 

@@ -94,11 +94,23 @@ def notice_report(ctx: Context, notice_id: int, as_json: bool):
     if as_json:
         click.echo(json.dumps(r.as_dict(), ensure_ascii=False, indent=1))
         return
-    click.echo(f"通知 {r.id}《{r.title}》（{r.kind}）进度 {r.progress}%")
+    click.echo(f"通知 {r.id}《{r.title}》（{r.kind}，{r.status}）进度 {r.progress}%")
     click.echo(f"共 {r.total}：已送达 {r.sent}，待发送 {r.pending}，失败 {r.failed}，拒收 {r.refused}，已撤回 {r.cancelled}")
     for f in r.failures:
         code = f"错误码 {f['errcode']}，" if f["errcode"] is not None else ""
         click.echo(f"  {code}{f['reason']}：{f['count']}")
+
+
+@notice_group.command("list", help="最近的通知（含提醒、通报草稿）及发送进度")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
+@pass_ctx
+@handle_errors
+def notice_list(ctx: Context, limit: int):
+    with ctx.db.session() as session:
+        for n in notices.list_notices(session, system_actor(), limit):
+            r = notices.report(session, system_actor(), n.id)
+            click.echo("\t".join([str(n.id), r.kind, r.status, n.title,
+                                   f"{r.sent}/{r.total}", f"{r.progress}%"]))
 
 
 @notice_group.command("cancel", help="撤回尚未发出的通知")

@@ -46,6 +46,7 @@ def test_groups_and_notices_from_the_command_line(run, people, drainer):
     exported = json.loads(run("notice", "report", str(notice_id), "--json").stdout)
     assert exported["total"] == 4 and exported["progress"] == 100 and len(exported["rows"]) == 4
     assert {r["state"] for r in exported["rows"]} == {"已送达", "失败"}
+    assert f"{notice_id}\t通知\t已完成\t关于报送材料的通知\t2/4\t100%" in run("notice", "list").output
     done = run("notice", "cancel", str(notice_id))
     assert done.exit_code == 1 and "已全部发出" in done.output
 
