@@ -113,6 +113,19 @@ def notice_list(ctx: Context, limit: int):
                                    f"{r.sent}/{r.total}", f"{r.progress}%"]))
 
 
+@notice_group.command("send-draft", help="发送草稿（如调度器生成的进度通报），可用 --to 改变接收范围")
+@click.argument("notice_id", type=int)
+@click.option("--to", "to", multiple=True)
+@click.option("--at", "at", help="定时发送，北京时间 YYYY-MM-DD HH:MM；默认立即")
+@pass_ctx
+@handle_errors
+def notice_send_draft(ctx: Context, notice_id: int, to: tuple[str, ...], at: str | None):
+    with ctx.db.session() as session:
+        notices.send_draft(session, system_actor(), notice_id, to=list(to) or None, send_at=_parse_at(at, ctx))
+        total = notices.report(session, system_actor(), notice_id).total
+    click.echo(f"草稿 {notice_id} 已转为通知，接收人 {total} 个")
+
+
 @notice_group.command("cancel", help="撤回尚未发出的通知")
 @click.argument("notice_id", type=int)
 @pass_ctx

@@ -64,3 +64,18 @@ def test_scheduled_notice_is_cancelled_and_bad_input_is_refused(run, people):
         assert bad.exit_code == 1 and message in bad.output
     missing = run("notice", "report", "9999")
     assert missing.exit_code == 1 and "找不到编号为 9999 的通知" in missing.output
+
+
+def test_a_draft_circular_is_sent_by_the_county_office(run, session, people):
+    from handlers.notices import system_notice
+
+    draft = system_notice(session, kind="circular", state="draft", dedupe_key="circular:test", title="进度通报（草稿）",
+                          body="以下单位逾期未完成……", audience_specs=["role:单位管理员"])
+    session.commit()
+    assert f"{draft.id}\t通报\t草稿" in run("notice", "list").output
+    refused = run("notice", "send-draft", str(draft.id))  # nobody is 单位管理员 here
+    assert refused.exit_code == 1 and "没有任何接收人" in refused.output
+    sent = run("notice", "send-draft", str(draft.id), "--to", "unit:县财政局")
+    assert sent.exit_code == 0 and "接收人 3 个" in sent.output
+    again = run("notice", "send-draft", str(draft.id))
+    assert again.exit_code == 1 and "只有草稿可以发送" in again.output
