@@ -150,6 +150,8 @@ def scheduler_cmd(ctx: Context, clock: str | None):
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if not ctx.settings.redis_url:
+        click.echo("注意：未设置 KAOHE_REDIS_URL，主调度器锁只在本进程内有效；请只启动一个调度器进程", err=True)
     click.echo("调度器已启动，等待成为主调度器…", err=True)
     leader.run(rt, stop, on_change=lambda lead: click.echo("已成为主调度器" if lead else "已转为备用", err=True))
     rt.db.dispose()
