@@ -52,4 +52,10 @@ def build_channels(settings: Settings, store: Store, *, timeout: float = 5.0) ->
     }
 
 
-__all__ = ["AccessTokens", "Channel", "RecordingChannel", "build_channels"]
+def oa_tokens(settings: Settings, store: Store) -> AccessTokens:
+    """The Official Account's shared token, for any other client (e.g. customer-service replies):
+    ``.get()`` before a call, ``.refresh(stale)`` after a 40001/42001."""
+    return AccessTokens(store, Http(), settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret)
+
+
+__all__ = ["AccessTokens", "Channel", "RecordingChannel", "build_channels", "oa_tokens"]

@@ -128,3 +128,31 @@ def test_work_groups_get_wecom_robot_markdown_paced_per_robot(db, session, count
     assert all(d.attempts == 0 and d.next_at > utcnow() for d in waiting)
     assert notices.report(session, county_actor, tag.id).sent == 1
     assert fake_wechat.fake.calls_to("/cgi-bin/message/mass/sendall")[0].body["filter"]["tag_id"] == 101
+
+
+def test_mini_program_only_people_get_a_subscribe_message(db, session, county_actor, drainer, fake_wechat):
+    unit = factories.unit(session, "县财政局")
+    mini = factories.person(session, unit)
+    bind(session, mini, "o-mini-1", channel="miniapp")
+    n = notices.compose(session, county_actor, title="通知", body="正文", to=["all"])
+    session.commit()
+    drainer.drain()
+    (call,) = fake_wechat.fake.calls_to("/cgi-bin/message/subscribe/send")
+    assert call.body["touser"] == "o-mini-1" and call.body["page"] == f"pages/notice/detail?id={n.id}"
+    assert call.errcode == 0 and notices.report(session, county_actor, n.id).sent == 1
+
+
+def test_the_recording_channel_stands_in_for_wechat(db, session, county_actor, org, store):
+    from bot.channels import RecordingChannel
+    from handlers.deliveries import SendResult
+    from scheduler.drainer import Drainer
+
+    refused = f"o-{org['staff'][0].staff_no}"
+    fake = RecordingChannel({refused: [SendResult(43101)]})
+    n = notices.compose(session, county_actor, title="通知", body="正文", to=["unit:县财政局"])
+    session.commit()
+    stats = Drainer(db, {"template": fake}, store, workers=2).drain()
+    assert sorted(c.address for c in fake.sent) == sorted(f"o-{p.staff_no}" for p in [org["lead"], *org["staff"][:3]])
+    assert stats.by_state == {"sent": 3, "refused": 1}
+    r = notices.report(session, county_actor, n.id)
+    assert (r.sent, r.refused) == (3, 1)
