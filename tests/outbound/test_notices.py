@@ -156,3 +156,21 @@ def test_the_recording_channel_stands_in_for_wechat(db, session, county_actor, o
     assert stats.by_state == {"sent": 3, "refused": 1}
     r = notices.report(session, county_actor, n.id)
     assert (r.sent, r.refused) == (3, 1)
+
+
+def test_the_shared_token_bucket_paces_the_drainer(db, session, county_actor, store):
+    import time
+
+    from bot.channels import RecordingChannel
+    from scheduler.drainer import Drainer
+
+    unit = factories.unit(session, "县财政局")
+    for _ in range(30):
+        bind(session, factories.person(session, unit))
+    notices.compose(session, county_actor, title="通知", body="正文", to=["all"])
+    session.commit()
+    fake = RecordingChannel()
+    started = time.monotonic()
+    Drainer(db, {"template": fake}, store, workers=4, rate=10).drain()
+    assert len(fake.sent) == 30
+    assert time.monotonic() - started >= 1.8  # a burst of 10, then 20 more at 10 per second
