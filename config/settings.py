@@ -42,6 +42,13 @@ class Settings:
     wechat_api_base: str = "https://api.weixin.qq.com"
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     simulator: bool | None = None  # None: on, except in production
+    # Outbound messages (notices, reminders): template ids, pace, drainer pool, leases, scheduler leadership
+    wechat_template_id: str = "NOTICE-TEMPLATE-DEMO"  # 公众号模板消息 (fields thing1 title, thing2 body, time3)
+    miniapp_template_id: str = "NOTICE-SUBSCRIBE-DEMO"  # 小程序订阅消息 (same fields)
+    send_rate: int = 50  # messages per second for all processes together (a Redis token bucket); 0 = no limit
+    send_workers: int = 8
+    delivery_lease: int = 60  # seconds a claimed delivery stays with its drainer
+    scheduler_lock_ttl: int = 30  # seconds; a standby scheduler takes over within this after the leader dies
 
     @property
     def is_production(self) -> bool:
@@ -55,7 +62,7 @@ class Settings:
         return replace(self, **changes)
 
 
-_INT = {"wechat_max_skew"}
+_INT = {"wechat_max_skew", "send_rate", "send_workers", "delivery_lease", "scheduler_lock_ttl"}
 _BOOL = {"simulator"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -100,6 +107,9 @@ def validate(s: Settings) -> None:
         raise SettingsError(f"KAOHE_POLICY 无效：{exc}") from None
     if s.wechat_max_skew < 0:
         raise SettingsError("KAOHE_WECHAT_MAX_SKEW 不能为负数")
+    for name in ("send_rate", "send_workers", "delivery_lease", "scheduler_lock_ttl"):
+        if getattr(s, name) < (0 if name == "send_rate" else 1):
+            raise SettingsError(f"KAOHE_{name.upper()} 取值无效：{getattr(s, name)}")
     if s.wechat_aes_key is not None and len(s.wechat_aes_key) != 43:
         raise SettingsError("KAOHE_WECHAT_AES_KEY 必须是 43 个字符的 EncodingAESKey")
     for name in ("wechat_api_base", "wecom_api_base"):

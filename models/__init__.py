@@ -4,6 +4,7 @@ from .chat import WeChatInbound
 from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summary, SummaryRevision
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
+from .outbound import Delivery, Notice, WorkGroup
 from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
 from .results import SpotCheck, SpotFinding, TalkRecord
 
@@ -12,4 +13,5 @@ __all__ = [
     "Filing", "Indicator", "Membership", "Person", "RoleGrant", "Section", "Summary", "SummaryRevision",
     "Tier", "Unit", "WeChatBinding", "WeChatInbound", "utcnow",
     "SpotCheck", "SpotFinding", "TalkRecord",
+    "Delivery", "Notice", "WorkGroup",
 ]

@@ -16,6 +16,18 @@ class Store(Protocol):
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, ttl: float) -> int: ...
     def ping(self) -> bool: ...
+    def acquire_lock(self, key: str, owner: str, ttl: float) -> bool: ...
+    def renew_lock(self, key: str, owner: str, ttl: float) -> bool: ...
+    def release_lock(self, key: str, owner: str) -> None: ...
+    def take_token(self, key: str, rate: float, burst: int) -> float: ...
+
+
+def _bucket(tokens: float, stamp: float, now: float, rate: float, burst: int) -> tuple[float, float]:
+    """Token bucket step: returns (tokens left after taking one or not, seconds to wait; 0 = taken)."""
+    tokens = min(float(burst), tokens + max(0.0, now - stamp) * rate)
+    if tokens >= 1:
+        return tokens - 1, 0.0
+    return tokens, (1 - tokens) / rate
 
 
 class MemoryStore:
@@ -61,6 +73,33 @@ class MemoryStore:
     def ping(self) -> bool:
         return True
 
+    def acquire_lock(self, key: str, owner: str, ttl: float) -> bool:
+        return self.set(key, owner, ttl=ttl, nx=True)
+
+    def renew_lock(self, key: str, owner: str, ttl: float) -> bool:
+        with self._lock:
+            item = self._live(key)
+            if item is None or item[0] != owner:
+                return False
+            self._data[key] = (owner, time.monotonic() + ttl)
+            return True
+
+    def release_lock(self, key: str, owner: str) -> None:
+        with self._lock:
+            item = self._live(key)
+            if item is not None and item[0] == owner:
+                del self._data[key]
+
+    def take_token(self, key: str, rate: float, burst: int) -> float:
+        """One token from the bucket ``key`` (``rate`` per second, up to ``burst``); the wait in seconds if none."""
+        with self._lock:
+            item = self._live(key)
+            now = time.monotonic()
+            tokens, stamp = (float(burst), now) if item is None else map(float, item[0].split(":"))
+            tokens, wait = _bucket(tokens, stamp, now, rate, burst)
+            self._data[key] = (f"{tokens}:{now}", now + burst / rate + 1)
+            return wait
+
 
 class RedisStore:
     def __init__(self, url: str, prefix: str = "kaohe:"):
@@ -89,8 +128,50 @@ class RedisStore:
     def ping(self) -> bool:
         return bool(self.client.ping())
 
+    def acquire_lock(self, key: str, owner: str, ttl: float) -> bool:
+        return self.set(key, owner, ttl=ttl, nx=True)
+
+    def renew_lock(self, key: str, owner: str, ttl: float) -> bool:
+        return bool(self._script("renew", _RENEW)(keys=[self.prefix + key], args=[owner, int(ttl * 1000)]))
+
+    def release_lock(self, key: str, owner: str) -> None:
+        self._script("release", _RELEASE)(keys=[self.prefix + key], args=[owner])
+
+    def take_token(self, key: str, rate: float, burst: int) -> float:
+        """Shared by every process: the bucket lives in Redis and is updated atomically by a script (Redis time)."""
+        return float(self._script("bucket", _BUCKET)(keys=[self.prefix + key], args=[rate, burst]))
+
+    def _script(self, name: str, source: str):
+        scripts = self.__dict__.setdefault("_scripts", {})
+        if name not in scripts:
+            scripts[name] = self.client.register_script(source)
+        return scripts[name]
+
     def close(self) -> None:
         self.client.close()
+
+
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_BUCKET = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('time')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local state = redis.call('hmget', KEYS[1], 'tokens', 'stamp')
+local tokens, stamp = tonumber(state[1]) or burst, tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('hset', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(now))
+redis.call('pexpire', KEYS[1], math.ceil((burst / rate + 1) * 1000))
+return tostring(wait)
+"""
 
 
 def make_store(redis_url: str | None, prefix: str = "kaohe:") -> Store:

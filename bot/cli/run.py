@@ -29,11 +29,31 @@ def demo(ctx: Context, host: str, port: int):
             s = report.samples
             click.echo(f"示例账号（人员编号）：公务员 {s['staff']}，分管领导 {s['supervisor']}，"
                        f"单位管理员 {s['unit_admin']}（{s['unit']}），县公务员办 {s['county_admin']}")
-    app = create_app(ctx.settings)
+    settings = _demo_outbound(ctx.settings)
+    app = create_app(settings)
     click.echo(f"kaohe 演示服务：http://{host}:{port}/  （健康检查 /healthz，就绪检查 /readyz；Ctrl+C 退出）")
     if ctx.settings.simulator_enabled:
         click.echo(f"微信模拟器（无需微信账号即可试用公众号）：http://{host}:{port}/simulator")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _demo_outbound(settings):
+    """The demo sends to the built-in fake WeChat server (unless real API hosts were configured) and runs the
+    scheduler in this process."""
+    from config import Settings
+    from scheduler.service import start_in_thread
+
+    if settings.simulator_enabled and settings.wechat_api_base == Settings.wechat_api_base:
+        from bot.simulator.fake_wechat import FakeWeChat, FakeWeChatServer
+
+        fake = FakeWeChatServer(FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret,
+                                           mini_appid=settings.miniapp_appid, mini_secret=settings.miniapp_secret))
+        fake.start()
+        settings = settings.with_overrides(wechat_api_base=fake.url, wecom_api_base=fake.url)
+        click.echo(f"模拟微信接口：{fake.url}（通知和提醒发往这里，不会发到真实微信）")
+    start_in_thread(settings)
+    click.echo("调度器已在本进程内启动（开启考核、提醒、通知发送）")
+    return settings
 
 
 @click.command("serve", help="生产服务（gunicorn），只读取环境变量中的配置")

@@ -23,8 +23,11 @@ ERRMSG = {
     -1: "system error", 40001: "invalid credential", 40013: "invalid appid", 40029: "invalid code",
     40125: "invalid appsecret", 40163: "code been used", 42001: "access_token expired", 43004: "require subscribe",
     43101: "user refuse to accept the msg", 45009: "reach max api daily quota limit", 45011: "api minute-quota reach limit",
-    47003: "argument invalid", 40003: "invalid openid",
+    47003: "argument invalid", 40003: "invalid openid", 93000: "invalid webhook url",
 }
+SEND_PATHS = ("/cgi-bin/message/template/send", "/cgi-bin/message/subscribe/send")
+FIELD_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32}  # WeChat's data field limits
+ROBOT_PER_MINUTE = 20
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Call:
     args: dict
     body: dict | None
     at: float
+    errcode: int | None = None  # what the fake answered (0 = ok); None for a dropped connection
 
 
 @dataclass
@@ -58,7 +62,10 @@ class FakeWeChat:
     faults: list[Fault] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
     login_codes: dict[str, dict] = field(default_factory=dict)  # js_code -> {"openid", "unionid"?}
+    robot_keys: set[str] | None = None  # None: every WeCom robot key is valid
+    robot_sends: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    latency: float = 0.0  # added to every answer (seconds)
 
     def fail(self, path: str, **kwargs) -> Fault:
         fault = Fault(path, **kwargs)
@@ -73,6 +80,22 @@ class FakeWeChat:
         with self.lock:
             return [c for c in self.calls if c.path == path]
 
+    def refuse(self, openids, errcode: int = 43101) -> Fault:
+        """These users refuse messages (43101) — for every template/subscribe send to them, forever."""
+        refused = set(openids)
+        return self.fail("*send", errcode=errcode, times=None, match=lambda a: a.get("touser") in refused)
+
+    def delivered(self) -> dict[str, int]:
+        """How many messages each openid / robot key / tag actually received (answered ok)."""
+        out: dict[str, int] = {}
+        with self.lock:
+            for c in self.calls:
+                if c.errcode == 0 and c.body is not None:
+                    to = c.body.get("touser") or c.args.get("key") or str((c.body.get("filter") or {}).get("tag_id", ""))
+                    if to:
+                        out[to] = out.get(to, 0) + 1
+        return out
+
     def reset(self) -> None:
         with self.lock:
             self.calls.clear()
@@ -81,7 +104,8 @@ class FakeWeChat:
     def _take_fault(self, path: str, args: dict) -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.path == path and (fault.match is None or fault.match(args)):
+                hit = fault.path == path or (fault.path == "*send" and path in SEND_PATHS)
+                if hit and (fault.match is None or fault.match(args)):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -93,8 +117,11 @@ class FakeWeChat:
         """Record the call, apply any fault, else answer ``ok(args, body)``."""
         args = request.args.to_dict()
         body = request.get_json(silent=True)
+        call = Call(request.method, request.path, args, body, time.time())
         with self.lock:
-            self.calls.append(Call(request.method, request.path, args, body, time.time()))
+            self.calls.append(call)
+        if self.latency:
+            time.sleep(self.latency)
         fault = self._take_fault(request.path, {**args, **(body or {})})
         if fault:
             if fault.latency:
@@ -105,8 +132,11 @@ class FakeWeChat:
                     sock.shutdown(socket.SHUT_RDWR)
                 return ""
             if fault.errcode is not None:
+                call.errcode = fault.errcode
                 return jsonify(errcode=fault.errcode, errmsg=ERRMSG.get(fault.errcode, "error"))
-        return jsonify(ok(args, body))
+        result = ok(args, body)
+        call.errcode = result.get("errcode", 0)
+        return jsonify(result)
 
     def check_token(self, args: dict) -> dict | None:
         if args.get("access_token") not in self.tokens:
@@ -159,6 +189,55 @@ def create_fake_app(fake: FakeWeChat) -> Flask:
 
         return fake.answer(ok)
     # --- end of the customer-service block ---
+    def check_data(body: dict) -> dict | None:
+        for key, item in (body.get("data") or {}).items():
+            kind = key.rstrip("0123456789")
+            if kind in FIELD_LIMITS and len(str((item or {}).get("value", ""))) > FIELD_LIMITS[kind]:
+                return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value exceeds limit"}
+        if not body.get("touser") or not body.get("template_id"):
+            return {"errcode": 47003, "errmsg": "argument invalid!"}
+        return None
+
+    def message_send(args: dict, body: dict | None) -> dict:
+        return fake.check_token(args) or check_data(body or {}) or {"errcode": 0, "errmsg": "ok",
+                                                                    "msgid": secrets.randbelow(10**12)}
+
+    @api.post("/cgi-bin/message/template/send")
+    def template_send():
+        return fake.answer(message_send)
+
+    @api.post("/cgi-bin/message/subscribe/send")
+    def subscribe_send():
+        return fake.answer(message_send)
+
+    @api.post("/cgi-bin/message/mass/sendall")
+    def tag_send():
+        def ok(args, body):
+            if fake.check_token(args):
+                return fake.check_token(args)
+            if not (body or {}).get("filter", {}).get("tag_id") and not body.get("filter", {}).get("is_to_all"):
+                return {"errcode": 47003, "errmsg": "argument invalid!"}
+            return {"errcode": 0, "errmsg": "send job submission success", "msg_id": secrets.randbelow(10**9)}
+
+        return fake.answer(ok)
+
+    @api.post("/cgi-bin/webhook/send")
+    def robot_send():  # WeCom group robot (企业微信群机器人), on the WeCom host
+        def ok(args, body):
+            key = args.get("key", "")
+            if not key or (fake.robot_keys is not None and key not in fake.robot_keys):
+                return {"errcode": 93000, "errmsg": ERRMSG[93000]}
+            if (body or {}).get("msgtype") not in ("text", "markdown"):
+                return {"errcode": 47003, "errmsg": "argument invalid!"}
+            now = time.time()
+            with fake.lock:
+                recent = [t for t in fake.robot_sends.get(key, []) if t > now - 60]
+                if len(recent) >= ROBOT_PER_MINUTE:
+                    return {"errcode": 45009, "errmsg": "api freq out of limit"}
+                fake.robot_sends[key] = recent + [now]
+            return {"errcode": 0, "errmsg": "ok"}
+
+        return fake.answer(ok)
 
     return api
 
@@ -186,3 +265,22 @@ class FakeWeChatServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def main() -> None:  # pragma: no cover - a tool for the demo and the benchmark
+    """``python -m bot.simulator.fake_wechat [--port N] [--latency 0.005]``: serve until killed."""
+    import argparse
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0)
+    opts = parser.parse_args()
+    server = FakeWeChatServer(FakeWeChat(latency=opts.latency), port=opts.port)
+    print(server.url, flush=True)
+    server.server.serve_forever()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,7 +1,7 @@
 """results: talk records, spot checks
 
 Revision ID: 0005_results
-Revises: 0002_chat
+Revises: 0004_outbound
 Create Date: 2026-11-25 11:48:28.627007
 """
 from alembic import op
@@ -10,7 +10,7 @@ import models.db
 from sqlalchemy.dialects import postgresql
 
 revision = '0005_results'
-down_revision = '0002_chat'
+down_revision = '0004_outbound'
 branch_labels = None
 depends_on = None
 

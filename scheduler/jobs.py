@@ -1,0 +1,92 @@
+"""The scheduler's jobs: short top-level functions that call handlers. State lives in our tables, so a run that
+was missed (the scheduler was down) simply happens at the next run, within the policy's grace."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from config import Policy, Settings
+from handlers import reminders, timeline
+from models.db import Database, utcnow
+from models.rules.calendar import to_local
+from models.store import Store
+
+from .drainer import Drainer
+
+log = logging.getLogger("kaohe.scheduler")
+
+
+@dataclass
+class Runtime:
+    """What the jobs share: settings, database, store, policy, channels and a clock (tests may shift it)."""
+
+    settings: Settings
+    db: Database
+    store: Store
+    policy: Policy
+    channels: dict
+    clock_offset: timedelta = field(default_factory=timedelta)
+
+    def now(self) -> datetime:
+        return utcnow() + self.clock_offset
+
+    def drainer(self) -> Drainer:
+        s = self.settings
+        return Drainer(self.db, self.channels, self.store, workers=s.send_workers, rate=s.send_rate,
+                       lease=s.delivery_lease, clock=self.now)
+
+    def tokens(self):
+        return getattr(self.channels.get("template"), "tokens", None)
+
+
+def open_cycles(rt: Runtime) -> None:
+    with rt.db.session() as session:
+        opened = timeline.open_due_cycles(session, rt.policy, to_local(rt.now(), rt.policy).date())
+    if opened:
+        log.info("已开启 %d 个单位的季度考核", len(opened))
+
+
+def send_due_reminders(rt: Runtime) -> None:
+    with rt.db.session() as session:
+        run = reminders.send_due(session, rt.policy, rt.now())
+    if run.notices:
+        log.info("生成提醒 %d 条通知，涉及 %d 人次", len(run.notices), run.people)
+
+
+def drain_deliveries(rt: Runtime) -> None:
+    stats = rt.drainer().drain(max_seconds=55)
+    if stats.sends:
+        log.info("发送 %d 条：%s（%.1f 秒）", stats.sends, stats.by_state, stats.seconds)
+
+
+def refresh_access_token(rt: Runtime) -> None:
+    tokens = rt.tokens()
+    if tokens is not None:
+        tokens.ensure()
+
+
+def expire_publicity(rt: Runtime) -> None:
+    with rt.db.session() as session:
+        timeline.end_publicity(session, rt.policy, rt.now())
+
+
+# (job, trigger arguments). Interval jobs also run once at start: that is the catch-up after downtime.
+JOBS: list[tuple[Callable[[Runtime], None], dict]] = [
+    (open_cycles, {"trigger": "cron", "hour": 0, "minute": 10}),
+    (send_due_reminders, {"trigger": "interval", "minutes": 5}),
+    (drain_deliveries, {"trigger": "interval", "seconds": 5}),
+    (refresh_access_token, {"trigger": "interval", "minutes": 10}),
+    (expire_publicity, {"trigger": "interval", "minutes": 30}),
+]
+
+
+def parse_clock(value: str | None, policy: Policy) -> timedelta:
+    """``--clock "2026-12-29 09:30"`` (local time): run as if it were then (demos and tests)."""
+    if not value:
+        return timedelta()
+    from zoneinfo import ZoneInfo
+
+    local = datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(policy.timezone))
+    return local.astimezone(timezone.utc) - utcnow()
