@@ -496,3 +496,22 @@ def filing_status(session: Session, actor: Actor, policy: Policy, year: int, *, 
     return {"year": year, "units": rows, "missing_annual_plan": missing_plan,
             "chart": [{"label": f"第{q}季度结果备案", "value": filed_results[q - 1]} for q in (1, 2, 3, 4)]
             + [{"label": "年初方案已备案", "value": len(rows) - missing_plan}]}
+
+
+def send_circular(session: Session, actor: Actor, policy: Policy, spot_check_id: int, *,
+                  to: list[str] | None = None, send_at=None, today: date | None = None):
+    """Send the spot check's 通报 as a notice (the notices channel: WeChat messages and work-group robots).
+
+    The default audience is every unit's HR (单位管理员), who act on a circular. A draft too long for a notice is
+    refused with a clear message rather than cut: the office edits it and sends it with ``kaohe notice send``."""
+    from . import notices
+
+    draft = circular_draft(session, actor, policy, spot_check_id, today=today)
+    if len(draft["text"]) > notices.BODY_MAX:
+        raise InvalidInput(f"通报稿共 {len(draft['text'])} 字，超过通知正文上限 {notices.BODY_MAX} 字；"
+                           "请精简后用“kaohe notice send”发送")
+    notice = notices.compose(session, actor, title=draft["title"], body=draft["text"],
+                             to=list(to or ["role:单位管理员"]), send_at=send_at)
+    audit.record(session, actor, "spot_check.circular_sent", "spot_check", spot_check_id, None,
+                 {"notice_id": notice.id, "to": notice.audience})
+    return notice

@@ -220,9 +220,11 @@ def duplicates_cmd(ctx: Context, year, quarter, unit, limit):
 @click.option("--unit", default=None)
 @click.option("--person", default=None)
 @click.option("--text", default=None, help="发现的问题")
+@click.option("--send", is_flag=True, help="circular：把通报作为通知发出（默认发给各单位管理员）")
+@click.option("--to", "to", multiple=True, help="circular --send 的接收范围，同 notice send 的 --to")
 @pass_ctx
 @handle_errors
-def spot_check_cmd(ctx: Context, action, year, quarter, seed, units, people, check_id, unit, person, text):
+def spot_check_cmd(ctx: Context, action, year, quarter, seed, units, people, check_id, unit, person, text, send, to):
     from handlers import oversight as O
 
     actor = system_actor()
@@ -240,6 +242,10 @@ def spot_check_cmd(ctx: Context, action, year, quarter, seed, units, people, che
             data = O.add_finding(session, actor, check_id, unit, text, staff_no=person)
         elif action == "show":
             data = O.spot_check_view(session, actor, check_id)
+        elif send:
+            notice = O.send_circular(session, actor, ctx.policy, check_id, to=list(to) or None, today=ctx.today())
+            click.echo(notice.id)
+            return
         else:
             data = O.circular_draft(session, actor, ctx.policy, check_id, today=ctx.today())
             click.echo(data["title"])

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from config import Settings
 from models.store import RedisStore
 
+from ..channels import oa_tokens
 from ..ext import services
 from . import replies
 from .customer_service import CustomerService
@@ -25,8 +26,7 @@ class WeChatBot:
         self.store = store
         self.envelope = Envelope(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
                                  settings.wechat_max_skew)
-        self.customer_service = CustomerService(settings.wechat_api_base, settings.wechat_appid,
-                                                settings.wechat_secret, store)
+        self.customer_service = CustomerService(settings.wechat_api_base, oa_tokens(settings, store))
         self.inbox = Inbox(s.db, store, s.policy, send_later=self.customer_service.send_text)
         self.floor_enabled = not settings.is_production
 

@@ -132,3 +132,20 @@ def test_filing_status(session, policy, county, cli_actor):
     assert s["missing_annual_plan"] == 1
     own = O.filing_status(session, county.admin, policy, 2026, unit_name="县财政局")
     assert [u["unit"] for u in own["units"]] == ["县财政局"]
+
+
+def test_a_circular_is_sent_as_a_notice_to_every_units_hr(session, policy, county, cli_actor):
+    from models import Delivery, Notice
+
+    check = O.draw_spot_check(session, cli_actor, policy, 2026, 1, seed=7, units=1, people_per_unit=1)
+    O.add_finding(session, cli_actor, check["id"], check["sample"][0]["unit"], "评鉴表缺少分管领导签字")
+
+    notice = O.send_circular(session, cli_actor, policy, check["id"], today=date(2026, 8, 1))
+
+    assert session.get(Notice, notice.id).title == "关于2026年第1季度公务员平时考核抽查情况的通报"
+    assert "评鉴表缺少分管领导签字" in notice.body and notice.audience == ["role:单位管理员"]
+    recipients = {d.person_id for d in session.query(Delivery).filter_by(notice_id=notice.id)}
+    assert recipients == {county.people["F006"].id}  # the only unit HR in this county
+    assert session.query(AuditEntry).filter_by(action="spot_check.circular_sent").count() == 1
+    with pytest.raises(Forbidden):
+        O.send_circular(session, county.admin, policy, check["id"])
