@@ -5,7 +5,7 @@ from flask import Flask
 
 from config import Settings, load_settings
 
-from . import errors, ext, health
+from . import api, errors, ext, health
 
 MAX_BODY = 1024 * 1024  # 1 MiB: WeChat messages and API bodies are far smaller
 
@@ -18,4 +18,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     ext.init_app(app, settings)
     errors.init_app(app)
     health.init_app(app)
+    api.init_app(app)
     return app

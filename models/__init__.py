@@ -1,4 +1,5 @@
 """Typed SQLAlchemy 2 models. Importing this package registers every table on ``Base.metadata``."""
+from .access import AdminAccount, ApiSession
 from .audit import AuditEntry
 from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summary, SummaryRevision
 from .db import Base, Database, utcnow
@@ -6,7 +7,7 @@ from .identity import BindCode, WeChatBinding
 from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
 
 __all__ = [
-    "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
+    "AdminAccount", "ApiSession", "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
     "Filing", "Indicator", "Membership", "Person", "RoleGrant", "Section", "Summary", "SummaryRevision",
     "Tier", "Unit", "WeChatBinding", "utcnow",
 ]
