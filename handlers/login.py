@@ -61,13 +61,19 @@ class MiniappClient:
         base = api_base.rstrip("/")
         # auto_retry=False: wechatpy's own retry is unbounded and unlocked; a failed login is simply retried by
         # the user. The API bases are instance settings; nothing inside wechatpy is patched.
+        self.appid, self.secret = appid, secret
         self.client = WeChatClient(appid, secret, timeout=timeout, auto_retry=False)
         self.client.API_BASE_URL = f"{base}/cgi-bin/"
         self.client.wxa.API_BASE_URL = f"{base}/"
 
     def code_to_session(self, code: str) -> WeChatIdentity:
         try:
-            data = self.client.wxa.code_to_session(code)
+            # Same request as ``wxa.code_to_session``, but with ``access_token: None``: code2session needs no
+            # access token, wechatpy only skips fetching one (from a hard-coded host) when the key is present, and
+            # requests drops None-valued parameters, so nothing extra is sent.
+            data = self.client.wxa._get("sns/jscode2session", params={
+                "appid": self.appid, "secret": self.secret, "js_code": code, "grant_type": "authorization_code",
+                "access_token": None})
         except WeChatClientException as exc:
             errcode = exc.errcode if exc.errcode is not None else -1
             cls, code_, message = WECHAT_ERRORS.get(int(errcode), (Unavailable, "wechat_error",

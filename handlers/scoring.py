@@ -171,6 +171,7 @@ class EvaluationDetail:
     summary_paragraphs: list[str]
     result: ScoreResult
     can_score: bool
+    version: int
 
 
 def detail(session: Session, actor: Actor, policy: Policy, evaluation_id: int) -> EvaluationDetail:
@@ -190,6 +191,7 @@ def detail(session: Session, actor: Actor, policy: Policy, evaluation_id: int) -
         list(summary.paragraphs or []) if shown else [], _result(evaluation, defs(indicators), policy),
         evaluation.supervisor_id == actor.person_id and cycle.state in SCORING_STATES
         and evaluation.state in ("pending", "scoring") and not evaluation.not_graded_reason,
+        evaluation.version,
     )
 
 

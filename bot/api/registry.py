@@ -179,7 +179,8 @@ class Api:
                     raise validation_error(exc) from None
             if ep.query is not None:
                 try:
-                    kwargs["query"] = ep.query.model_validate(request.args.to_dict(), strict=False)
+                    args = {k: v for k, v in request.args.items() if not (ep.paginated and k in ("page", "per_page"))}
+                    kwargs["query"] = ep.query.model_validate(args, strict=False)
                 except ValidationError as exc:
                     raise validation_error(exc) from None
             if ep.paginated:

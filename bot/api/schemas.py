@@ -171,6 +171,7 @@ class EvaluationOut(Out):
     summary_paragraphs: list[str]
     result: ScoreOut
     can_score: bool
+    version: int
 
 
 class ToScoreOut(Out):
