@@ -11,7 +11,7 @@ from handlers import (access, admin_accounts, cycle_steps, decisions, indicators
 from handlers.binding import issue_bind_code
 from handlers.cycles import assign_supervisor
 from handlers.errors import Conflict, NotFound, PreconditionFailed
-from models import Cycle, Evaluation, Person, Unit
+from models import Cycle, Evaluation, Membership, Person, Unit
 from models.rules import states
 
 from . import api
@@ -341,7 +341,12 @@ def all_progress(ctx: Ctx, query: S.ProgressQuery):
 @api.endpoint("POST", "/units/<int:unit_id>/bind-codes", body=S.BindCodeIn, response=S.BindCodeOut, status=201,
               tag=ADMIN, summary="为本单位人员生成一次性微信绑定码（旧码作废）", errors=(409,))
 def new_bind_code(ctx: Ctx, body: S.BindCodeIn, unit_id: int):
-    access.unit_for_admin(ctx.db, ctx.actor, unit_id)
+    if not ctx.actor.is_county:
+        access.unit_for_admin(ctx.db, ctx.actor, unit_id)
+    member_of = ctx.db.scalar(select(Membership.unit_id).join(Person, Person.id == Membership.person_id)
+                              .where(Person.staff_no == body.staff_no, Membership.end_on.is_(None)))
+    if member_of != unit_id:
+        raise access.deny(ctx.db, ctx.actor, "person", body.staff_no)
     issued = issue_bind_code(ctx.db, ctx.actor, body.staff_no, ctx.policy)
     return S.BindCodeOut(code=issued.code, staff_no=issued.staff_no, name=issued.name, expires_at=issued.expires_at)
 
@@ -366,8 +371,6 @@ def end_person_sessions(ctx: Ctx, body: S.EndSessionsIn, staff_no: str):
     person = ctx.db.scalar(select(Person).where(Person.staff_no == staff_no))
     unit_id = None
     if person is not None:
-        from models import Membership
-
         unit_id = ctx.db.scalar(select(Membership.unit_id).where(Membership.person_id == person.id)
                                 .order_by(Membership.start_on.desc()).limit(1))
     if person is None or not (ctx.actor.is_county or (unit_id is not None and ctx.actor.can_admin_unit(unit_id))):
