@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from . import annual, binding, cycle, db, roster, run
+from . import admin, annual, binding, cycle, db, roster, run
 from .common import Context
 
-MODULES = [run, db, roster, annual, binding, cycle]
+MODULES = [run, db, roster, annual, binding, cycle, admin]
 
 
 @click.group(help="kaohe — 公务员平时考核系统")
