@@ -25,6 +25,11 @@ def api_app(api_settings, db):
 
     application = create_app(api_settings)
     yield application
+    store = services(application).store
+    client = getattr(store, "client", None)
+    if client is not None:  # Redis: forget this test's sessions and counters (the test database's own db number)
+        for key in client.scan_iter(f"{store.prefix}*"):
+            client.delete(key)
     services(application).close()
 
 

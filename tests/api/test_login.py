@@ -90,6 +90,9 @@ def test_login_is_rate_limited_per_ip_and_per_openid(api_settings, db, fake_wech
         r = client.post(f"{V1}/auth/login", json={"code": "x"}, headers={"X-Forwarded-For": "10.7.7.7"})
         assert r.status_code == 401  # another IP is not affected
     finally:
+        store = services(app).store
+        for key in getattr(store, "client", None) and store.client.scan_iter(f"{store.prefix}*") or []:
+            store.client.delete(key)
         services(app).close()
 
 
