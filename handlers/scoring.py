@@ -56,6 +56,23 @@ def _result(evaluation: Evaluation, indicator_defs, policy: Policy) -> ScoreResu
                        not missing, missing, evaluation.version)
 
 
+_TEMPLATES: dict[tuple, list] = {}
+
+
+def _frozen_template(session: Session, cycle: Cycle, post: str) -> list:
+    """The template of a cycle in the scoring step, cached in the process: indicators can only be edited while
+    the cycle is draft/open, and no transition leads back to those states, so the cached copy cannot go stale."""
+    key = (cycle.id, cycle.opened_at, post)  # opened_at: ids may be reused after a database is emptied
+    cached = _TEMPLATES.get(key)
+    if cached is None:
+        cached = defs(template_for(session, cycle.id, post))
+        if cycle.state in SCORING_STATES:
+            if len(_TEMPLATES) > 10000:
+                _TEMPLATES.clear()
+            _TEMPLATES[key] = cached
+    return cached
+
+
 def _check_version(evaluation: Evaluation, expected: int) -> None:
     if expected != evaluation.version:
         raise PreconditionFailed("评鉴表已在其他设备上修改，请刷新后再保存", "version_mismatch",
@@ -79,7 +96,7 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
         raise from_rule(exc) from None
     if evaluation.not_graded_reason:
         raise Conflict(f"该考核对象不确定等次（{evaluation.not_graded_reason}），无需评分", "not_graded")
-    template = defs(template_for(session, cycle.id, evaluation.post))
+    template = _frozen_template(session, cycle, evaluation.post)
     by_id = {d.key: d for d in template}
     scores = dict(evaluation.scores or {})
     changed = {}
