@@ -1,7 +1,7 @@
 """Scoring-save throughput and latency under gunicorn on PostgreSQL + Redis, beside a trivial JSON endpoint.
 
     .venv/bin/python bench/api.py --postgres postgresql+psycopg://postgres@127.0.0.1/kaohe_bench_api \\
-        --redis redis://127.0.0.1:6379/4 [--clients 32 --seconds 10 --workers 4 --threads 4]
+        --redis redis://127.0.0.1:6379/4 [--clients 32 --seconds 10 --workers 8 --threads 2]
 
 Not a test: it prints figures. It seeds one unit (one supervisor, one evaluatee per client), opens a cycle in the
 scoring step, starts ``kaohe serve`` (gunicorn), then drives the server with N keep-alive connections:
@@ -165,8 +165,8 @@ def main() -> None:
     ap.add_argument("--redis", required=True)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--workers", type=int, default=4)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
 
     token, evals, indicators = seed(args.postgres, args.redis, args.clients)
