@@ -58,6 +58,8 @@ def set_post_specific(session: Session, actor: Actor, policy: Policy, cycle_id: 
     if cycle.state not in EDITABLE_STATES:
         raise Conflict("考核已进入评鉴阶段，指标不能再修改", "template_locked", state=cycle.state)
     post = post.strip()
+    if len(post) > 100:
+        raise InvalidInput("岗位名称不能超过 100 个字符", "post_too_long")
     for item in items:
         if item.dimension not in ("德", "能", "勤", "绩", "廉"):
             raise InvalidInput(f"指标“{item.name}”的维度只能是 德、能、勤、绩、廉", "bad_dimension")

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 
-from handlers.errors import InvalidInput, PreconditionRequired, TooManyRequests
+from handlers.errors import InvalidInput, NotFound, PreconditionRequired, TooManyRequests
 from handlers.sessions import SessionPolicy, resolve
 
 from ..ext import services
@@ -26,6 +26,7 @@ from ..ext import services
 PREFIX = "/api/v1"
 IDEMPOTENCY_TTL = 24 * 3600
 MAX_PER_PAGE = 100
+MAX_PATH_ID = 2 ** 31 - 1
 
 PROBLEMS = {
     "missing": "缺少必填字段", "extra_forbidden": "不允许的字段", "string_too_long": "文本过长",
@@ -168,6 +169,8 @@ class Api:
                 header = request.headers.get("Authorization", "")
                 token = header[7:].strip() if header[:7].lower() == "bearer " else None
                 actor, sid = resolve(svc.db.session, svc.store, SessionPolicy.from_settings(svc.settings), token)
+            if any(isinstance(v, int) and v > MAX_PATH_ID for v in path.values()):
+                raise NotFound("找不到请求的内容")  # beyond any id the database can hold
             ctx = Ctx(svc, actor, sid)
             g.api_ctx = ctx
             kwargs = dict(path)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Text = Annotated[str, Field(max_length=5000)]
+MAX_ID = 2 ** 31 - 1
 StaffNo = Annotated[str, Field(min_length=1, max_length=32)]
 
 
@@ -123,7 +124,7 @@ class TemplatesOut(Out):
 
 # ---- scoring ------------------------------------------------------------------------------------------------------
 class ScoreTap(In):
-    indicator_id: int = Field(ge=1)
+    indicator_id: int = Field(ge=1, le=MAX_ID)
     points: float | None = Field(default=None, ge=0, le=100)
     level: str | None = Field(default=None, min_length=1, max_length=4)
 
@@ -192,7 +193,7 @@ class ToScoreOut(Out):
 
 
 class ScoringQuery(In):
-    cycle_id: int | None = Field(default=None, ge=1)
+    cycle_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 # ---- cycles, progress ---------------------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ class MeetingIn(In):
 
 
 class GradeIn(In):
-    evaluation_id: int = Field(ge=1)
+    evaluation_id: int = Field(ge=1, le=MAX_ID)
     grade: str = Field(min_length=1, max_length=4)
 
 
@@ -375,7 +376,7 @@ class FilingOut(Out):
 
 class FilingQuery(In):
     state: Literal["submitted", "accepted", "returned"] | None = None
-    unit_id: int | None = Field(default=None, ge=1)
+    unit_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ReviewIn(In):

@@ -178,3 +178,16 @@ def test_openapi_document_is_generated_from_the_schemas(api):
     from bot.api import api as registry
 
     assert len([e for e in registry.endpoints]) == sum(len(v) for v in doc["paths"].values())
+
+
+def test_huge_ids_and_long_paths_are_not_server_errors(callers, scoring):
+    boss, hr = callers["boss"], callers["hr"]
+    assert boss.get(f"{V1}/evaluations/99999999999999999").status_code == 404
+    r = boss.put(f"{V1}/evaluations/{scoring['eid']}/scores", json={"scores": [{"indicator_id": 2 ** 40, "points": 1}]},
+                 headers={"If-Match": str(scoring["version"])})
+    assert r.status_code == 422
+    r = hr.put(f"{V1}/cycles/{scoring['cycle']}/indicators/{'岗' * 300}",
+               json={"indicators": [{"dimension": "绩", "name": "任务", "points": 60}]})
+    assert r.status_code in (409, 422)  # the cycle is scoring (locked) — never a 500
+    r = hr.delete(f"{V1}/cycles/{scoring['cycle']}/indicators/x")
+    assert r.status_code == 409
