@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from config.policy import Policy
 from models import CommitteeDecision, Cycle, Evaluation, Person, Tier, utcnow
 from models.rules import states
-from models.rules.quota import check_quotas
+from models.rules.quota import check_quotas, good_quota
 from models.rules.scoring import RuleViolation
 
 from . import audit
@@ -69,8 +69,6 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
     # The quota is counted on everybody to be graded in the tier, decided or not yet.
     tiers = []
     for t, people in by_tier.items():
-        from models.rules.quota import good_quota
-
         quota = good_quota(len(people), policy)
         used = sum(1 for e, _, _ in people if e.final_grade == policy.good_grade)
         tiers.append(TierOverview(t, len(people), quota, used, quota - used, [
@@ -133,8 +131,6 @@ def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades
         if not e.not_graded_reason:
             proposed.setdefault(tier, []).append(grades.get(e.id, e.final_grade))
     # Quota over the whole tier (every person to be graded), not only those decided so far.
-    from models.rules.quota import good_quota
-
     for tier, gs in proposed.items():
         quota = good_quota(len(gs), policy)
         used = sum(1 for g in gs if g == policy.good_grade)
