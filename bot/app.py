@@ -5,7 +5,7 @@ from flask import Flask
 
 from config import Settings, load_settings
 
-from . import downloads, errors, ext, health, home
+from . import api, downloads, errors, ext, health, home
 
 MAX_BODY = 1024 * 1024  # 1 MiB: WeChat messages and API bodies are far smaller
 
@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     health.init_app(app)
     home.init_app(app)
+    api.init_app(app)
     downloads.init_app(app)
     from .wechat import callback as wechat_callback
 

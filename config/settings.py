@@ -49,6 +49,13 @@ class Settings:
     send_workers: int = 8
     delivery_lease: int = 60  # seconds a claimed delivery stays with its drainer
     scheduler_lock_ttl: int = 30  # seconds; a standby scheduler takes over within this after the leader dies
+    # Mini Program API sessions and login throttling
+    api_idle_minutes: int = 120  # a session unused this long ends
+    api_session_hours: int = 168  # absolute lifetime of a session
+    login_limit_per_ip: int = 30  # login/bind attempts per client IP per window
+    login_limit_per_openid: int = 10  # login/bind attempts per WeChat user per window
+    login_window_seconds: int = 300
+    trusted_proxy_hops: int = 0  # how many X-Forwarded-For hops to trust (0: use the socket address)
 
     @property
     def is_production(self) -> bool:
@@ -63,6 +70,8 @@ class Settings:
 
 
 _INT = {"wechat_max_skew", "send_rate", "send_workers", "delivery_lease", "scheduler_lock_ttl"}
+_INT |= {"api_idle_minutes", "api_session_hours", "login_limit_per_ip", "login_limit_per_openid",
+         "login_window_seconds", "trusted_proxy_hops"}
 _BOOL = {"simulator"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -116,6 +125,12 @@ def validate(s: Settings) -> None:
         url = getattr(s, name)
         if urlparse(url).scheme not in ("http", "https"):
             raise SettingsError(f"KAOHE_{name.upper()} 必须是 http(s) 地址，实际为 {url!r}")
+    for name in ("api_idle_minutes", "api_session_hours", "login_limit_per_ip", "login_limit_per_openid",
+                 "login_window_seconds"):
+        if getattr(s, name) < 1:
+            raise SettingsError(f"KAOHE_{name.upper()} 必须是正整数")
+    if s.trusted_proxy_hops < 0:
+        raise SettingsError("KAOHE_TRUSTED_PROXY_HOPS 不能为负数")
     if s.is_production:
         if s.secret_key == Settings.secret_key:
             raise SettingsError("KAOHE_SECRET_KEY 在生产环境必须设置为随机值")

@@ -71,3 +71,17 @@ def from_rule(violation) -> DomainError:
     """Turn a pure rule's :class:`RuleViolation` into the matching domain error."""
     cls = Conflict if violation.code in ("illegal_transition", "quota_exceeded") else InvalidInput
     return cls(violation.message, violation.code, **violation.details)
+
+
+class PreconditionFailed(DomainError):
+    """The client's version (If-Match) is not the current one: somebody else saved in between."""
+
+    status = 412
+    code = "version_mismatch"
+
+
+class PreconditionRequired(DomainError):
+    """A write that needs the client's version (If-Match) came without it."""
+
+    status = 428
+    code = "version_required"

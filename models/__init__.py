@@ -1,4 +1,5 @@
 """Typed SQLAlchemy 2 models. Importing this package registers every table on ``Base.metadata``."""
+from .access import AdminAccount, ApiSession
 from .audit import AuditEntry
 from .chat import WeChatInbound
 from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summary, SummaryRevision
@@ -9,7 +10,7 @@ from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
 from .results import SpotCheck, SpotFinding, TalkRecord
 
 __all__ = [
-    "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
+    "AdminAccount", "ApiSession", "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
     "Filing", "Indicator", "Membership", "Person", "RoleGrant", "Section", "Summary", "SummaryRevision",
     "Tier", "Unit", "WeChatBinding", "WeChatInbound", "utcnow",
     "SpotCheck", "SpotFinding", "TalkRecord",

@@ -24,8 +24,23 @@ def import_roster_cmd(ctx: Context, file: str, skip_invalid: bool):
         with click.progressbar(length=len(raw), label="导入花名册", file=sys.stderr) as bar:
             report = import_roster(session, system_actor(), raw, ctx.policy, today=ctx.today(),
                                    skip_invalid=skip_invalid, progress=bar.update)
+        ended = _end_departed_sessions(ctx, session)
     for line in report.lines():
         click.echo(line)
+    if ended:
+        click.echo(f"已结束离职/退休人员的登录会话 {ended} 个")
+
+
+def _end_departed_sessions(ctx: Context, session) -> int:
+    """People who left with this import lose their API sessions at once (not only after the cache ages out)."""
+    from handlers.sessions import end_sessions_of_departed
+    from models.store import make_store
+
+    store = make_store(ctx.settings.redis_url)
+    try:
+        return end_sessions_of_departed(session, store, system_actor())
+    finally:
+        getattr(store, "close", lambda: None)()
 
 
 @click.command("export-roster", help="按导入格式导出当前花名册（xlsx）")

@@ -1,7 +1,7 @@
 """outbound messaging
 
 Revision ID: 0004_outbound
-Revises: 0002_chat
+Revises: 0003_api
 Create Date: 2026-11-25
 """
 from alembic import op
@@ -10,7 +10,7 @@ import models.db
 from sqlalchemy.dialects import postgresql
 
 revision = '0004_outbound'
-down_revision = '0002_chat'
+down_revision = '0003_api'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,410 @@
+"""Request and response bodies. Requests are strict (no type coercion) and refuse unknown fields.
+
+Length limits here are transport guards against oversize bodies; the policy's own limits (summary length, score
+ranges) are checked by the handlers and answer with their own Chinese messages.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = Annotated[str, Field(max_length=5000)]
+MAX_ID = 2 ** 31 - 1
+StaffNo = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# ---- auth ---------------------------------------------------------------------------------------------------------
+class LoginIn(In):
+    code: str = Field(min_length=1, max_length=128, description="wx.login 得到的 code")
+
+
+class BindIn(In):
+    bind_ticket: str = Field(min_length=1, max_length=128, description="登录时返回的 bind_ticket")
+    code: str = Field(min_length=1, max_length=32, description="单位管理员发放的一次性绑定码")
+
+
+class AdminLoginIn(In):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    totp: str | None = Field(default=None, pattern=r"^\d{6}$", description="动态验证码（已开启时必填）")
+
+
+class LogoutIn(In):
+    everywhere: bool = False
+
+
+class MeOut(Out):
+    ref: str
+    name: str
+    person_id: int | None
+    unit_id: int | None
+    roles: list[str]
+    admin_units: list[int]
+    supervisor_units: list[int]
+
+
+class LoginOut(Out):
+    status: Literal["ok", "bind_required"]
+    token: str | None = None
+    expires_at: datetime | None = None
+    me: MeOut | None = None
+    bind_ticket: str | None = None
+
+
+class CountOut(Out):
+    count: int
+
+
+class Pong(Out):
+    pong: bool
+
+
+# ---- summary ------------------------------------------------------------------------------------------------------
+class SummarySave(In):
+    paragraphs: list[Text] = Field(max_length=200)
+
+
+class ReasonIn(In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class SummaryOut(Out):
+    id: int
+    cycle_id: int
+    cycle_label: str
+    state: str
+    state_label: str
+    paragraphs: list[str]
+    voice_media_ids: list[str]
+    returned_reason: str | None
+    version: int
+    deadline: str
+    editable: bool
+
+
+# ---- indicators ---------------------------------------------------------------------------------------------------
+class IndicatorIn(In):
+    dimension: Literal["德", "能", "勤", "绩", "廉"]
+    name: str = Field(min_length=1, max_length=100)
+    points: float = Field(gt=0, le=100)
+
+
+class TemplateIn(In):
+    indicators: list[IndicatorIn] = Field(min_length=1, max_length=20)
+
+
+class IndicatorOut(Out):
+    id: int
+    post: str
+    kind: str
+    dimension: str
+    name: str
+    points: float
+
+
+class PostTemplate(Out):
+    post: str
+    indicators: list[IndicatorOut]
+    total: float
+
+
+class TemplatesOut(Out):
+    templates: list[PostTemplate]
+
+
+# ---- scoring ------------------------------------------------------------------------------------------------------
+class ScoreTap(In):
+    indicator_id: int = Field(ge=1, le=MAX_ID)
+    points: float | None = Field(default=None, ge=0, le=100)
+    level: str | None = Field(default=None, min_length=1, max_length=4)
+
+
+class ScoreSave(In):
+    scores: list[ScoreTap] = Field(min_length=1, max_length=50)
+
+
+class ScoreOut(Out):
+    evaluation_id: int
+    state: str
+    state_label: str
+    scores: dict[str, float]
+    total: float
+    max_total: float
+    suggested_grade: str | None
+    complete: bool
+    missing: list[str]
+    version: int
+
+
+class EvaluationIndicator(Out):
+    id: int
+    kind: str
+    dimension: str
+    name: str
+    points: float
+    score: float | None
+
+
+class EvaluationOut(Out):
+    id: int
+    cycle_id: int
+    cycle_label: str
+    person_name: str
+    staff_no: str
+    tier: str
+    post: str
+    supervisor_name: str | None
+    not_graded_reason: str | None
+    final_grade: str | None
+    indicators: list[EvaluationIndicator]
+    summary_id: int | None
+    summary_state: str | None
+    summary_paragraphs: list[str]
+    result: ScoreOut
+    can_score: bool
+    version: int
+
+
+class ToScoreOut(Out):
+    evaluation_id: int
+    cycle_id: int
+    cycle_label: str
+    staff_no: str
+    name: str
+    tier: str
+    post: str
+    state: str
+    state_label: str
+    total: float | None
+    suggested_grade: str | None
+    summary_state: str
+    not_graded_reason: str | None
+    version: int
+
+
+class ScoringQuery(In):
+    cycle_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+# ---- cycles, progress ---------------------------------------------------------------------------------------------
+class OpenCycleIn(In):
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+
+
+class AdvanceIn(In):
+    action: Literal["start_scoring", "start_deciding"]
+
+
+class CycleOut(Out):
+    id: int
+    unit_id: int
+    year: int
+    quarter: int
+    label: str
+    state: str
+    state_label: str
+    summary_due: datetime
+    scoring_due: datetime
+    decision_due: datetime
+    filing_due: datetime
+    publicity_ends: datetime | None
+
+
+class TierProgressOut(Out):
+    tier: str
+    people: int
+    not_graded: int
+    summaries_submitted: int
+    scored: int
+    decided: int
+    published: int
+    late_summaries: list[str]
+    late_scoring: list[str]
+
+
+class ProgressTotals(Out):
+    people: int
+    not_graded: int
+    summaries_submitted: int
+    scored: int
+    decided: int
+    published: int
+
+
+class ProgressOut(Out):
+    unit: str
+    cycle_id: int
+    cycle_label: str
+    step: str
+    summary_deadline: str
+    scoring_deadline: str
+    tiers: list[TierProgressOut]
+    totals: ProgressTotals
+
+
+class ProgressQuery(In):
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+
+
+class MyStatusOut(Out):
+    cycle_label: str | None
+    step: str | None
+    summary_state: str
+    summary_label: str
+    returned_reason: str | None
+    scored: bool
+    final_grade: str | None
+    not_graded_reason: str | None
+    summary_deadline: str | None
+    year: int
+    quarters: list[str | None]
+    annual_reasons: list[str]
+    excellent_eligible: bool
+
+
+# ---- decision, publishing, filing ---------------------------------------------------------------------------------
+class MeetingIn(In):
+    meeting_on: date
+    attendees: str = Field(min_length=1, max_length=2000)
+    note: str = Field(default="", max_length=2000)
+
+
+class GradeIn(In):
+    evaluation_id: int = Field(ge=1, le=MAX_ID)
+    grade: str = Field(min_length=1, max_length=4)
+
+
+class DecideIn(In):
+    grades: list[GradeIn] = Field(min_length=1, max_length=1000)
+
+
+class DecisionPerson(Out):
+    evaluation_id: int
+    staff_no: str
+    name: str
+    state: str
+    state_label: str
+    total: float | None
+    suggested_grade: str | None
+    final_grade: str | None
+
+
+class TierQuotaOut(Out):
+    tier: str
+    size: int
+    quota: int
+    used: int
+    remaining: int
+    people: list[DecisionPerson]
+
+
+class NotGradedOut(Out):
+    evaluation_id: int
+    staff_no: str
+    name: str
+    tier: str
+    reason: str
+
+
+class MeetingOut(Out):
+    meeting_on: date
+    attendees: str
+    note: str
+    recorded_by: str
+
+
+class DecisionOut(Out):
+    cycle_id: int
+    cycle_label: str
+    state: str
+    meeting: MeetingOut | None
+    tiers: list[TierQuotaOut]
+    not_graded: list[NotGradedOut]
+    notes: list[str]
+    undecided: int
+
+
+class MyResultOut(Out):
+    cycle_id: int
+    cycle_label: str
+    unit: str
+    final_grade: str | None
+    not_graded_reason: str | None
+    total: float | None
+    published_state: str
+    publicity_ends: str | None
+
+
+class ResultRow(Out):
+    tier: str
+    staff_no: str
+    name: str
+    post: str
+    total: float | None
+    suggested_grade: str | None
+    final_grade: str | None
+    not_graded_reason: str | None
+
+
+class FilingOut(Out):
+    id: int
+    kind: str
+    unit_id: int
+    unit: str
+    year: int
+    quarter: int
+    state: str
+    state_label: str
+    submitted_by: str
+    submitted_at: datetime
+    reviewed_by: str | None
+    return_reason: str | None
+    rows: list[ResultRow]
+
+
+class FilingQuery(In):
+    state: Literal["submitted", "accepted", "returned"] | None = None
+    unit_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class ReviewIn(In):
+    accept: bool
+    reason: str = Field(default="", max_length=500)
+
+
+# ---- unit HR tools ------------------------------------------------------------------------------------------------
+class BindCodeIn(In):
+    staff_no: StaffNo
+
+
+class BindCodeOut(Out):
+    code: str
+    staff_no: str
+    name: str
+    expires_at: datetime
+
+
+class AssignIn(In):
+    supervisor_staff_no: StaffNo
+
+
+class AssignOut(Out):
+    evaluation_id: int
+    supervisor_staff_no: str
+    version: int
+
+
+class EndSessionsIn(In):
+    reason: str = Field(min_length=1, max_length=200)

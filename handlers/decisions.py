@@ -1,0 +1,154 @@
+"""Step 4 — the party committee's decision, recorded by unit HR: the meeting and each person's final grade.
+
+A decision that would break a tier's 好 quota is refused with the tier and the numbers; the overview shows the
+remaining quota per tier while deciding, and who is not graded with the reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.policy import Policy
+from models import CommitteeDecision, Cycle, Evaluation, Person, Tier, utcnow
+from models.rules import states
+from models.rules.quota import check_quotas, good_quota
+from models.rules.scoring import RuleViolation
+
+from . import audit
+from .access import cycle_for_admin, cycle_for_viewer, deny
+from .actor import Actor
+from .errors import Conflict, InvalidInput, from_rule
+
+
+@dataclass
+class TierOverview:
+    tier: str
+    size: int
+    quota: int
+    used: int
+    remaining: int
+    people: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class DecisionOverview:
+    cycle_id: int
+    cycle_label: str
+    state: str
+    meeting: dict | None
+    tiers: list[TierOverview]
+    not_graded: list[dict]
+    notes: list[str]
+    undecided: int
+
+
+def _rows(session: Session, cycle: Cycle):
+    return session.execute(
+        select(Evaluation, Person.staff_no, Person.name, Tier.name).join(Person, Person.id == Evaluation.person_id)
+        .join(Tier, Tier.id == Evaluation.tier_id).where(Evaluation.cycle_id == cycle.id)
+        .order_by(Tier.name, Person.staff_no)).all()
+
+
+def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> DecisionOverview:
+    cycle = cycle_for_viewer(session, actor, cycle_id)
+    if not actor.can_view_unit(cycle.unit_id):  # supervisors see their own people through the scoring list
+        raise deny(session, actor, "cycle", cycle_id, "decision_view")
+    rows = _rows(session, cycle)
+    by_tier: dict[str, list] = {}
+    not_graded = []
+    for e, staff_no, name, tier in rows:
+        if e.not_graded_reason:
+            not_graded.append({"evaluation_id": e.id, "staff_no": staff_no, "name": name, "tier": tier,
+                               "reason": e.not_graded_reason})
+            continue
+        by_tier.setdefault(tier, []).append((e, staff_no, name))
+    report = check_quotas({t: [e.final_grade for e, _, _ in people] for t, people in by_tier.items()}, policy)
+    # The quota is counted on everybody to be graded in the tier, decided or not yet.
+    tiers = []
+    for t, people in by_tier.items():
+        quota = good_quota(len(people), policy)
+        used = sum(1 for e, _, _ in people if e.final_grade == policy.good_grade)
+        tiers.append(TierOverview(t, len(people), quota, used, quota - used, [
+            {"evaluation_id": e.id, "staff_no": s, "name": n, "state": e.state,
+             "state_label": states.EVALUATION.label(e.state), "total": e.total, "suggested_grade": e.suggested_grade,
+             "final_grade": e.final_grade} for e, s, n in people]))
+    meeting = session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id))
+    undecided = sum(1 for people in by_tier.values() for e, _, _ in people if not e.final_grade)
+    return DecisionOverview(
+        cycle.id, cycle.label, cycle.state,
+        {"meeting_on": meeting.meeting_on.isoformat(), "attendees": meeting.attendees, "note": meeting.note,
+         "recorded_by": meeting.recorded_by} if meeting else None,
+        tiers, not_graded, list(report.notes), undecided)
+
+
+def record_meeting(session: Session, actor: Actor, cycle_id: int, meeting_on: date, attendees: str, note: str,
+                   today: date) -> CommitteeDecision:
+    cycle = cycle_for_admin(session, actor, cycle_id)
+    if cycle.state != "deciding":
+        raise Conflict(f"考核当前处于“{states.CYCLE.label(cycle.state)}”阶段，不能记录党委(党组)会议", "not_deciding")
+    if meeting_on > today:
+        raise InvalidInput("会议日期不能晚于今天", "meeting_in_future")
+    if not attendees.strip():
+        raise InvalidInput("请填写参会人员", "attendees_required")
+    meeting = session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id))
+    before = None
+    if meeting is None:
+        meeting = CommitteeDecision(cycle_id=cycle.id, meeting_on=meeting_on, attendees=attendees.strip(),
+                                    note=note.strip(), recorded_by=actor.ref)
+        session.add(meeting)
+    else:
+        before = {"meeting_on": meeting.meeting_on, "attendees": meeting.attendees, "note": meeting.note}
+        meeting.meeting_on, meeting.attendees, meeting.note = meeting_on, attendees.strip(), note.strip()
+        meeting.recorded_by, meeting.recorded_at = actor.ref, utcnow()
+    session.flush()
+    audit.record(session, actor, "decision.meeting", "cycle", cycle.id, before,
+                 {"meeting_on": meeting_on, "attendees": attendees.strip(), "note": note.strip()})
+    return meeting
+
+
+def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades: dict[int, str]) -> DecisionOverview:
+    """Record final grades (evaluation id → grade). All or nothing: refused if any tier's 好 quota would break."""
+    cycle = cycle_for_admin(session, actor, cycle_id)
+    if cycle.state != "deciding":
+        raise Conflict(f"考核当前处于“{states.CYCLE.label(cycle.state)}”阶段，不能审定等次", "not_deciding")
+    if session.scalar(select(CommitteeDecision.id).where(CommitteeDecision.cycle_id == cycle.id)) is None:
+        raise Conflict("请先记录党委(党组)会议（日期、参会人员），再录入审定等次", "meeting_required")
+    rows = _rows(session, cycle)
+    by_id = {e.id: (e, s, n, t) for e, s, n, t in rows}
+    for eid, grade in grades.items():
+        if eid not in by_id:
+            raise deny(session, actor, "evaluation", eid)
+        if grade not in policy.grades:
+            raise InvalidInput(f"等次只能是 {'、'.join(policy.grades)}，收到“{grade}”", "bad_grade", evaluation_id=eid)
+        e, _, name, _ = by_id[eid]
+        if e.not_graded_reason:
+            raise Conflict(f"{name}不确定等次（{e.not_graded_reason}），不能审定等次", "not_graded", evaluation_id=eid)
+    proposed: dict[str, list] = {}
+    for e, _, _, tier in rows:
+        if not e.not_graded_reason:
+            proposed.setdefault(tier, []).append(grades.get(e.id, e.final_grade))
+    # Quota over the whole tier (every person to be graded), not only those decided so far.
+    for tier, gs in proposed.items():
+        quota = good_quota(len(gs), policy)
+        used = sum(1 for g in gs if g == policy.good_grade)
+        if used > quota:
+            raise Conflict(f"“{tier}”共 {len(gs)} 人，“{policy.good_grade}”等次最多 {quota} 人，本次审定后为 {used} 人，"
+                           f"请调整后再提交", "quota_exceeded", tier=tier, size=len(gs), quota=quota, proposed=used)
+    now = utcnow()
+    for eid, grade in grades.items():
+        e = by_id[eid][0]
+        if e.final_grade == grade and e.state == "decided":
+            continue
+        try:
+            target = states.EVALUATION.next_state(e.state, "decide")
+        except RuleViolation as exc:
+            raise from_rule(exc) from None
+        before = {"state": e.state, "final_grade": e.final_grade}
+        e.state, e.final_grade, e.decided_at = target, grade, now
+        audit.record(session, actor, "evaluation.decide", "evaluation", e.id, before,
+                     {"state": target, "final_grade": grade})
+    session.flush()
+    return overview(session, actor, policy, cycle_id)

@@ -1,0 +1,96 @@
+"""Step 1 — the cycle's indicator template: common indicators fixed by the policy, post-specific ones per post."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from config.policy import Policy
+from models import Evaluation, Indicator
+from models.rules.scoring import COMMON, SPECIFIC, IndicatorDef, RuleViolation, validate_template
+
+from . import audit
+from .access import cycle_for_admin, cycle_for_viewer
+from .actor import Actor
+from .errors import Conflict, InvalidInput, from_rule
+
+EDITABLE_STATES = ("draft", "open")
+
+
+@dataclass(frozen=True)
+class SpecificInput:
+    dimension: str
+    name: str
+    points: float
+
+
+def template_for(session: Session, cycle_id: int, post: str) -> list[Indicator]:
+    """The indicators a person on ``post`` is scored on: the common ones + the post's own specific set (if set),
+    else the unit-wide specific set. Ordered as on the printed form."""
+    rows = list(session.scalars(select(Indicator).where(Indicator.cycle_id == cycle_id,
+                                                         Indicator.post.in_(("", post)))
+                                .order_by(Indicator.position, Indicator.id)))
+    own = [i for i in rows if i.post == post and post and i.kind == SPECIFIC]
+    common = [i for i in rows if i.post == "" and i.kind == COMMON]
+    specific = own or [i for i in rows if i.post == "" and i.kind == SPECIFIC]
+    return common + specific
+
+
+def defs(indicators: list[Indicator]) -> list[IndicatorDef]:
+    return [IndicatorDef(str(i.id), i.kind, i.dimension, i.name, i.points) for i in indicators]
+
+
+def list_templates(session: Session, actor: Actor, cycle_id: int) -> dict[str, list[Indicator]]:
+    """Every post of the cycle's roster → its indicators ('' is the unit-wide default)."""
+    cycle = cycle_for_viewer(session, actor, cycle_id)
+    posts = sorted(set(session.scalars(select(Evaluation.post).where(Evaluation.cycle_id == cycle.id))) - {""})
+    out = {"": template_for(session, cycle.id, "")}
+    for post in posts:
+        out[post] = template_for(session, cycle.id, post)
+    return out
+
+
+def set_post_specific(session: Session, actor: Actor, policy: Policy, cycle_id: int, post: str,
+                      items: list[SpecificInput]) -> list[Indicator]:
+    """Replace the post-specific indicators of ``post`` ('' = the unit-wide default set). Weights must add up."""
+    cycle = cycle_for_admin(session, actor, cycle_id)
+    if cycle.state not in EDITABLE_STATES:
+        raise Conflict("考核已进入评鉴阶段，指标不能再修改", "template_locked", state=cycle.state)
+    post = post.strip()
+    if len(post) > 100:
+        raise InvalidInput("岗位名称不能超过 100 个字符", "post_too_long")
+    for item in items:
+        if item.dimension not in ("德", "能", "勤", "绩", "廉"):
+            raise InvalidInput(f"指标“{item.name}”的维度只能是 德、能、勤、绩、廉", "bad_dimension")
+    common = [i for i in template_for(session, cycle.id, "") if i.kind == COMMON]
+    proposed = defs(common) + [IndicatorDef(f"new{n}", SPECIFIC, i.dimension, i.name.strip(), i.points)
+                               for n, i in enumerate(items)]
+    try:
+        validate_template(proposed, policy)
+    except RuleViolation as exc:
+        raise from_rule(exc) from None
+    before = [i.name for i in template_for(session, cycle.id, post) if i.kind == SPECIFIC]
+    session.execute(delete(Indicator).where(Indicator.cycle_id == cycle.id, Indicator.post == post,
+                                            Indicator.kind == SPECIFIC))
+    start = len(common)
+    for n, item in enumerate(items):
+        session.add(Indicator(cycle_id=cycle.id, post=post, kind=SPECIFIC, dimension=item.dimension,
+                              name=item.name.strip(), points=float(item.points), position=start + n))
+    session.flush()
+    audit.record(session, actor, "indicators.set", "cycle", cycle.id, {"post": post, "specific": before},
+                 {"post": post, "specific": [i.name for i in items]})
+    return template_for(session, cycle.id, post)
+
+
+def reset_post(session: Session, actor: Actor, cycle_id: int, post: str) -> list[Indicator]:
+    """Drop a post's own set, so the post uses the unit-wide default again."""
+    cycle = cycle_for_admin(session, actor, cycle_id)
+    if cycle.state not in EDITABLE_STATES:
+        raise Conflict("考核已进入评鉴阶段，指标不能再修改", "template_locked", state=cycle.state)
+    if not post.strip():
+        raise InvalidInput("单位默认指标不能删除，只能修改", "default_template")
+    n = session.execute(delete(Indicator).where(Indicator.cycle_id == cycle.id, Indicator.post == post,
+                                                Indicator.kind == SPECIFIC)).rowcount
+    audit.record(session, actor, "indicators.reset", "cycle", cycle.id, {"post": post, "removed": n}, None)
+    return template_for(session, cycle.id, post)
