@@ -17,6 +17,7 @@ from models.rules.calendar import format_local
 from models.store import Store
 
 from . import binding, progress, summaries
+from .summaries import returned_notice  # noqa: F401  (the chat shows it; re-exported for callers)
 from .actor import Actor, actor_for_person
 from .errors import Conflict, Forbidden, InvalidInput
 
@@ -245,27 +246,6 @@ def progress_text(session: Session, actor: Actor, policy: Policy) -> str:
 
 
 # -- a summary returned for revision --------------------------------------------------------------------------------
-def returned_notice(session: Session, person_id: int, policy: Policy) -> tuple[str, str] | None:
-    """``(key, text)`` telling the person their summary was returned (with the reason), or None.
-
-    ``key`` is the same for one return and differs for the next (a return always follows a new submission), so a
-    channel can send each return once: ``summary-returned:<summary id>:<submitted_at>``.
-    Also meant for the outbound channel of the scheduler (template / customer-service message).
-    """
-    row = session.execute(
-        select(Summary.id, Summary.submitted_at, Summary.returned_reason, Cycle.year, Cycle.quarter)
-        .join(Cycle, Cycle.id == Summary.cycle_id)
-        .where(Summary.person_id == person_id, Summary.state == "returned")
-        .order_by(Cycle.year.desc(), Cycle.quarter.desc()).limit(1)
-    ).first()
-    if row is None:
-        return None
-    text = (f"您的{row.year}年第{row.quarter}季度个人小结已被分管领导退回修改。\n"
-            f"原因：{row.returned_reason or '（未填写）'}\n发送“写小结”修改，改好后发送“提交”重新提交。")
-    stamp = int(row.submitted_at.timestamp()) if row.submitted_at else 0
-    return f"summary-returned:{row.id}:{stamp}", text
-
-
 def untold_returned_notice(session: Session, store: Store, person_id: int, policy: Policy) -> str | None:
     """The notice, once per return (remembered in the store; if the store is flushed it is shown again)."""
     found = returned_notice(session, person_id, policy)

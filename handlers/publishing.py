@@ -18,7 +18,7 @@ from models.rules import states
 from models.rules.calendar import format_local
 from models.rules.scoring import RuleViolation
 
-from . import audit
+from . import audit, notices
 from .access import cycle_for_admin, filing_for_county
 from .actor import Actor
 from .cycles import transition
@@ -44,7 +44,26 @@ def publish(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> Cy
     session.flush()
     audit.record(session, actor, "results.publish", "cycle", cycle.id, None,
                  {"publicity_ends": cycle.publicity_ends, "people": len(evaluations)})
+    _tell_everyone(session, policy, cycle, evaluations)
     return cycle
+
+
+def _tell_everyone(session: Session, policy: Policy, cycle: Cycle, evaluations: list[Evaluation]) -> None:
+    """Each person hears their own result on WeChat (the notices channel), once per publication: a filing the
+    county returns is decided and published again, and that new publication is told again."""
+    ends = format_local(cycle.publicity_ends, policy) if cycle.publicity_ends else "另行通知"
+    stamp = int(cycle.publicity_ends.timestamp()) if cycle.publicity_ends else 0
+    period = f"{cycle.year}年第{cycle.quarter}季度"
+    for e in evaluations:
+        if e.not_graded_reason:
+            outcome = f"不定等次（{e.not_graded_reason}）"
+        else:
+            total = f"，总分 {e.total:g}" if e.total is not None else ""
+            outcome = f"“{e.final_grade}”等次{total}"
+        text = (f"您的{period}平时考核结果：{outcome}。公示期至 {ends}，"
+                "如有异议，请在公示期内向本单位反映。发送“我的考核”可随时查看。")
+        notices.notify_person(session, e.person_id, text, kind="personal", title="平时考核结果公示",
+                              dedupe_key=f"result-published:{e.id}:{stamp}")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from models.rules import states
 from models.rules.calendar import format_local
 from models.rules.scoring import RuleViolation
 
-from . import audit
+from . import audit, notices
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, from_rule
 
@@ -302,6 +302,28 @@ def return_for_revision(session: Session, actor: Actor, policy: Policy, summary_
     if cycle.state not in ("open", "scoring"):
         raise Conflict(f"考核已进入“{states.CYCLE.label(cycle.state)}”阶段，不能再退回个人小结", "cycle_not_open")
     _move(session, actor, summary, "return", returned_reason=reason)
+    session.flush()
+    key, text = returned_notice(session, summary.person_id, policy)
+    notices.notify_person(session, summary.person_id, text, kind="personal", dedupe_key=key, title="个人小结被退回修改")
     return view(summary, cycle, policy, False)
 
 
+def returned_notice(session: Session, person_id: int, policy: Policy) -> tuple[str, str] | None:
+    """``(key, text)`` telling the person their summary was returned (with the reason), or None.
+
+    ``key`` is the same for one return and differs for the next (a return always follows a new submission), so a
+    channel can send each return once: ``summary-returned:<summary id>:<submitted_at>``.
+    Also meant for the outbound channel of the scheduler (template / customer-service message).
+    """
+    row = session.execute(
+        select(Summary.id, Summary.submitted_at, Summary.returned_reason, Cycle.year, Cycle.quarter)
+        .join(Cycle, Cycle.id == Summary.cycle_id)
+        .where(Summary.person_id == person_id, Summary.state == "returned")
+        .order_by(Cycle.year.desc(), Cycle.quarter.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    text = (f"您的{row.year}年第{row.quarter}季度个人小结已被分管领导退回修改。\n"
+            f"原因：{row.returned_reason or '（未填写）'}\n发送“写小结”修改，改好后发送“提交”重新提交。")
+    stamp = int(row.submitted_at.timestamp() * 1_000_000) if row.submitted_at else 0  # µs: two quick resubmits differ
+    return f"summary-returned:{row.id}:{stamp}", text

@@ -138,6 +138,8 @@ def test_five_steps_end_to_end(api, callers, world, session):
     assert r.status_code == 200 and r.json["state"] == "publicity" and r.json["publicity_ends"]
     mine = clerks[0].get(f"{V1}/me/results").json["items"]
     assert [m["final_grade"] for m in mine] == ["好"]
+    told = _results_told(session, clerks[0].person.id)
+    assert len(told) == 1 and "“好”等次" in told[0] and "公示期至" in told[0]  # pushed to WeChat, not only shown
     r = hr.post(f"{V1}/cycles/{cycle_id}/filing")
     assert r.status_code == 409 and r.json["code"] == "publicity_not_over" and "公示期至" in r.json["message"]
     _end_publicity(session, cycle_id)
@@ -153,6 +155,7 @@ def test_five_steps_end_to_end(api, callers, world, session):
     hr.put(f"{V1}/cycles/{cycle_id}/decision/meeting",
            json={"meeting_on": utcnow().date().isoformat(), "attendees": "张局长（党组书记）、赵副局长（党组成员）"})
     assert hr.post(f"{V1}/cycles/{cycle_id}/publish").status_code == 200
+    assert len(_results_told(session, clerks[0].person.id)) == 2  # a new publication is told again
     _end_publicity(session, cycle_id)
     r = hr.post(f"{V1}/cycles/{cycle_id}/filing")
     assert r.status_code == 201 and r.json["id"] == filing_id and r.json["state"] == "submitted"
@@ -172,6 +175,15 @@ def test_five_steps_end_to_end(api, callers, world, session):
     assert {"cycle.open", "indicators.set", "summary.return", "evaluation.score", "evaluation.reopen",
             "decision.meeting", "evaluation.decide", "cycle.publish", "filing.submit", "filing.return",
             "filing.accept"} <= actions
+
+
+def _results_told(session, person_id):
+    """The personal WeChat messages (notices channel) telling this person a published result."""
+    from models import Delivery, Notice
+
+    session.expire_all()
+    return [n.body for n in session.query(Notice).join(Delivery, Delivery.notice_id == Notice.id)
+            .filter(Notice.title == "平时考核结果公示", Delivery.person_id == person_id).order_by(Notice.id)]
 
 
 def _end_publicity(session, cycle_id):

@@ -135,3 +135,22 @@ def test_queue_and_progress(session, policy, team):
     with pytest.raises(NotFound):
         unit_progress(session, team["me"], policy, team["unit"].id)
     assert date.today() and my_status(session, team["me"], policy).summary_label == "已提交"
+
+
+def test_a_returned_summary_is_pushed_to_the_person_once_per_return(session, policy, team):
+    from models import Delivery, Notice
+
+    me, sup = team["me"], team["sup"]
+    S.add_paragraph(session, me, policy, "第一稿")
+    first = S.submit(session, me, policy)
+    S.return_for_revision(session, sup, policy, first.id, "请补充重点工作完成情况")
+
+    pushed = session.query(Notice).filter_by(kind="personal").one()
+    assert "退回修改" in pushed.body and "原因：请补充重点工作完成情况" in pushed.body
+    assert [d.person_id for d in session.query(Delivery).filter_by(notice_id=pushed.id)] == [team["clerk"].id]
+
+    S.add_paragraph(session, me, policy, "补充：完成年度预算编制。")
+    second = S.submit(session, me, policy)
+    S.return_for_revision(session, sup, policy, second.id, "请写明量化成果")
+    bodies = [n.body for n in session.query(Notice).filter_by(kind="personal").order_by(Notice.id)]
+    assert len(bodies) == 2 and "原因：请写明量化成果" in bodies[1]
