@@ -60,6 +60,8 @@ def test_the_whole_conversation_in_safe_mode(browser, live_server, db, small_uni
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "summary")))
         assert actions.count("summary.add_paragraph") == 2 and "summary.submit" in actions
 
+    issue = browser.find_element(By.ID, "issue").rect
+    assert issue["width"] > issue["height"]  # “生成” on one line, not squeezed into a vertical strip by its input
     shot = tmp_path / "simulator.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -126,4 +128,6 @@ def test_it_fits_a_phone_screen(browser, live_server):
     assert phone["x"] >= 0 and phone["x"] + phone["width"] <= width and phone["width"] >= 0.9 * width, (phone, width)
     panel = browser.find_element(By.CSS_SELECTOR, ".panel").rect
     assert panel["y"] >= phone["y"] + phone["height"]  # below the chat, not beside it
+    issue = browser.find_element(By.ID, "issue").rect
+    assert issue["width"] > issue["height"]
     assert "请先绑定身份" in page.quick("帮助")  # and still usable
