@@ -31,7 +31,7 @@ def index():
                     for p, label in LINKS if _served(p))
     page = f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>考核 · 公务员平时考核系统</title></head>
+<title>考核 · 公务员平时考核系统</title><link rel="icon" href="data:,"></head>
 <body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em; line-height: 1.6">
 <h1>公务员平时考核系统</h1>
 <p>各单位通过微信完成每季度平时考核：设定指标、填写《平时考核登记表》、分管领导打分、党委(党组)审定等次、公示备案。</p>
