@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,7 +46,8 @@ def _drain(db, api_settings, store, fake_wechat):
     for _ in range(3):  # transient failures wait for their backoff: let it elapse between rounds
         drainer.drain()
         with db.session() as s:
-            s.execute(update(Delivery).where(Delivery.state == "pending").values(next_at=utcnow() - timedelta(seconds=1)))
+            s.execute(update(Delivery).where(Delivery.state == "pending")
+                      .values(next_at=utcnow() - timedelta(seconds=1)))
 
 
 def _adds_up(r: dict) -> bool:
@@ -110,8 +111,8 @@ def test_a_scheduled_notice_waits_in_beijing_time_and_can_be_cancelled(callers, 
 
 def test_work_groups_and_a_scheduler_draft(callers, session, world):
     county = callers["county"]
-    r = county.post(f"{V1}/groups", json={"name": "人事干部群",
-                                         "wecom_key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcd1234-5678-efgh"})
+    hook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcd1234-5678-efgh"
+    r = county.post(f"{V1}/groups", json={"name": "人事干部群", "wecom_key": hook})
     assert r.status_code == 201 and r.json["wecom_key"] == "abcd…efgh", r.json
     assert county.post(f"{V1}/groups", json={"name": "人事干部群", "oa_tag_id": 3}).status_code == 409
     assert county.post(f"{V1}/groups", json={"name": "空群"}).status_code == 422
