@@ -62,3 +62,16 @@ class ResilientStore:
 
     def ping(self) -> bool:
         return bool(self.primary.ping())
+
+    # the rest of the Store protocol (locks and token buckets: the shared access-token provider uses them)
+    def acquire_lock(self, key: str, owner: str, ttl: float) -> bool:
+        return self._call("acquire_lock", key, owner, ttl)
+
+    def renew_lock(self, key: str, owner: str, ttl: float) -> bool:
+        return self._call("renew_lock", key, owner, ttl)
+
+    def release_lock(self, key: str, owner: str) -> None:
+        self._call("release_lock", key, owner)
+
+    def take_token(self, key: str, rate: float, burst: int) -> float:
+        return self._call("take_token", key, rate, burst)
