@@ -82,6 +82,13 @@ def review_filing(session: Session, actor: Actor, filing_id: int, action: str, r
     filing = session.get(Filing, filing_id)
     if filing is None:
         raise NotFound(f"找不到编号为 {filing_id} 的备案")
+    if action not in ("accept", "return"):
+        raise InvalidInput("审核只能是 accept（通过）或 return（退回）")
+    if filing.kind not in KINDS:  # a results filing: its return reopens the decision (publishing)
+        from .publishing import review_filing as review_results
+
+        review_results(session, actor, filing_id, action == "accept", reason)
+        return filing_view(filing, session.get(Unit, filing.unit_id).name)
     if action == "return" and not reason.strip():
         raise InvalidInput("退回备案需要说明原因")
     try:

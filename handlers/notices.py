@@ -137,7 +137,8 @@ class NoticeReport:
         return out
 
 
-def report(session: Session, actor: Actor, notice_id: int, *, with_rows: bool = False) -> NoticeReport:
+def report(session: Session, actor: Actor, notice_id: int, *, with_rows: bool = False, row_offset: int = 0,
+           row_limit: int | None = None) -> NoticeReport:
     notice = _notice(session, actor, notice_id)
     r = NoticeReport(notice.id, NOTICE_KINDS.get(notice.kind, notice.kind), notice.title, notice.state,
                      notice.send_at, list(notice.audience or []))
@@ -155,7 +156,7 @@ def report(session: Session, actor: Actor, notice_id: int, *, with_rows: bool = 
     if with_rows:
         q = (select(Delivery, Person.staff_no, Person.name, WorkGroup.name)
              .outerjoin(Person, Person.id == Delivery.person_id).outerjoin(WorkGroup, WorkGroup.id == Delivery.group_id)
-             .where(Delivery.notice_id == notice.id).order_by(Delivery.id))
+             .where(Delivery.notice_id == notice.id).order_by(Delivery.id).offset(row_offset).limit(row_limit))
         for d, staff_no, name, group in session.execute(q):
             r.rows.append({"recipient": f"{name}（{staff_no}）" if staff_no else f"工作群：{group}",
                            "channel": d.channel, "state": DELIVERY_STATES.get(d.state, d.state),
@@ -164,9 +165,14 @@ def report(session: Session, actor: Actor, notice_id: int, *, with_rows: bool = 
     return r
 
 
-def list_notices(session: Session, actor: Actor, limit: int = 50) -> list[Notice]:
+def list_notices(session: Session, actor: Actor, limit: int = 50, offset: int = 0) -> list[Notice]:
     require_county(actor)
-    return list(session.scalars(select(Notice).order_by(Notice.id.desc()).limit(limit)))
+    return list(session.scalars(select(Notice).order_by(Notice.id.desc()).offset(offset).limit(limit)))
+
+
+def count_notices(session: Session, actor: Actor) -> int:
+    require_county(actor)
+    return session.scalar(select(func.count()).select_from(Notice)) or 0
 
 
 def system_notice(session: Session, *, kind: str, dedupe_key: str, title: str, body: str, person_ids=(),

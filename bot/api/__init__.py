@@ -24,5 +24,6 @@ def openapi_json():
 
 def init_app(app: Flask) -> None:
     from . import views  # noqa: F401  (importing registers the endpoints on ``api``)
+    from . import county_views  # noqa: F401  (notices, oversight, 双备案, annual uses, documents)
 
     app.register_blueprint(api.bp)

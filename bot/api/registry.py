@@ -38,6 +38,9 @@ PROBLEMS = {
     "dict_type": "应为对象", "list_type": "应为数组", "string_type": "应为文本", "int_type": "应为整数",
     "float_type": "应为数字", "bool_type": "应为 true 或 false", "finite_number": "应为有限数字",
     "int_from_float": "应为整数", "value_error": "取值无效", "multiple_of": "数值步长不正确",
+    "timezone_aware": "时间须带时区（如 2026-05-01T09:00:00+08:00）", "datetime_parsing": "时间格式应为 ISO 8601",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601", "datetime_type": "时间格式应为 ISO 8601",
+    "int_parsing": "应为整数", "float_parsing": "应为数字", "bool_parsing": "应为 true 或 false",
 }
 
 
