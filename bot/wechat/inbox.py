@@ -9,11 +9,15 @@
    with the reply the first one stored.
 3. Handling runs on a small thread pool; if it takes longer than ``budget`` seconds the HTTP answer is
    ``success`` and the reply goes out afterwards as a customer-service message.
+4. One user's messages are handled one at a time (a short lock per openid in the store): a conversation is a
+   sequence, and "提交" followed at once by "确认" must see the state the first one left. A lock that cannot be had
+   within ``USER_WAIT`` seconds is not waited for further: the message is handled anyway, never dropped.
 """
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Callable
@@ -35,6 +39,8 @@ CLAIM_TTL = 30  # a claim older than WeChat's retry interval is presumed dead an
 DONE_TTL = 3600
 STALE_AFTER = 4.5
 WAIT_FOR_FIRST = 1.5  # a retry waits this long for the first attempt's reply before answering "success"
+USER_LOCK_TTL = 10  # seconds; outlives any normal handling, and frees a crashed worker's lock soon
+USER_WAIT = 3.0
 
 
 def dedupe_key(message: dict[str, str]) -> str:
@@ -117,6 +123,16 @@ class Inbox:
 
     # -- one attempt ------------------------------------------------------------------------------------------------
     def _handle(self, message: dict[str, str], key: str, recheck: bool) -> Outcome:
+        lock, owner = f"wechat:user:{message['FromUserName']}", uuid.uuid4().hex
+        deadline = time.monotonic() + USER_WAIT
+        while not self.store.acquire_lock(lock, owner, USER_LOCK_TTL) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        try:
+            return self._handle_in_turn(message, key, recheck)
+        finally:
+            self.store.release_lock(lock, owner)  # only ours: a lock someone else holds is left alone
+
+    def _handle_in_turn(self, message: dict[str, str], key: str, recheck: bool) -> Outcome:
         for attempt in range(5):
             try:
                 reply, rest, turn, stored_before = self._transaction(message, key, recheck)

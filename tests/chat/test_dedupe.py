@@ -160,3 +160,22 @@ def test_a_crashed_attempt_leaves_nothing_and_the_retry_succeeds(sim, db, team, 
     assert paragraphs(db) == []
     assert "第 1 段" in sim.post(xml).text
     assert paragraphs(db) == ["会崩溃的一段"]
+
+
+def test_one_users_messages_are_handled_in_turn(sim, db, team, bind, chat_app):
+    """"写小结" still being handled when the first paragraph arrives: the paragraph waits and lands in the draft
+    (handled side by side, it would have found no writing dialog and got the help text instead)."""
+    bind(sim, "C001", "o-w")
+    inbox = bot(chat_app).inbox
+    inbox.slow_hook = lambda message: time.sleep(0.8) if message.get("Content") == "写小结" else None
+    start = sim.text_xml("o-w", "写小结", msg_id=555001)
+    paragraph = sim.text_xml("o-w", "紧接着发来的一段", msg_id=555002)
+    answers = {}
+    first = threading.Thread(target=lambda: answers.setdefault("start", sim.post(start)))
+    first.start()
+    time.sleep(0.2)  # the second message arrives while the first is in its transaction
+    answers["paragraph"] = sim.post(paragraph)
+    first.join(timeout=30)
+    assert "开始填写" in answers["start"].text
+    assert answers["paragraph"].text.startswith("已记录第 1 段")
+    assert paragraphs(db) == ["紧接着发来的一段"]
