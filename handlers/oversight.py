@@ -398,6 +398,24 @@ def _check(session: Session, actor: Actor, spot_check_id: int) -> SpotCheck:
     return check
 
 
+def list_spot_checks(session: Session, actor: Actor, policy: Policy, *, offset: int = 0, limit: int = 20,
+                     year: int | None = None) -> tuple[list[dict], int]:
+    """Past spot checks, newest first, with how many units/people were drawn and how many findings were recorded."""
+    require_county(actor)
+    where = [SpotCheck.year == year] if year is not None else []
+    total = session.scalar(select(func.count()).select_from(SpotCheck).where(*where)) or 0
+    findings = (select(SpotFinding.spot_check_id, func.count().label("n")).group_by(SpotFinding.spot_check_id)
+                .subquery())
+    rows = session.execute(
+        select(SpotCheck, func.coalesce(findings.c.n, 0)).outerjoin(findings, findings.c.spot_check_id == SpotCheck.id)
+        .where(*where).order_by(SpotCheck.id.desc()).offset(offset).limit(limit)).all()
+    return [{"id": c.id, "year": c.year, "quarter": c.quarter, "seed": c.seed,
+             "units": [u["unit"] for u in c.sample], "people": sum(len(u["people"]) for u in c.sample),
+             "findings": n, "created_by": c.created_by,
+             "created_at": format_local(c.created_at, policy)}
+            for c, n in rows], total
+
+
 def spot_check_view(session: Session, actor: Actor, spot_check_id: int) -> dict:
     check = _check(session, actor, spot_check_id)
     findings = session.execute(

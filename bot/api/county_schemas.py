@@ -274,6 +274,22 @@ class SpotCheckOut(Out):
     findings: list[FindingOut]
 
 
+class SpotCheckListQuery(In):
+    year: int | None = Field(default=None, ge=2000, le=2100, description="只列出该年度的抽查")
+
+
+class SpotCheckListItem(Out):
+    id: int
+    year: int
+    quarter: int
+    seed: int
+    units: list[str]
+    people: int
+    findings: int
+    created_by: str
+    created_at: str = Field(description="北京时间")
+
+
 class FindingIn(In):
     unit: str = Field(min_length=1, max_length=100)
     text: str = Field(min_length=1, max_length=2000)

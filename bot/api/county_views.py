@@ -176,6 +176,13 @@ def draw_spot_check(ctx: Ctx, body: C.SpotCheckIn):
                     body.quarter, seed=body.seed, units=body.units, people_per_unit=body.people_per_unit)
 
 
+@api.endpoint("GET", "/county/spot-checks", response=C.SpotCheckListItem, query=C.SpotCheckListQuery, paginated=True,
+              tag=OVERSIGHT, summary="历次抽查（最新在前）：抽中的单位、人数和发现的问题数")
+def list_spot_checks(ctx: Ctx, query: C.SpotCheckListQuery):
+    return _guarded(ctx, "spot_check", None, oversight.list_spot_checks, ctx.db, ctx.actor, ctx.policy,
+                    offset=ctx.offset, limit=ctx.per_page, year=query.year)
+
+
 @api.endpoint("GET", "/county/spot-checks/<int:spot_check_id>", response=C.SpotCheckOut, tag=OVERSIGHT,
               summary="抽查详情：抽中的单位和人员、已记录的问题")
 def get_spot_check(ctx: Ctx, spot_check_id: int):

@@ -209,8 +209,8 @@ def duplicates_cmd(ctx: Context, year, quarter, unit, limit):
                f"上季度 {data['last_quarter']}），用时 {data['seconds']} 秒", err=True)
 
 
-@oversight.command("spot-check", help="抽查：draw 随机抽取；finding 记录问题；show 查看；circular 生成通报稿")
-@click.argument("action", type=click.Choice(["draw", "finding", "show", "circular"]))
+@oversight.command("spot-check", help="抽查：draw 随机抽取；list 历次抽查；finding 记录问题；show 查看；circular 生成通报稿（--send 发出）")
+@click.argument("action", type=click.Choice(["draw", "list", "finding", "show", "circular"]))
 @click.option("--year", type=int, default=None)
 @click.option("--quarter", type=click.IntRange(1, 4), default=None)
 @click.option("--seed", type=int, default=None, help="随机种子（重现某次抽查）")
@@ -234,6 +234,8 @@ def spot_check_cmd(ctx: Context, action, year, quarter, seed, units, people, che
                 raise click.UsageError("抽取需要 --year 和 --quarter")
             data = O.draw_spot_check(session, actor, ctx.policy, year, quarter, seed=seed, units=units,
                                      people_per_unit=people)
+        elif action == "list":
+            data, _total = O.list_spot_checks(session, actor, ctx.policy, limit=1000, year=year)
         elif check_id is None:
             raise click.UsageError("需要 --id（抽查编号）")
         elif action == "finding":

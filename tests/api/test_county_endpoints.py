@@ -272,6 +272,14 @@ def test_a_spot_check_from_draw_to_circular(callers, session, quarters):
     assert callers["clerk"].post(f"{base}/circular", json={}).status_code == 403
     assert county.get(f"{V1}/county/spot-checks/999999").status_code == 404
 
+    listed = county.get(f"{V1}/county/spot-checks?per_page=1").json
+    assert listed["total"] == 2 and [c["id"] for c in listed["items"]] == [again["id"]]  # newest first, paged
+    first = county.get(f"{V1}/county/spot-checks?page=2&per_page=1").json["items"][0]
+    assert first == {"id": check["id"], "year": YEAR, "quarter": 4, "seed": 7, "units": ["县财政局", "县税务局"],
+                     "people": 4, "findings": 1, "created_by": first["created_by"], "created_at": first["created_at"]}
+    assert county.get(f"{V1}/county/spot-checks?year={YEAR - 1}").json["total"] == 0
+    assert hr.get(f"{V1}/county/spot-checks").status_code == 403
+
 
 # ---- 双备案 ---------------------------------------------------------------------------------------------------------
 def test_unit_hr_files_and_the_county_reviews(callers, session, quarters):
@@ -435,6 +443,7 @@ MATRIX = [
     ("get", f"/county/duplicates?{Q}&unit=县财政局", None, (404, 200, 200)),
     ("get", f"/county/filing-status?year={YEAR}", None, (403, 403, 200)),
     ("post", "/county/spot-checks", {"year": YEAR, "quarter": 4}, (403, 403, 201)),
+    ("get", "/county/spot-checks", None, (403, 403, 200)),
     ("post", "/dual-filings", {"kind": "annual_plan", "unit": "县财政局", "year": YEAR}, (404, 201, 404)),
     ("get", f"/annual/rows?year={YEAR}", None, (403, 403, 200)),
     ("get", f"/annual/summary?year={YEAR}&unit=县财政局", None, (404, 200, 200)),

@@ -111,6 +111,8 @@ def test_a_year_from_seed_to_annual_lists(session, policy, run, seeded, tmp_path
         "--text", "评鉴表缺少分管领导签字")
     circular = run("oversight", "spot-check", "circular", "--id", str(drawn["id"]))
     assert "评鉴表缺少分管领导签字" in circular and circular.startswith("关于2025年第4季度")
+    listed = json.loads(run("oversight", "spot-check", "list"))
+    assert [c["id"] for c in listed][-1] == drawn["id"] and listed[-1]["findings"] == 1
     filings = run("oversight", "filings", "--year", "2026")
     assert "未做年初备案的单位 3 个" in filings and filings.count("已通过") == 3 * 3  # Q1–Q3 results filed
 
