@@ -50,9 +50,9 @@ def publish(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> Cy
 
 def _tell_everyone(session: Session, policy: Policy, cycle: Cycle, evaluations: list[Evaluation]) -> None:
     """Each person hears their own result on WeChat (the notices channel), once per publication: a filing the
-    county returns is decided and published again, and that new publication is told again."""
+    county returns is decided and published again, and that new publication is told again. The key carries the
+    evaluation's version, which every publication moves on (the publicity end alone can repeat within a day)."""
     ends = format_local(cycle.publicity_ends, policy) if cycle.publicity_ends else "另行通知"
-    stamp = int(cycle.publicity_ends.timestamp()) if cycle.publicity_ends else 0
     period = f"{cycle.year}年第{cycle.quarter}季度"
     for e in evaluations:
         if e.not_graded_reason:
@@ -63,7 +63,7 @@ def _tell_everyone(session: Session, policy: Policy, cycle: Cycle, evaluations: 
         text = (f"您的{period}平时考核结果：{outcome}。公示期至 {ends}，"
                 "如有异议，请在公示期内向本单位反映。发送“我的考核”可随时查看。")
         notices.notify_person(session, e.person_id, text, kind="personal", title="平时考核结果公示",
-                              dedupe_key=f"result-published:{e.id}:{stamp}")
+                              dedupe_key=f"result-published:{e.id}:v{e.version}")
 
 
 @dataclass(frozen=True)
