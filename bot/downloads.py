@@ -17,6 +17,7 @@ from .ext import services
 
 bp = Blueprint("downloads", __name__)
 CHUNK = 64 * 1024
+HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
 @bp.get("/api/v1/downloads/<token>")
@@ -42,10 +43,13 @@ def download(token: str):
             spool.close()
 
     ascii_name = f"{name}.{doc.suffix}"
-    return Response(chunks(), mimetype=doc.media_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
-        "Content-Length": str(size), "Cache-Control": "no-store",
-    })
+    headers = {"Content-Length": str(size), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    # the print-ready HTML opens in the browser (to print from a phone); it may use its own inline styles only
+    disposition = "inline" if doc.suffix == "html" else "attachment"
+    if doc.suffix == "html":
+        headers["Content-Security-Policy"] = HTML_CSP
+    headers["Content-Disposition"] = f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(chunks(), content_type=doc.media_type, headers=headers)
 
 
 def init_app(app: Flask) -> None:

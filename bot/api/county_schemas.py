@@ -438,7 +438,7 @@ class TalkRecordedOut(Out):
 class DocumentOut(Out):
     name: str
     title: str
-    suffix: Literal["docx", "xlsx"]
+    suffix: Literal["docx", "xlsx", "html"]
     needs: list[str]
     note: str
 

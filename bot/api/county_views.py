@@ -302,7 +302,7 @@ def list_documents(ctx: Ctx):
 
 
 @api.endpoint("POST", "/documents/<name>/link", body=C.LinkIn, response=C.LinkOut, status=201, tag=DOCS,
-              summary="生成短时有效的下载链接（立即检查参数和权限；GET 链接即下载 docx/xlsx）")
+              summary="生成短时有效的下载链接（立即检查参数和权限；GET 链接即下载 docx/xlsx/html）")
 def document_link(ctx: Ctx, body: C.LinkIn, name: str):
     params = Params(**body.model_dump())
     return _guarded(ctx, "document", name, issue_download, ctx.db, ctx.actor, ctx.policy, ctx.settings.secret_key,

@@ -41,12 +41,14 @@ class Document:
     @property
     def media_type(self) -> str:
         return {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[self.suffix]
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "html": "text/html; charset=utf-8"}[self.suffix]
 
 
 def _registry() -> dict[str, Document]:
     from .. import annual_uses as A
     from . import forms as F
+    from . import html_forms as H
     from . import sheets as S
 
     docs = [
@@ -54,6 +56,12 @@ def _registry() -> dict[str, Document]:
                  lambda s, a, p, x, o: F.registration_form(s, a, p, x.person, x.year, x.quarter, o), "一人一季度"),
         Document("evaluation", "考核评鉴表", "docx", ("person", "year", "quarter"),
                  lambda s, a, p, x, o: F.evaluation_form(s, a, p, x.person, x.year, x.quarter, o), "一人一季度"),
+        Document("registration-html", "平时考核登记表", "html", ("person", "year", "quarter"),
+                 lambda s, a, p, x, o: H.registration_html(s, a, p, x.person, x.year, x.quarter, o),
+                 "一人一季度，可直接用浏览器打印的 A4 网页"),
+        Document("evaluation-html", "考核评鉴表", "html", ("person", "year", "quarter"),
+                 lambda s, a, p, x, o: H.evaluation_html(s, a, p, x.person, x.year, x.quarter, o),
+                 "一人一季度，可直接用浏览器打印的 A4 网页"),
         Document("results", "结果一览表", "xlsx", ("unit", "year", "quarter"),
                  lambda s, a, p, x, o: S.result_list(s, a, p, x.unit, x.year, x.quarter, o), "一个单位一季度，按考评组分组"),
         Document("county-results", "全县结果汇总表", "xlsx", ("year", "quarter"),

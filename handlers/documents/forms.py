@@ -68,6 +68,50 @@ def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, qua
     )
 
 
+INDICATOR_HEADS = ("类别", "维度", "评鉴指标", "分值", "得分")
+
+
+def summary_paragraphs(pq: PersonQuarter) -> list[str]:
+    return list(pq.summary.paragraphs or []) if pq.summary else []
+
+
+def registration_tail(pq: PersonQuarter, policy: Policy) -> list[tuple[str, str]]:
+    """The rows under the summary in 《平时考核登记表》 (label, text); shared by the docx and the HTML."""
+    e = pq.evaluation
+    score = "" if e.total is None else f"{e.total:g}"
+    return [
+        ("分管领导评鉴意见",
+         f"评鉴得分：{score or '（未评鉴）'}　建议等次：{e.suggested_grade or '（未评鉴）'}\n分管领导" + SIGN),
+        ("党委(党组)审定等次", _grade_text(e)),
+        ("审定会议", _meeting(pq)),
+        ("备注", f"本表由{pq.unit.name}平时考核办公室存档；结果备案至{policy.contact}。"),
+    ]
+
+
+def indicator_rows(pq: PersonQuarter) -> list[tuple[str, str, str, str, str]]:
+    """(类别, 维度, 评鉴指标, 分值, 得分) for each indicator of 《考核评鉴表》."""
+    scores = pq.evaluation.scores or {}
+    rows = []
+    for ind in pq.indicators:
+        got = scores.get(str(ind.id))
+        rows.append(("共性指标" if ind.kind == "common" else "个性指标", ind.dimension, ind.name, f"{ind.points:g}",
+                     "" if got is None else f"{float(got):g}"))
+    return rows
+
+
+def evaluation_tail(pq: PersonQuarter, policy: Policy) -> list[tuple[str, str]]:
+    e = pq.evaluation
+    total = "" if e.total is None else f"{e.total:g}"
+    scored_at = format_local(e.submitted_at, policy)
+    return [
+        ("合计得分", total or "（未评鉴）"),
+        ("建议等次", e.suggested_grade or "（未评鉴）"),
+        ("审定等次", _grade_text(e)),
+        ("审定会议", _meeting(pq)),
+        ("评鉴人", f"{pq.supervisor.name if pq.supervisor else ''}　{scored_at}　" + SIGN),
+    ]
+
+
 def _document():
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -110,7 +154,7 @@ def _meeting(pq: PersonQuarter) -> str:
     return f"{d.meeting_on.isoformat()}　{d.attendees}" if d else "（尚未审定）"
 
 
-def _info_rows(pq: PersonQuarter) -> list[tuple[str, str, str, str]]:
+def info_rows(pq: PersonQuarter) -> list[tuple[str, str, str, str]]:
     return [
         ("姓名", pq.person.name, "人员编号", pq.person.staff_no),
         ("单位", pq.unit.name, "考评组（层次）", pq.tier.name),
@@ -145,13 +189,13 @@ def registration_form(session: Session, actor: Actor, policy: Policy, staff_no: 
     pq = person_quarter(session, actor, staff_no, year, quarter)
     doc = _document()
     _title(doc, "公务员平时考核登记表", f"（{year}年第{quarter}季度）")
-    info = _info_rows(pq)
+    info = info_rows(pq)
     table = _grid(doc, len(info) + 5, 4, (3.2, 5.2, 3.2, 5.0))
     for r, values in enumerate(info):
         for c, value in enumerate(values):
             table.rows[r].cells[c].text = value
     r = len(info)
-    paragraphs = list(pq.summary.paragraphs or []) if pq.summary else []
+    paragraphs = summary_paragraphs(pq)
     cells = table.rows[r].cells
     cells[0].text = "个人小结"
     body = cells[1].merge(cells[3])
@@ -159,13 +203,8 @@ def registration_form(session: Session, actor: Actor, policy: Policy, staff_no: 
     for para in paragraphs[1:]:
         body.add_paragraph(para)
     body.add_paragraph("本人" + SIGN)
-    e = pq.evaluation
-    score = "" if e.total is None else f"{e.total:g}"
-    _full_row(table, r + 1, "分管领导评鉴意见",
-              f"评鉴得分：{score or '（未评鉴）'}　建议等次：{e.suggested_grade or '（未评鉴）'}\n分管领导" + SIGN)
-    _full_row(table, r + 2, "党委(党组)审定等次", _grade_text(e))
-    _full_row(table, r + 3, "审定会议", _meeting(pq))
-    _full_row(table, r + 4, "备注", f"本表由{pq.unit.name}平时考核办公室存档；结果备案至{policy.contact}。")
+    for i, (label, text) in enumerate(registration_tail(pq, policy), start=1):
+        _full_row(table, r + i, label, text)
     doc.save(out)
     return f"平时考核登记表_{pq.person.staff_no}_{pq.person.name}_{year}Q{quarter}.docx"
 
@@ -176,34 +215,21 @@ def evaluation_form(session: Session, actor: Actor, policy: Policy, staff_no: st
     pq = person_quarter(session, actor, staff_no, year, quarter)
     doc = _document()
     _title(doc, "公务员平时考核评鉴表", f"（{year}年第{quarter}季度）")
-    info = _info_rows(pq)
+    info = info_rows(pq)
     head = _grid(doc, len(info), 4, (3.2, 5.2, 3.2, 5.0))
     for r, values in enumerate(info):
         for c, value in enumerate(values):
             head.rows[r].cells[c].text = value
     doc.add_paragraph()
-    e = pq.evaluation
-    scores = e.scores or {}
     table = _grid(doc, len(pq.indicators) + 1, 5, (2.4, 1.4, 8.4, 2.2, 2.2))
-    for c, h in enumerate(("类别", "维度", "评鉴指标", "分值", "得分")):
+    for c, h in enumerate(INDICATOR_HEADS):
         table.rows[0].cells[c].text = h
-    for r, ind in enumerate(pq.indicators, start=1):
-        got = scores.get(str(ind.id))
-        values = ("共性指标" if ind.kind == "common" else "个性指标", ind.dimension, ind.name, f"{ind.points:g}",
-                  "" if got is None else f"{float(got):g}")
+    for r, values in enumerate(indicator_rows(pq), start=1):
         for c, value in enumerate(values):
             table.rows[r].cells[c].text = value
     doc.add_paragraph()
     tail = _grid(doc, 5, 2, (3.2, 13.4))
-    total = "" if e.total is None else f"{e.total:g}"
-    scored_at = format_local(e.submitted_at, policy)
-    for r, (label, value) in enumerate((
-        ("合计得分", total or "（未评鉴）"),
-        ("建议等次", e.suggested_grade or "（未评鉴）"),
-        ("审定等次", _grade_text(e)),
-        ("审定会议", _meeting(pq)),
-        ("评鉴人", f"{pq.supervisor.name if pq.supervisor else ''}　{scored_at}　" + SIGN),
-    )):
+    for r, (label, value) in enumerate(evaluation_tail(pq, policy)):
         tail.rows[r].cells[0].text = label
         tail.rows[r].cells[1].text = value
     doc.save(out)
