@@ -23,7 +23,7 @@ def _documents_help() -> str:
     for d in documents().values():
         needs = "、".join({"unit": "--unit", "year": "--year", "quarter": "--quarter", "person": "--person"}[n]
                          for n in d.needs)
-        lines.append(f"  {d.name:<15} 《{d.title}》（{d.suffix}）需要 {needs}；{d.note}")
+        lines.append(f"  {d.name:<17} 《{d.title}》（{d.suffix}）需要 {needs}；{d.note}")
     return "\n".join(lines)
 
 

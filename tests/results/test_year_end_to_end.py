@@ -15,7 +15,7 @@ from models import Cycle, Evaluation, Person
 from models.rules.annual import annual_outcome
 from models.rules.outlook import talk_reason
 
-from .conftest import xlsx_structure
+from .conftest import docx_structure, xlsx_structure
 
 TODAY = date(2026, 11, 23)
 
@@ -87,10 +87,17 @@ def test_a_year_from_seed_to_annual_lists(session, policy, run, seeded, tmp_path
                  ["annual", "--year", "2025"],
                  ["candidates", "--year", "2025", "--kind", "training"],
                  ["honours", "--year", "2025"],
-                 ["talks", "--year", "2026", "--quarter", "1"]):
+                 ["talks", "--year", "2026", "--quarter", "1"],
+                 ["registration-html", "--person", staff, "--year", "2026", "--quarter", "2"],
+                 ["evaluation-html", "--person", staff, "--year", "2026", "--quarter", "2"]):
         target = tmp_path / f"{args[0]}.out"
         assert "已导出" in run("export", *args, "-o", str(target))
-        assert target.read_bytes()[:2] == b"PK"
+        assert target.read_bytes()[:2] == b"PK" or args[0].endswith("-html")
+    from .html_parse import html_structure
+
+    for form in ("registration", "evaluation"):  # the printable page says what the Word form says
+        assert html_structure((tmp_path / f"{form}-html.out").read_bytes()) == \
+            docx_structure((tmp_path / f"{form}.out").read_bytes())
     county = xlsx_structure((tmp_path / "county-results.out").read_bytes())["全县结果汇总"]
     assert len(county) - 2 == session.scalar(
         select(func.count()).select_from(Evaluation).join(Cycle).where(Cycle.year == 2026, Cycle.quarter == 2))
