@@ -38,11 +38,14 @@ def _executable(path: str) -> bool:
 @pytest.fixture(scope="session")
 def chromium_paths() -> tuple[str, str]:
     if os.environ.get("KAOHE_SKIP_BROWSER") == "1":
+        # why: an operator asked for it explicitly (e.g. a machine where Chromium is installed but must not run)
         pytest.skip("KAOHE_SKIP_BROWSER=1: browser tests skipped on request")
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not _executable(p)]
     if missing:
         if os.environ.get("KAOHE_REQUIRE_BROWSER") == "1":
             pytest.fail(f"missing {', '.join(missing)} — {INSTALL_HINT}", pytrace=False)
+        # why: the README's test command must pass on a fresh machine with only Python; CI sets
+        # KAOHE_REQUIRE_BROWSER=1 (above) after installing Chromium, so there a missing browser fails instead
         pytest.skip(f"missing {', '.join(missing)} — {INSTALL_HINT}")
     try:
         import selenium  # noqa: F401
