@@ -1,7 +1,7 @@
 """Scoring-save throughput and latency under gunicorn on PostgreSQL + Redis, beside a trivial JSON endpoint.
 
     .venv/bin/python bench/api.py --postgres postgresql+psycopg://postgres@127.0.0.1/kaohe_bench_api \\
-        --redis redis://127.0.0.1:6379/4 [--clients 32 --seconds 10 --workers 8 --threads 2]
+        --redis redis://127.0.0.1:6379/4 [--clients 32 --seconds 10 --workers 5 --threads 1]
 
 Not a test: it prints figures. It seeds one unit (one supervisor, one evaluatee per client), opens a cycle in the
 scoring step, starts ``kaohe serve`` (gunicorn), then drives the server with N keep-alive connections:
@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select, text  # noqa: E402
+
+import cpu  # noqa: E402  (bench/cpu.py)
 
 import models  # noqa: E402,F401
 from config import load_policy  # noqa: E402
@@ -165,8 +167,8 @@ def main() -> None:
     ap.add_argument("--redis", required=True)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--workers", type=int, default=8)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="as `kaohe serve`'s default")
+    ap.add_argument("--threads", type=int, default=1, help="as `kaohe serve`'s default")
     args = ap.parse_args()
 
     token, evals, indicators = seed(args.postgres, args.redis, args.clients)
@@ -176,7 +178,9 @@ def main() -> None:
         ping = b"GET /api/v1/ping HTTP/1.1\r\nHost: bench\r\n\r\n"
         floor_clients = [(lambda: ping, lambda h, b: None) for _ in range(args.clients)]
         run_phase(port, 1.5, floor_clients)  # warm-up: workers, pools
+        cpu0 = cpu.snapshot(server.pid)
         floor_time, floor_lat, floor_err = run_phase(port, args.seconds, floor_clients)
+        floor_cpu = cpu.per_request(cpu0, cpu.snapshot(server.pid), len(floor_lat))
 
         save_clients = []
         for n, (eid, version) in enumerate(evals[:args.clients]):
@@ -195,7 +199,9 @@ def main() -> None:
 
             save_clients.append((make, on))
         run_phase(port, 1.5, save_clients)  # warm-up
+        cpu0 = cpu.snapshot(server.pid)
         save_time, save_lat, save_err = run_phase(port, args.seconds, save_clients)
+        save_cpu = cpu.per_request(cpu0, cpu.snapshot(server.pid), len(save_lat))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=15)
@@ -210,8 +216,13 @@ def main() -> None:
           f"p99 {pct(save_lat, .99):6.1f} ms  errors {len(save_err)}")
     if save_err:
         print("first errors:", save_err[:3])
+    for name, figures in (("floor", floor_cpu), ("save ", save_cpu)):
+        if figures:
+            print(f"{name}  {cpu.describe(figures)}")
     ratio = save_rps / floor_rps
     print(f"ratio save/floor = {ratio:.2f} (goal >= 0.40); save p99 {'<' if pct(save_lat, .99) < 50 else '>='} 50 ms")
+    for line in cpu.bounds(floor_cpu, save_cpu):
+        print(line)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
+import cpu  # noqa: E402  (bench/cpu.py)
+
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 TOKEN, APPID = "bench-token", "wxbench000000000"
 
@@ -175,7 +177,8 @@ def main() -> None:
     ap.add_argument("--redis", required=True)
     ap.add_argument("--senders", type=int, default=32)
     ap.add_argument("--procs", type=int, default=4, help="client processes sharing the senders")
-    ap.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    ap.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1,
+                    help="gunicorn workers (sync), as `kaohe serve`'s default")
     ap.add_argument("--messages", type=int, default=3000, help="messages per phase")
     ap.add_argument("--port", type=int, default=18931)
     args = ap.parse_args()
@@ -194,13 +197,17 @@ def main() -> None:
            "KAOHE_ENV": "development", "KAOHE_SIMULATOR": "false"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/kaohe"), "serve", "--workers", str(args.workers), "--bind",
                                f"127.0.0.1:{args.port}"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_ready(args.port, server)
         phase(args.port, "/wechat", warm, args.senders, args.procs)  # fills the identity cache, warms pools
         phase(args.port, "/wechat/_floor", floor_jobs[:300], args.senders, args.procs)
+        cpu0 = cpu.snapshot(server.pid)
         floor = phase(args.port, "/wechat/_floor", floor_jobs, args.senders, args.procs)
+        cpu1 = cpu.snapshot(server.pid)
         full = phase(args.port, "/wechat", full_jobs, args.senders, args.procs)
+        cpu2 = cpu.snapshot(server.pid)
+        floor["cpu"], full["cpu"] = cpu.per_request(cpu0, cpu1, floor["n"]), cpu.per_request(cpu1, cpu2, full["n"])
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -218,7 +225,11 @@ def main() -> None:
     for name, r in (("floor (decrypt+encrypt echo)", floor), ("full path", full)):
         print(f"{name:30s} {r['n']:6d} msgs  {r['rate']:8.1f} msgs/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
               f"  errors {r['errors']}")
+        if r["cpu"]:
+            print(f"{'':30s} {cpu.describe(r['cpu'])}")
     print(f"ratio full/floor (msgs/s): {full['rate'] / floor['rate']:.2f}   (goal ≥ 0.70, p99 well under 100 ms)")
+    for line in cpu.bounds(floor["cpu"], full["cpu"]):
+        print(line)
     expected = len(warm) + len(full_jobs)
     print(f"exactly once: {rows} ledger rows and {paragraphs} paragraphs for {expected} messages sent "
           f"({'ok' if rows == paragraphs == expected else 'MISMATCH'})")

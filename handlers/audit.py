@@ -1,12 +1,18 @@
-"""Recording state changes. Call ``record`` in the same transaction as the change it describes."""
+"""Recording state changes. Call ``record`` in the same transaction as the change it describes.
+
+The row is written at once with a plain INSERT on the session's connection (same transaction), not added to the
+ORM's unit of work: an audit row is never read back or changed by the request that writes it, and the unit of
+work's bookkeeping was a measurable share of the chat and scoring hot paths (docs/architecture.md, "Hot-path
+costs")."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from models import AuditEntry
+from models import AuditEntry, utcnow
 
 from .actor import Actor
 
@@ -21,15 +27,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_INSERT = insert(AuditEntry.__table__)
+
+
 def record(
     session: Session, actor: Actor, action: str, object_type: str, object_id: Any,
     before: dict | None = None, after: dict | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        actor=actor.ref, action=action, object_type=object_type, object_id=str(object_id),
-        before=_plain(before) if before is not None else None,
-        after=_plain(after) if after is not None else None,
-    )
-    session.add(entry)
-    return entry
+) -> None:
+    write(session, actor.ref, action, object_type, object_id, before, after)
+
+
+def write(session: Session, actor_ref: str, action: str, object_type: str, object_id: Any,
+          before: dict | None = None, after: dict | None = None) -> None:
+    """``record`` for callers that have only the actor's reference (``person:P0001``, ``system:scheduler``)."""
+    session.connection().execute(_INSERT, {
+        "at": utcnow(), "actor": actor_ref, "action": action, "object_type": object_type, "object_id": str(object_id),
+        "before": _plain(before) if before is not None else None,
+        "after": _plain(after) if after is not None else None,
+    })
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from models import Membership, Person
+from models import Membership
 from models.org import CHANGE_KINDS
 from models.rules.calendar import quarter_bounds
 

@@ -26,7 +26,7 @@ ACTOR_TTL = 60  # seconds an openid → person (and roles) lookup is cached in t
 
 
 # -- who is writing -------------------------------------------------------------------------------------------
-def _actor_key(openid: str) -> str:
+def actor_key(openid: str) -> str:
     return f"chat:actor:{openid}"
 
 
@@ -45,17 +45,17 @@ def _load(raw: str) -> Actor:
 
 def actor_for_openid(session: Session, store: Store, openid: str) -> Actor | None:
     """The bound, active person behind an Official Account openid, or None. Cached for ``ACTOR_TTL`` seconds."""
-    cached = store.get(_actor_key(openid))
+    cached = store.get(actor_key(openid))
     if cached is not None:
         return None if cached == "-" else _load(cached)
     person = binding.person_for_openid(session, CHANNEL, openid)
     actor = actor_for_person(session, person.id) if person is not None else None
-    store.set(_actor_key(openid), _dump(actor) if actor else "-", ttl=ACTOR_TTL)
+    store.set(actor_key(openid), _dump(actor) if actor else "-", ttl=ACTOR_TTL)
     return actor
 
 
 def forget_openid(store: Store, openid: str) -> None:
-    store.delete(_actor_key(openid))
+    store.delete(actor_key(openid))
 
 
 # -- binding ---------------------------------------------------------------------------------------------------

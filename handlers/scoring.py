@@ -8,18 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import AuditEntry, Cycle, Evaluation, Person, Summary, Tier, utcnow
+from models import Cycle, Evaluation, Person, Summary, Tier, utcnow
 from models.rules import states
 from models.rules.scoring import RuleViolation, check_score, missing_indicators, quick_level_score, suggested_grade, \
     total_score
 
 from .access import evaluation_for_reader, evaluation_for_scorer
 from .actor import Actor
-from .audit import _plain
+from . import audit
 from .errors import Conflict, InvalidInput, PreconditionFailed, from_rule
 from .indicators import defs, template_for
 
@@ -85,6 +85,10 @@ def _open_for_scoring(cycle: Cycle) -> None:
                        state=cycle.state)
 
 
+_T = Evaluation.__table__
+_SAVE = update(_T).where(_T.c.id == bindparam("id_"), _T.c.version == bindparam("expected"))  # SET: the other keys
+
+
 def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: int, taps: list[Tap],
                 expected_version: int) -> ScoreResult:
     evaluation, cycle = evaluation_for_scorer(session, actor, evaluation_id)
@@ -116,15 +120,14 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
     total = total_score(scores, template)
     grade = suggested_grade(total, policy)
     # One UPDATE guarded by the version the client saw: a concurrent save makes this match nothing.
-    result = session.execute(
-        update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.version == expected_version)
-        .values(scores=scores, total=total, suggested_grade=grade, state=target, version=expected_version + 1)
-        .execution_options(synchronize_session=False))
+    # A plain Core UPDATE on the session's connection (same transaction): the ORM's bulk-update path costs more.
+    result = session.connection().execute(
+        _SAVE, {"id_": evaluation.id, "expected": expected_version, "scores": scores, "total": total,
+                "suggested_grade": grade, "state": target, "version": expected_version + 1})
     if result.rowcount != 1:
         raise PreconditionFailed("评鉴表已在其他设备上修改，请刷新后再保存", "version_mismatch", expected=expected_version)
-    session.add(AuditEntry(actor=actor.ref, action="evaluation.score", object_type="evaluation",
-                           object_id=str(evaluation.id), before={"state": evaluation.state},
-                           after=_plain({"scores": changed, "total": total})))
+    audit.record(session, actor, "evaluation.score", "evaluation", evaluation.id, {"state": evaluation.state},
+                 {"scores": changed, "total": total})
     session.expire(evaluation)  # the row changed underneath the ORM copy; never flush the stale one
     missing = missing_indicators(scores, template)
     return ScoreResult(evaluation_id, target, states.EVALUATION.label(target), {k: float(v) for k, v in scores.items()},
@@ -142,8 +145,7 @@ def _move(session: Session, actor: Actor, evaluation: Evaluation, action: str, *
     for k, v in changes.items():
         setattr(evaluation, k, v)
     session.flush()
-    session.add(AuditEntry(actor=actor.ref, action=f"evaluation.{action}", object_type="evaluation",
-                           object_id=str(evaluation.id), before=before, after=_plain({"state": target, **changes})))
+    audit.record(session, actor, f"evaluation.{action}", "evaluation", evaluation.id, before, {"state": target, **changes})
 
 
 def submit(session: Session, actor: Actor, policy: Policy, evaluation_id: int, expected_version: int | None,

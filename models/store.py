@@ -20,6 +20,50 @@ class Store(Protocol):
     def renew_lock(self, key: str, owner: str, ttl: float) -> bool: ...
     def release_lock(self, key: str, owner: str) -> None: ...
     def take_token(self, key: str, rate: float, burst: int) -> float: ...
+    def batch(self, ops: list[tuple]) -> list: ...
+
+
+Op = tuple  # ("get", key) | ("set", key, value, ttl, nx) | ("delete", key) | ("release_lock", key, owner)
+
+
+class Batch:
+    """Writes collected to be sent together with :meth:`Store.batch` (one Redis round trip instead of one each)."""
+
+    def __init__(self):
+        self.ops: list[Op] = []
+
+    def set(self, key: str, value: str, ttl: float | None = None, nx: bool = False) -> None:
+        self.ops.append(("set", key, value, ttl, nx))
+
+    def delete(self, key: str) -> None:
+        self.ops.append(("delete", key))
+
+    def release_lock(self, key: str, owner: str) -> None:
+        self.ops.append(("release_lock", key, owner))
+
+
+class ReadAhead:
+    """A store whose first ``get`` of each key in ``values`` answers from values read earlier (in the same round trip
+    as something else); a write to such a key forgets the early value. Everything else goes to ``store``."""
+
+    def __init__(self, store: Store, values: dict[str, str | None]):
+        self._store, self._values = store, dict(values)
+
+    def get(self, key: str) -> str | None:
+        if key in self._values:
+            return self._values.pop(key)
+        return self._store.get(key)
+
+    def set(self, key: str, value: str, ttl: float | None = None, nx: bool = False) -> bool:
+        self._values.pop(key, None)
+        return self._store.set(key, value, ttl=ttl, nx=nx)
+
+    def delete(self, key: str) -> None:
+        self._values.pop(key, None)
+        self._store.delete(key)
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
 
 
 def _bucket(tokens: float, stamp: float, now: float, rate: float, burst: int) -> tuple[float, float]:
@@ -90,6 +134,9 @@ class MemoryStore:
             if item is not None and item[0] == owner:
                 del self._data[key]
 
+    def batch(self, ops: list[Op]) -> list:
+        return [getattr(self, op[0])(*op[1:]) for op in ops]
+
     def take_token(self, key: str, rate: float, burst: int) -> float:
         """One token from the bucket ``key`` (``rate`` per second, up to ``burst``); the wait in seconds if none."""
         with self._lock:
@@ -136,6 +183,25 @@ class RedisStore:
 
     def release_lock(self, key: str, owner: str) -> None:
         self._script("release", _RELEASE)(keys=[self.prefix + key], args=[owner])
+
+    def batch(self, ops: list[Op]) -> list:
+        """Several commands in one round trip (a pipeline, not a transaction): results in order."""
+        pipe = self.client.pipeline(transaction=False)
+        for op in ops:
+            name, key = op[0], self.prefix + op[1]
+            if name == "get":
+                pipe.get(key)
+            elif name == "set":
+                pipe.set(key, op[2], px=int(op[3] * 1000) if op[3] else None, nx=op[4] if len(op) > 4 else False)
+            elif name == "delete":
+                pipe.delete(key)
+            elif name == "release_lock":
+                self._script("release", _RELEASE)(keys=[key], args=[op[2]], client=pipe)
+            else:
+                raise ValueError(f"unknown store operation {name!r}")
+        results = pipe.execute()
+        return [bool(r) if op[0] == "set" else (None if op[0] in ("delete", "release_lock") else r)
+                for op, r in zip(ops, results)]
 
     def take_token(self, key: str, rate: float, burst: int) -> float:
         """Shared by every process: the bucket lives in Redis and is updated atomically by a script (Redis time)."""

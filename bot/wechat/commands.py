@@ -36,11 +36,11 @@ class Turn:
     actor: Actor | None
     text: str = ""
     args: str = ""
-    later: list[Callable[[], None]] = field(default_factory=list)
+    later: list[Callable[[Store], None]] = field(default_factory=list)  # called with a batch after the commit
     seen: dict = field(default_factory=dict)  # facts learnt while handling (e.g. the summary's state)
 
     def set_dialog(self, state: str | None) -> None:
-        self.later.append(lambda: dialog.set_state(self.store, self.openid, state))
+        self.later.append(lambda batch: dialog.set_state(batch, self.openid, state))
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,12 @@ def route_text(t: Turn, text: str, voice_media_id: str | None = None, is_voice: 
     if is_voice and not text:
         return "没有识别出语音内容，请再说一遍或改发文字。发送“写小结”后，文字和语音会记入个人小结。"
     return _help(t)
+
+
+def read_ahead(openid: str) -> list[str]:
+    """The store keys ``route`` reads (the identity, the dialog state, and for a short reply the rest of a long
+    answer): fetched together with the sender's lock, in one round trip."""
+    return [chat.actor_key(openid), dialog.key(openid), dialog.more_key(openid)]
 
 
 def route(session: Session, store: Store, policy: Policy, message: dict[str, str]) -> tuple[str | None, Turn]:

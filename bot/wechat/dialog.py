@@ -17,31 +17,35 @@ TTL = {WRITING: 30 * 60, CONFIRM_SUBMIT: 5 * 60}
 MORE_TTL = 10 * 60  # the rest of a long reply waits this long for “继续”
 
 
-def _key(openid: str) -> str:
+def key(openid: str) -> str:
     return f"chat:dialog:{openid}"
 
 
 def get(store: Store, openid: str) -> str | None:
-    return store.get(_key(openid))
+    return store.get(key(openid))
 
 
 def set_state(store: Store, openid: str, state: str | None) -> None:
     if state is None:
-        store.delete(_key(openid))
+        store.delete(key(openid))
     else:
-        store.set(_key(openid), state, ttl=TTL[state])
+        store.set(key(openid), state, ttl=TTL[state])
+
+
+def more_key(openid: str) -> str:
+    return f"chat:more:{openid}"
 
 
 def pop_more(store: Store, openid: str) -> list[str]:
-    raw = store.get(f"chat:more:{openid}")
+    raw = store.get(more_key(openid))
     if not raw:
         return []
-    store.delete(f"chat:more:{openid}")
+    store.delete(more_key(openid))
     return json.loads(raw)
 
 
 def set_more(store: Store, openid: str, parts: list[str]) -> None:
     if parts:
-        store.set(f"chat:more:{openid}", json.dumps(parts, ensure_ascii=False), ttl=MORE_TTL)
+        store.set(more_key(openid), json.dumps(parts, ensure_ascii=False), ttl=MORE_TTL)
     else:
-        store.delete(f"chat:more:{openid}")
+        store.delete(more_key(openid))

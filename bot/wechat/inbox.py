@@ -12,6 +12,10 @@
 4. One user's messages are handled one at a time (a short lock per openid in the store): a conversation is a
    sequence, and "提交" followed at once by "确认" must see the state the first one left. A lock that cannot be had
    within ``USER_WAIT`` seconds is not waited for further: the message is handled anyway, never dropped.
+5. Two store round trips in the common case: the claim, the sender's lock and the keys the router reads anyway
+   (``commands.read_ahead``) go in one batch; the writes that follow the commit (dialog state, the rest of a long
+   reply, the stored reply) go with the lock's release in another. Each round trip is a pair of context switches
+   on a busy machine, and the callback's benchmark counts them (docs/architecture.md, "Hot-path costs").
 """
 from __future__ import annotations
 
@@ -19,17 +23,17 @@ import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from config.policy import Policy
 from handlers.errors import DomainError
 from models import WeChatInbound
 from models.db import Database
-from models.store import Store
+from models.store import Batch, ReadAhead, Store
 
 from . import commands, dialog, replies
 
@@ -41,6 +45,7 @@ STALE_AFTER = 4.5
 WAIT_FOR_FIRST = 1.5  # a retry waits this long for the first attempt's reply before answering "success"
 USER_LOCK_TTL = 10  # seconds; outlives any normal handling, and frees a crashed worker's lock soon
 USER_WAIT = 3.0
+_LEDGER = insert(WeChatInbound.__table__)
 
 
 def dedupe_key(message: dict[str, str]) -> str:
@@ -48,6 +53,23 @@ def dedupe_key(message: dict[str, str]) -> str:
         return f"msg:{message['MsgId']}"
     # FromUserName + CreateTime, as WeChat documents; the event name keeps two different events in one second apart
     return f"evt:{message['FromUserName']}:{message['CreateTime']}:{message.get('Event', message['MsgType'])}"
+
+
+@dataclass
+class _Turn:
+    """One sender's turn: their lock (a per-openid key with a random owner) and the store values read with it."""
+    openid: str
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+    locked: bool = False
+    values: dict = field(default_factory=dict)
+
+    @property
+    def lock(self) -> str:
+        return f"wechat:user:{self.openid}"
+
+    @property
+    def ahead(self) -> list[str]:
+        return commands.read_ahead(self.openid)
 
 
 @dataclass
@@ -77,13 +99,23 @@ class Inbox:
         seen = f"wechat:seen:{key}"
         degraded = bool(getattr(self.store, "degraded", False))
         recheck = degraded
-        if not self.store.set(seen, f"pending:{time.time()}", ttl=CLAIM_TTL, nx=True):
+        turn = _Turn(message["FromUserName"])
+        # One round trip: the claim on the message, the sender's lock, and the keys the router will read.
+        claimed, got, *values = self.store.batch([
+            ("set", seen, f"pending:{time.time()}", CLAIM_TTL, True),
+            ("set", turn.lock, turn.owner, USER_LOCK_TTL, True), *(("get", k) for k in turn.ahead)])
+        if got and claimed:
+            turn.values = dict(zip(turn.ahead, values))
+        elif got:  # a retry: never hold the sender's lock while waiting for the first attempt
+            self.store.release_lock(turn.lock, turn.owner)
+        turn.locked = got and claimed
+        if not claimed:
             earlier = self._earlier_reply(seen)
             if earlier is not None:
                 return earlier or None
             recheck = True  # the claim is stale: handle again, the database decides who wins
         degraded = degraded or bool(getattr(self.store, "degraded", False))
-        future = self.pool.submit(self._handle, message, key, recheck or degraded)
+        future = self.pool.submit(self._handle, message, key, recheck or degraded, turn)
         try:
             outcome = future.result(timeout=self.budget)
         except FutureTimeout:
@@ -122,20 +154,25 @@ class Inbox:
             log.exception("late reply to %s failed", openid)
 
     # -- one attempt ------------------------------------------------------------------------------------------------
-    def _handle(self, message: dict[str, str], key: str, recheck: bool) -> Outcome:
-        lock, owner = f"wechat:user:{message['FromUserName']}", uuid.uuid4().hex
+    def _handle(self, message: dict[str, str], key: str, recheck: bool, turn: _Turn) -> Outcome:
         deadline = time.monotonic() + USER_WAIT
-        while not self.store.acquire_lock(lock, owner, USER_LOCK_TTL) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        while not turn.locked and time.monotonic() < deadline:
+            turn.locked = self.store.acquire_lock(turn.lock, turn.owner, USER_LOCK_TTL)
+            if not turn.locked:
+                time.sleep(0.02)
+        store = ReadAhead(self.store, turn.values) if turn.values else self.store
+        after = Batch()  # the store writes that follow the commit, sent together with the lock's release
         try:
-            return self._handle_in_turn(message, key, recheck)
+            return self._handle_in_turn(message, key, recheck, store, after)
         finally:
-            self.store.release_lock(lock, owner)  # only ours: a lock someone else holds is left alone
+            after.release_lock(turn.lock, turn.owner)  # only ours: a lock someone else holds is left alone
+            self.store.batch(after.ops)
 
-    def _handle_in_turn(self, message: dict[str, str], key: str, recheck: bool) -> Outcome:
+    def _handle_in_turn(self, message: dict[str, str], key: str, recheck: bool, store: Store,
+                        after: Batch) -> Outcome:
         for attempt in range(5):
             try:
-                reply, rest, turn, stored_before = self._transaction(message, key, recheck)
+                reply, rest, turn, stored_before = self._transaction(message, key, recheck, store)
                 break
             except IntegrityError:  # another attempt stored this message first: answer what it answered
                 return Outcome(self._stored_reply(key), first=False, key=key)
@@ -146,12 +183,12 @@ class Inbox:
                 recheck = True
         if turn is not None:  # committed: now the store writes (dialog state, the rest of a long reply)
             for action in turn.later:
-                action()
-            dialog.set_more(self.store, message["FromUserName"], rest)  # a new reply replaces any older rest
-        self.store.set(f"wechat:seen:{key}", "done:" + (reply or ""), ttl=DONE_TTL)
+                action(after)
+            dialog.set_more(after, message["FromUserName"], rest)  # a new reply replaces any older rest
+        after.set(f"wechat:seen:{key}", "done:" + (reply or ""), ttl=DONE_TTL)
         return Outcome(reply, first=stored_before is None, key=key)
 
-    def _transaction(self, message: dict[str, str], key: str, recheck: bool):
+    def _transaction(self, message: dict[str, str], key: str, recheck: bool, store: Store):
         with self.db.session() as session:
             if recheck:
                 stored = session.scalar(select(WeChatInbound.reply).where(WeChatInbound.dedupe_key == key))
@@ -160,7 +197,7 @@ class Inbox:
             if self.slow_hook:
                 self.slow_hook(message)
             try:
-                text, turn = commands.route(session, self.store, self.policy, message)
+                text, turn = commands.route(session, store, self.policy, message)
             except DomainError as exc:
                 if not exc.keep_changes:
                     session.rollback()
@@ -170,8 +207,9 @@ class Inbox:
                 parts = replies.split(text)
                 reply = parts[0] + (replies.MORE if len(parts) > 1 else "")
                 rest = parts[1:]
-            session.add(WeChatInbound(dedupe_key=key, openid=message["FromUserName"][:64],
-                                      msg_type=message["MsgType"][:32], reply=reply or ""))
+            # a plain INSERT (not the ORM's unit of work): its unique key is what refuses a second attempt
+            session.connection().execute(_LEDGER, {"dedupe_key": key, "openid": message["FromUserName"][:64],
+                                                   "msg_type": message["MsgType"][:32], "reply": reply or ""})
         return reply, rest, turn, None
 
     def _stored_reply(self, key: str) -> str | None:

@@ -72,5 +72,8 @@ class ResilientStore:
     def take_token(self, key: str, rate: float, burst: int) -> float:
         return self._call("take_token", key, rate, burst)
 
+    def batch(self, ops: list[tuple]) -> list:
+        return self._call("batch", ops)
+
     def ping(self) -> bool:
         return bool(self.primary.ping())

@@ -29,7 +29,8 @@ def test_where_a_browser_is_required_a_missing_one_fails(tmp_path):
     run = inner_pytest(tmp_path, KAOHE_CHROMEDRIVER=str(tmp_path / "no-chromedriver"), KAOHE_REQUIRE_BROWSER="1")
     assert run.returncode == 1, run.stdout
     assert "1 error" in run.stdout and "apt-get install -y chromium chromium-driver" in run.stdout
-    assert f"missing {tmp_path / 'no-chromedriver'}" in run.stdout
+    # the driver is named among what is missing (Chromium too, on a machine without it)
+    assert "missing " in run.stdout and str(tmp_path / "no-chromedriver") in run.stdout
 
 
 def test_an_explicit_switch_skips_them(tmp_path):

@@ -28,3 +28,10 @@ def test_with_redis_down_it_locks_in_memory():
     assert s.acquire_lock("t:lock", "a", 5) and not s.acquire_lock("t:lock", "b", 5)
     assert s.degraded
     s.primary.close()
+
+
+def test_a_batch_with_redis_down_runs_in_memory():
+    s = ResilientStore(RedisStore("redis://127.0.0.1:1/0"), cooldown=60)
+    assert s.batch([("set", "t:k", "v", 5, True), ("get", "t:k"), ("set", "t:k", "w", 5, True)]) == [True, "v", False]
+    assert s.degraded
+    s.primary.close()

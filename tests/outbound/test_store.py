@@ -21,3 +21,37 @@ def test_token_bucket_allows_a_burst_then_paces(store):
     assert 0.1 < waits[3] <= 0.2 + 0.05  # 1 token at 5/s
     time.sleep(0.25)
     assert store.take_token("bucket", rate=5, burst=3) == 0
+
+
+def test_a_batch_is_the_same_commands_in_one_round_trip(store):
+    from models.store import Batch
+
+    assert store.batch([("set", "b:1", "x", 5, True), ("set", "b:1", "y", 5, True), ("get", "b:1"), ("get", "b:none"),
+                        ("set", "b:lock", "me", 5, True)]) == [True, False, "x", None, True]
+    later = Batch()
+    later.set("b:2", "z", ttl=5)
+    later.delete("b:1")
+    later.release_lock("b:lock", "someone else")  # not the owner: no effect
+    assert store.batch(later.ops) == [True, None, None]
+    assert (store.get("b:1"), store.get("b:2"), store.get("b:lock")) == (None, "z", "me")
+    store.batch([("release_lock", "b:lock", "me")])
+    assert store.get("b:lock") is None
+
+
+def test_a_batch_key_expires_like_a_single_set(store):
+    store.batch([("set", "b:ttl", "v", 0.2, False)])
+    assert store.get("b:ttl") == "v"
+    time.sleep(0.35)
+    assert store.get("b:ttl") is None
+
+
+def test_read_ahead_answers_once_from_early_values_and_forgets_them_on_write(store):
+    from models.store import ReadAhead
+
+    store.set("r:a", "now")
+    ahead = ReadAhead(store, {"r:a": "early", "r:b": None})
+    assert ahead.get("r:a") == "early"  # the value read with the lock
+    assert ahead.get("r:a") == "now"  # once: later reads see the store
+    ahead.set("r:b", "written")
+    assert ahead.get("r:b") == "written"  # a write forgets the early value
+    assert ahead.acquire_lock("r:lock", "me", 5) and store.get("r:lock") == "me"  # the rest goes to the store
