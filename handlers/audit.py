@@ -34,14 +34,8 @@ def record(
     session: Session, actor: Actor, action: str, object_type: str, object_id: Any,
     before: dict | None = None, after: dict | None = None,
 ) -> None:
-    write(session, actor.ref, action, object_type, object_id, before, after)
-
-
-def write(session: Session, actor_ref: str, action: str, object_type: str, object_id: Any,
-          before: dict | None = None, after: dict | None = None) -> None:
-    """``record`` for callers that have only the actor's reference (``person:P0001``, ``system:scheduler``)."""
     session.connection().execute(_INSERT, {
-        "at": utcnow(), "actor": actor_ref, "action": action, "object_type": object_type, "object_id": str(object_id),
+        "at": utcnow(), "actor": actor.ref, "action": action, "object_type": object_type, "object_id": str(object_id),
         "before": _plain(before) if before is not None else None,
         "after": _plain(after) if after is not None else None,
     })

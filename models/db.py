@@ -69,29 +69,32 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("max_overflow", 20)
     engine = create_engine(url, **kwargs)
     if engine.dialect.driver == "psycopg" and not kwargs.get("pool_pre_ping"):
-        event.listen(engine, "checkout", _begin_as_ping)
+        event.listen(engine, "checkout", _begin_as_ping())
     return engine
 
 
-def _begin_as_ping(dbapi_connection, _record, _proxy) -> None:
-    """Pessimistic disconnect handling in one round trip instead of two.
+def _begin_as_ping():
+    """Pessimistic disconnect handling in one round trip instead of two (a pool ``checkout`` listener).
 
     ``pool_pre_ping`` sends an empty statement on every checkout and psycopg then sends ``BEGIN`` before the first
     statement. Here the ``BEGIN`` is the ping: sent at checkout through libpq (psycopg sees the transaction open
     and sends no second one). A dead connection fails it, and ``DisconnectionError`` makes the pool replace the
     connection and try again, as SQLAlchemy's own recipe for custom pings does. Saves one round trip per unit of
     work on every hot path (docs/architecture.md, "Hot-path costs")."""
-    from psycopg import pq
+    from psycopg import pq  # here, not at import time: only a PostgreSQL engine needs psycopg
     from sqlalchemy.exc import DisconnectionError
 
-    try:
-        if dbapi_connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-            return
-        result = dbapi_connection.pgconn.exec_(b"BEGIN")
-    except Exception as exc:  # psycopg.OperationalError on a closed socket
-        raise DisconnectionError(str(exc)) from exc
-    if result.status != pq.ExecStatus.COMMAND_OK:
-        raise DisconnectionError(result.error_message.decode(errors="replace"))
+    def listener(dbapi_connection, _record, _proxy) -> None:
+        try:
+            if dbapi_connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                return
+            result = dbapi_connection.pgconn.exec_(b"BEGIN")
+        except Exception as exc:  # psycopg.OperationalError on a closed socket
+            raise DisconnectionError(str(exc)) from exc
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise DisconnectionError(result.error_message.decode(errors="replace"))
+
+    return listener
 
 
 class Database:

@@ -62,14 +62,12 @@ class _Turn:
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)
     locked: bool = False
     values: dict = field(default_factory=dict)
+    lock: str = field(init=False)
+    ahead: list[str] = field(init=False)  # the store keys the router reads (``commands.read_ahead``)
 
-    @property
-    def lock(self) -> str:
-        return f"wechat:user:{self.openid}"
-
-    @property
-    def ahead(self) -> list[str]:
-        return commands.read_ahead(self.openid)
+    def __post_init__(self):
+        self.lock = f"wechat:user:{self.openid}"
+        self.ahead = commands.read_ahead(self.openid)
 
 
 @dataclass
