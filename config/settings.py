@@ -56,6 +56,10 @@ class Settings:
     login_limit_per_openid: int = 10  # login/bind attempts per WeChat user per window
     login_window_seconds: int = 300
     trusted_proxy_hops: int = 0  # how many X-Forwarded-For hops to trust (0: use the socket address)
+    # Web pages (phone pages /m/ and the desktop console /console/)
+    public_url: str = "http://127.0.0.1:5000"  # how people reach this server: links in pushes, OAuth redirect_uri
+    web_idle_minutes: int = 30  # a page session unused this long ends
+    web_session_hours: int = 12  # absolute lifetime of a page session
 
     @property
     def is_production(self) -> bool:
@@ -71,7 +75,7 @@ class Settings:
 
 _INT = {"wechat_max_skew", "send_rate", "send_workers", "delivery_lease", "scheduler_lock_ttl"}
 _INT |= {"api_idle_minutes", "api_session_hours", "login_limit_per_ip", "login_limit_per_openid",
-         "login_window_seconds", "trusted_proxy_hops"}
+         "login_window_seconds", "trusted_proxy_hops", "web_idle_minutes", "web_session_hours"}
 _BOOL = {"simulator"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -126,9 +130,11 @@ def validate(s: Settings) -> None:
         if urlparse(url).scheme not in ("http", "https"):
             raise SettingsError(f"KAOHE_{name.upper()} 必须是 http(s) 地址，实际为 {url!r}")
     for name in ("api_idle_minutes", "api_session_hours", "login_limit_per_ip", "login_limit_per_openid",
-                 "login_window_seconds"):
+                 "login_window_seconds", "web_idle_minutes", "web_session_hours"):
         if getattr(s, name) < 1:
             raise SettingsError(f"KAOHE_{name.upper()} 必须是正整数")
+    if urlparse(s.public_url).scheme not in ("http", "https") or not urlparse(s.public_url).netloc:
+        raise SettingsError(f"KAOHE_PUBLIC_URL 必须是 http(s) 地址，实际为 {s.public_url!r}")
     if s.trusted_proxy_hops < 0:
         raise SettingsError("KAOHE_TRUSTED_PROXY_HOPS 不能为负数")
     if s.is_production:
