@@ -5,7 +5,7 @@ from flask import Flask
 
 from config import Settings, load_settings
 
-from . import api, downloads, errors, ext, health, home
+from . import api, downloads, errors, ext, health, home, web
 
 MAX_BODY = 1024 * 1024  # 1 MiB: WeChat messages and API bodies are far smaller
 
@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     home.init_app(app)
     api.init_app(app)
     downloads.init_app(app)
+    web.init_app(app)
     from .wechat import callback as wechat_callback
 
     wechat_callback.init_app(app, settings)

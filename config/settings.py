@@ -41,6 +41,7 @@ class Settings:
     # API hosts, replaced by a local fake server in tests and the demo
     wechat_api_base: str = "https://api.weixin.qq.com"
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wechat_open_base: str = "https://open.weixin.qq.com"  # the web authorization page (connect/oauth2/authorize)
     simulator: bool | None = None  # None: on, except in production
     # Outbound messages (notices, reminders): template ids, pace, drainer pool, leases, scheduler leadership
     wechat_template_id: str = "NOTICE-TEMPLATE-DEMO"  # 公众号模板消息 (fields thing1 title, thing2 body, time3)
@@ -125,7 +126,7 @@ def validate(s: Settings) -> None:
             raise SettingsError(f"KAOHE_{name.upper()} 取值无效：{getattr(s, name)}")
     if s.wechat_aes_key is not None and len(s.wechat_aes_key) != 43:
         raise SettingsError("KAOHE_WECHAT_AES_KEY 必须是 43 个字符的 EncodingAESKey")
-    for name in ("wechat_api_base", "wecom_api_base"):
+    for name in ("wechat_api_base", "wecom_api_base", "wechat_open_base"):
         url = getattr(s, name)
         if urlparse(url).scheme not in ("http", "https"):
             raise SettingsError(f"KAOHE_{name.upper()} 必须是 http(s) 地址，实际为 {url!r}")

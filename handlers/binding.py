@@ -126,7 +126,7 @@ def redeem_bind_code(
     return person
 
 
-def unbind(session: Session, channel: str, openid: str, reason: str = "unsubscribe") -> bool:
+def unbind(session: Session, channel: str, openid: str, reason: str = "unsubscribe", store: Store | None = None) -> bool:
     """Remove the binding (e.g. on ``unsubscribe``); evaluation data is untouched."""
     binding = session.scalar(select(WeChatBinding).where(WeChatBinding.channel == channel,
                                                          WeChatBinding.openid == openid))
@@ -134,6 +134,10 @@ def unbind(session: Session, channel: str, openid: str, reason: str = "unsubscri
         return False
     person = session.get(Person, binding.person_id)
     session.delete(binding)
+    if store is not None:  # the pages' sessions opened through this WeChat end with the binding
+        from .sessions import end_sessions_for_openid
+
+        end_sessions_for_openid(session, store, openid)
     audit.record(session, system_actor("wechat"), "binding.removed", "person", person.staff_no,
                  {"channel": channel, "openid": openid}, {"reason": reason})
     return True

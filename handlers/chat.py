@@ -79,7 +79,7 @@ def bind(session: Session, store: Store, policy: Policy, openid: str, code: str)
 
 def unsubscribe(session: Session, store: Store, openid: str) -> bool:
     """WeChat requires dropping the binding; the person's evaluation data stays."""
-    removed = binding.unbind(session, CHANNEL, openid, reason="unsubscribe")
+    removed = binding.unbind(session, CHANNEL, openid, reason="unsubscribe", store=store)
     forget_openid(store, openid)
     return removed
 

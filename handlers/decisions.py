@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
@@ -74,7 +74,8 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
         tiers.append(TierOverview(t, len(people), quota, used, quota - used, [
             {"evaluation_id": e.id, "staff_no": s, "name": n, "state": e.state,
              "state_label": states.EVALUATION.label(e.state), "total": e.total, "suggested_grade": e.suggested_grade,
-             "final_grade": e.final_grade} for e, s, n in people]))
+             "final_grade": e.final_grade}
+            for e, s, n in sorted(people, key=lambda p: (p[0].total is None, -(p[0].total or 0), p[1]))]))
     meeting = session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id))
     undecided = sum(1 for people in by_tier.values() for e, _, _ in people if not e.final_grade)
     return DecisionOverview(
@@ -82,6 +83,30 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
         {"meeting_on": meeting.meeting_on.isoformat(), "attendees": meeting.attendees, "note": meeting.note,
          "recorded_by": meeting.recorded_by} if meeting else None,
         tiers, not_graded, list(report.notes), undecided)
+
+
+@dataclass(frozen=True)
+class CycleToDecide:
+    cycle_id: int
+    unit: str
+    label: str
+    state: str
+    state_label: str
+
+
+def cycles_to_decide(session: Session, actor: Actor) -> list[CycleToDecide]:
+    """The latest cycle of each unit the actor administers (unit HR enters the committee's decision)."""
+    if not actor.admin_units:
+        return []
+    from models import Unit
+
+    latest = (select(Cycle.unit_id, func.max(Cycle.year * 10 + Cycle.quarter).label("yq"))
+              .where(Cycle.unit_id.in_(sorted(actor.admin_units))).group_by(Cycle.unit_id).subquery())
+    rows = session.execute(
+        select(Cycle, Unit.name).join(Unit, Unit.id == Cycle.unit_id)
+        .join(latest, (latest.c.unit_id == Cycle.unit_id) & (latest.c.yq == Cycle.year * 10 + Cycle.quarter))
+        .order_by(Unit.name)).all()
+    return [CycleToDecide(c.id, unit, c.label, c.state, states.CYCLE.label(c.state)) for c, unit in rows]
 
 
 def record_meeting(session: Session, actor: Actor, cycle_id: int, meeting_on: date, attendees: str, note: str,

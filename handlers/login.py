@@ -87,6 +87,38 @@ class MiniappClient:
         return WeChatIdentity(str(data["openid"]), data.get("unionid"))
 
 
+class OAuthClient:
+    """The Official Account's web authorization (``snsapi_base``): the address to send the browser to, and the
+    code → openid exchange at ``sns/oauth2/access_token`` (real HTTP to ``api_base``, a local fake in tests)."""
+
+    def __init__(self, appid: str, secret: str, api_base: str, open_base: str, timeout: float = 5.0):
+        self.appid, self.secret, self.timeout = appid, secret, timeout
+        self.api_base, self.open_base = api_base.rstrip("/"), open_base.rstrip("/")
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        from wechatpy.oauth import WeChatOAuth
+
+        oauth = WeChatOAuth(self.appid, self.secret, redirect_uri, scope="snsapi_base", state=state)
+        oauth.OAUTH_BASE_URL = f"{self.open_base}/connect/"  # an instance setting, as for the API bases above
+        return oauth.authorize_url
+
+    def code_to_identity(self, code: str) -> WeChatIdentity:
+        try:
+            answer = requests.get(f"{self.api_base}/sns/oauth2/access_token", timeout=self.timeout, params={
+                "appid": self.appid, "secret": self.secret, "code": code, "grant_type": "authorization_code"})
+            data = answer.json()
+        except (requests.RequestException, ValueError):
+            raise Unavailable("暂时无法连接微信服务器，请稍后再试", "wechat_unreachable") from None
+        errcode = int(data.get("errcode") or 0) if isinstance(data, dict) else -1
+        if errcode:
+            cls, code_, message = WECHAT_ERRORS.get(errcode, (Unavailable, "wechat_error",
+                                                              f"微信授权失败（错误码 {errcode}），请稍后再试"))
+            raise cls(message.replace("小程序", "页面"), code_, wechat_errcode=errcode)
+        if not data.get("openid"):
+            raise Unavailable("微信授权返回内容异常，请稍后再试", "wechat_bad_answer")
+        return WeChatIdentity(str(data["openid"]), data.get("unionid"))
+
+
 def check_rate(store: Store, settings, ip: str, openid: str | None = None) -> None:
     """Count one login/bind attempt per IP (and per openid when known); refuse beyond the settings' limits."""
     window = settings.login_window_seconds
@@ -121,17 +153,21 @@ def _link_by_unionid(session: Session, ident: WeChatIdentity) -> Person | None:
 
 
 def login(session: Session, store: Store, settings, sessions: SessionPolicy, exchange: Callable[[str], WeChatIdentity],
-          code: str, ip: str) -> LoginResult:
+          code: str, ip: str, *, channel: str = CHANNEL, kind: str = CHANNEL) -> LoginResult:
+    """A WeChat login code (Mini Program ``wx.login``, or the Official Account's web authorization) → a session of
+    ``kind`` for the person bound to the openid on ``channel``, or a bind ticket when nobody is bound."""
     check_rate(store, settings, ip)
     ident = exchange(code)
     check_rate_openid(store, settings, ident.openid)
-    person = binding.person_for_openid(session, CHANNEL, ident.openid) or _link_by_unionid(session, ident)
+    person = binding.person_for_openid(session, channel, ident.openid)
+    if person is None and channel == CHANNEL:
+        person = _link_by_unionid(session, ident)
     if person is None:
         ticket = secrets.token_urlsafe(24)
-        store.set(f"api:bindticket:{ticket}", json.dumps({"openid": ident.openid, "unionid": ident.unionid}),
-                  ttl=BIND_TICKET_TTL)
+        store.set(f"api:bindticket:{ticket}", json.dumps({"openid": ident.openid, "unionid": ident.unionid,
+                                                          "channel": channel, "kind": kind}), ttl=BIND_TICKET_TTL)
         return LoginResult(None, ticket)
-    return LoginResult(create_session(session, store, sessions, person.id, CHANNEL, ident.openid))
+    return LoginResult(create_session(session, store, sessions, person.id, kind, ident.openid))
 
 
 def check_rate_openid(store: Store, settings, openid: str) -> None:
@@ -144,12 +180,38 @@ def check_rate_openid(store: Store, settings, openid: str) -> None:
 def bind(session: Session, store: Store, settings, sessions: SessionPolicy, policy: Policy, ticket: str,
          code: str, ip: str) -> NewSession:
     check_rate(store, settings, ip)
-    raw = store.get(f"api:bindticket:{ticket}")
+    raw = store.get(f"api:bindticket:{ticket}") if ticket and len(ticket) <= 64 else None
     if raw is None:
-        raise InvalidInput("绑定已超时，请重新打开小程序登录后再输入绑定码", "bind_ticket_invalid")
+        raise InvalidInput("绑定已超时，请重新打开页面登录后再输入绑定码", "bind_ticket_invalid")
     ident = json.loads(raw)
     check_rate_openid(store, settings, ident["openid"])
-    person = binding.redeem_bind_code(session, store, policy, channel=CHANNEL, openid=ident["openid"], code=code,
+    channel = ident.get("channel", CHANNEL)
+    person = binding.redeem_bind_code(session, store, policy, channel=channel, openid=ident["openid"], code=code,
                                       unionid=ident.get("unionid"))
     store.delete(f"api:bindticket:{ticket}")
-    return create_session(session, store, sessions, person.id, CHANNEL, ident["openid"])
+    return create_session(session, store, sessions, person.id, ident.get("kind", channel), ident["openid"])
+
+
+WEB_TICKET_TTL = 60
+
+
+def issue_web_ticket(store: Store, actor) -> str:
+    """A one-time ticket (60 s) that turns a signed-in Mini Program user into a page session: the Mini Program opens
+    ``<web-view src=".../m/auth/ticket?t=…">``, so the phone pages load inside it without a second login and
+    without a bearer token in a URL."""
+    if actor.person_id is None:
+        raise InvalidInput("只有绑定了人员的账号可以打开手机页面", "no_person")
+    ticket = secrets.token_urlsafe(24)
+    store.set(f"web:ticket:{ticket}", str(actor.person_id), ttl=WEB_TICKET_TTL)
+    return ticket
+
+
+def redeem_web_ticket(session: Session, store: Store, settings, sessions: SessionPolicy, ticket: str,
+                      ip: str) -> NewSession:
+    check_rate(store, settings, ip)
+    key = f"web:ticket:{ticket}"
+    raw = store.get(key) if ticket and len(ticket) <= 64 else None
+    if raw is None:
+        raise Unauthorized("页面登录凭证无效或已过期，请从小程序重新打开", "web_ticket_invalid")
+    store.delete(key)
+    return create_session(session, store, sessions, int(raw), "web")

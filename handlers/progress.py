@@ -11,6 +11,7 @@ from config.policy import Policy
 from models import Cycle, Evaluation, Person, Summary, Tier, Unit, utcnow
 from models.rules import states
 from models.rules.annual import annual_outcome
+from models.rules.outlook import outlook
 from models.rules.calendar import format_local
 
 from .actor import Actor
@@ -36,6 +37,7 @@ class MyStatus:
     quarters: list[str | None] = field(default_factory=list)  # this year's published grades, Q1→Q4
     annual_reasons: list[str] = field(default_factory=list)
     excellent_eligible: bool = False
+    outlook: str = ""  # where the person stands for 优秀 this year ("还需 1 次好…")
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -61,6 +63,9 @@ def my_status(session: Session, actor: Actor, policy: Policy, now: datetime | No
     for quarter, grade, state in rows:
         quarters[quarter - 1] = grade if state == "published" else None
     outcome = annual_outcome(quarters, policy)
+    current_q = cycle.quarter if cycle else (now.month - 1) // 3 + 1
+    remaining = sum(1 for i, g in enumerate(quarters) if g is None and i + 1 >= current_q)
+    ahead = outlook(quarters, remaining, policy)
     state = summary.state if summary else "not_started"
     return MyStatus(
         cycle_label=cycle.label if cycle else None,
@@ -73,7 +78,7 @@ def my_status(session: Session, actor: Actor, policy: Policy, now: datetime | No
         not_graded_reason=evaluation.not_graded_reason if evaluation else None,
         summary_deadline=format_local(cycle.summary_due, policy) if cycle else None,
         year=year, quarters=quarters, annual_reasons=outcome.reasons,
-        excellent_eligible=outcome.excellent_eligible,
+        excellent_eligible=outcome.excellent_eligible, outlook=ahead.message,
     )
 
 

@@ -154,6 +154,13 @@ def end_all_sessions(session: Session, store: Store, actor: Actor, person_id: in
     return len(rows)
 
 
+def end_sessions_for_openid(session: Session, store: Store, openid: str) -> int:
+    """End the sessions opened through one WeChat identity (its binding was removed)."""
+    rows = list(session.scalars(select(ApiSession).where(ApiSession.openid == openid, ApiSession.revoked_at.is_(None))))
+    _end(store, rows, utcnow())
+    return len(rows)
+
+
 def end_sessions_of_departed(session: Session, store: Store, actor: Actor) -> int:
     """Sweep: end the sessions of everybody no longer active (call after a roster import)."""
     rows = list(session.scalars(

@@ -153,6 +153,22 @@ def my_summary(session: Session, actor: Actor, policy: Policy, now: datetime | N
     return view(summary, cycle, policy, _is_editable(session, cycle, summary, policy, now or utcnow()))
 
 
+def editor(session: Session, actor: Actor, policy: Policy, now: datetime | None = None
+           ) -> tuple[SummaryView | None, bool]:
+    """What a page editor needs, without creating anything: the summary (None when not started) and whether the
+    person may write it now (the same checks as a save)."""
+    now = now or utcnow()
+    evaluation, cycle, summary = _own_current(session, actor, policy)
+    if summary is not None:
+        editable = _is_editable(session, cycle, summary, policy, now)
+        return view(summary, cycle, policy, editable), editable
+    try:
+        _writable(session, cycle, None, policy, now)
+        return None, True
+    except Conflict:
+        return None, False
+
+
 def _check_text(paragraphs: list[str], policy: Policy) -> None:
     limits = policy.summary
     if len(paragraphs) > limits.max_paragraphs:
@@ -175,6 +191,8 @@ def _editable_summary(session: Session, actor: Actor, policy: Policy, now: datet
     if summary is None:
         summary = _summary_for(session, cycle, actor.person_id, create=True)
         audit.record(session, actor, "summary.create", "summary", summary.id, None, {"cycle_id": cycle.id})
+        if expected_version == 0:  # 0: "I saw no summary yet", which holds
+            expected_version = summary.version
     if summary.state not in ("draft", "returned"):
         raise Conflict(f"个人小结{states.SUMMARY.label(summary.state)}，如需修改请先撤回", "summary_not_editable",
                        state=summary.state)

@@ -65,6 +65,11 @@ class CountOut(Out):
     count: int
 
 
+class WebTicketOut(Out):
+    ticket: str
+    url: str  # open this in <web-view src="…">; the ticket works once, within 60 s
+
+
 class Pong(Out):
     pong: bool
 

@@ -75,6 +75,13 @@ def auth_logout(ctx: Ctx, body: S.LogoutIn):
     return S.CountOut(count=sessions.logout(ctx.db, ctx.store, ctx.actor, ctx.session_id, body.everywhere))
 
 
+@api.endpoint("POST", "/auth/web-ticket", response=S.WebTicketOut, tag=AUTH,
+              summary="打开手机页面的一次性凭证（小程序 web-view 使用，60 秒内有效）")
+def auth_web_ticket(ctx: Ctx):
+    ticket = login_h.issue_web_ticket(ctx.store, ctx.actor)
+    return S.WebTicketOut(ticket=ticket, url=f"{ctx.settings.public_url.rstrip('/')}/m/auth/ticket?t={ticket}")
+
+
 @api.endpoint("GET", "/me", response=S.MeOut, summary="当前用户与角色", tag=AUTH)
 def me(ctx: Ctx):
     return _me(ctx.actor)

@@ -66,6 +66,10 @@ class FakeWeChat:
     robot_sends: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     latency: float = 0.0  # added to every answer (seconds)
+    # Web authorization (网页授权): who the "choose who you are" page offers, and the codes it has issued
+    personas: list[dict] = field(default_factory=list)  # {"openid", "label", "unionid"?}
+    oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> openid
+    menu: dict | None = None  # the Official Account's custom menu, as last set
 
     def fail(self, path: str, **kwargs) -> Fault:
         fault = Fault(path, **kwargs)
@@ -75,6 +79,23 @@ class FakeWeChat:
 
     def add_login_code(self, code: str, openid: str, unionid: str | None = None) -> None:
         self.login_codes[code] = {"openid": openid, **({"unionid": unionid} if unionid else {})}
+
+    def add_persona(self, openid: str, label: str, unionid: str | None = None) -> None:
+        with self.lock:
+            self.personas = [p for p in self.personas if p["openid"] != openid]
+            self.personas.append({"openid": openid, "label": label, **({"unionid": unionid} if unionid else {})})
+
+    def issue_oauth_code(self, openid: str) -> str:
+        code = "OAUTH-" + secrets.token_urlsafe(12)
+        with self.lock:
+            self.oauth_codes[code] = openid
+        return code
+
+    def issue_miniapp_code(self, openid: str, unionid: str | None = None) -> str:
+        code = "MP-" + secrets.token_urlsafe(12)
+        with self.lock:
+            self.add_login_code(code, openid, unionid)
+        return code
 
     def calls_to(self, path: str) -> list[Call]:
         with self.lock:
@@ -239,7 +260,109 @@ def create_fake_app(fake: FakeWeChat) -> Flask:
 
         return fake.answer(ok)
 
+    add_web_authorization(api, fake)
     return api
+
+
+CHOOSER = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>模拟微信授权</title></head>
+<body style="font-family: sans-serif; max-width: 30em; margin: 1em auto; padding: 0 1em">
+<h1 style="font-size: 20px">模拟微信网页授权</h1>
+<p>这是演示和测试用的模拟微信（生产环境不存在）。请选择以谁的微信身份打开页面：</p>
+<ul id="personas" style="line-height: 2.4">{items}</ul>
+<form method="get" action="/connect/oauth2/_choose">{hidden}
+<label>或输入任意 openid（未绑定的新微信用户）：<input name="openid" value="demo-new-user" required></label>
+<button type="submit">以此身份授权</button></form>
+<p style="color: #666">小程序接口试用：<code>POST /_fake/miniapp-code</code>（参数 openid）取得 wx.login 登录码。</p>
+</body></html>"""
+
+
+def add_web_authorization(api: Flask, fake: FakeWeChat) -> None:
+    """The Official Account's web authorization (snsapi_base), the custom menu, and login codes for the demo."""
+    from html import escape
+    from urllib.parse import urlencode
+
+    from flask import redirect
+
+    def _back(openid: str):
+        target = request.args.get("redirect_uri", "")
+        if not target.startswith(("http://", "https://")):
+            return "redirect_uri 无效", 400
+        code = fake.issue_oauth_code(openid)
+        sep = "&" if "?" in target else "?"
+        return redirect(f"{target}{sep}{urlencode({'code': code, 'state': request.args.get('state', '')})}")
+
+    @api.get("/connect/oauth2/authorize")
+    def authorize():
+        args = request.args.to_dict()
+        with fake.lock:
+            fake.calls.append(Call("GET", request.path, args, None, time.time(), 0))
+        if args.get("appid") != fake.appid:
+            return "appid 无效（40013）", 400
+        keep = {k: args.get(k, "") for k in ("redirect_uri", "state")}
+        query = urlencode(keep)
+        items = "".join(f'<li><a href="/connect/oauth2/_choose?{query}&amp;{escape(urlencode({"openid": p["openid"]}))}">'
+                        f'{escape(p["label"])}</a></li>' for p in list(fake.personas))
+        hidden = "".join(f'<input type="hidden" name="{k}" value="{escape(v)}">' for k, v in keep.items())
+        return CHOOSER.format(items=items, hidden=hidden), 200, {"Content-Type": "text/html; charset=utf-8"}
+
+    @api.get("/connect/oauth2/_choose")
+    def choose():
+        openid = request.args.get("openid", "").strip()[:64]
+        if not openid:
+            return "openid 不能为空", 400
+        return _back(openid)
+
+    @api.get("/sns/oauth2/access_token")
+    def oauth_access_token():
+        def ok(args, _body):
+            if (args.get("appid"), args.get("secret")) != (fake.appid, fake.secret):
+                return {"errcode": 40125, "errmsg": ERRMSG[40125]}
+            with fake.lock:
+                openid = fake.oauth_codes.pop(args.get("code", ""), None)
+            if openid is None:
+                return {"errcode": 40029, "errmsg": ERRMSG[40029]}
+            unionid = next((p.get("unionid") for p in fake.personas if p["openid"] == openid), None)
+            return {"access_token": "OAUTH-TOKEN-" + secrets.token_hex(6), "expires_in": 7200,
+                    "refresh_token": secrets.token_hex(8), "openid": openid, "scope": "snsapi_base",
+                    **({"unionid": unionid} if unionid else {})}
+
+        return fake.answer(ok)
+
+    @api.post("/cgi-bin/menu/create")
+    def menu_create():
+        def ok(args, body):
+            if fake.check_token(args):
+                return fake.check_token(args)
+            buttons = (body or {}).get("button")
+            if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+                return {"errcode": 40016, "errmsg": "invalid button size"}
+            fake.menu = body
+            return {"errcode": 0, "errmsg": "ok"}
+
+        return fake.answer(ok)
+
+    @api.get("/cgi-bin/menu/get")
+    def menu_get():
+        def ok(args, _body):
+            if fake.check_token(args):
+                return fake.check_token(args)
+            if fake.menu is None:
+                return {"errcode": 46003, "errmsg": "menu no exist"}
+            return {"menu": fake.menu}
+
+        return fake.answer(ok)
+
+    @api.post("/_fake/miniapp-code")
+    def miniapp_code():
+        """For trying the Mini Program API without a phone: a code that ``POST /api/v1/auth/login`` accepts."""
+        data = {**request.args.to_dict(), **request.form.to_dict(), **(request.get_json(silent=True) or {})}
+        openid = str(data.get("openid") or "").strip()[:64]
+        if not openid:
+            return jsonify(errcode=47003, errmsg="openid required"), 400
+        unionid = data.get("unionid") or next((p.get("unionid") for p in fake.personas
+                                               if p["openid"] == openid), None)
+        return jsonify(code=fake.issue_miniapp_code(openid, unionid), openid=openid)
 
 
 class FakeWeChatServer:

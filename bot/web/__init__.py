@@ -1,0 +1,38 @@
+"""Pages: a fourth transport beside the chat, the API and the CLI (parse → the same handler → render).
+
+``/m/…`` are the phone pages opened from the Official Account (menu, links in replies and pushes) or inside the
+Mini Program's ``<web-view>``. Every page response carries a Content-Security-Policy without inline script and
+nothing from another host; Jinja autoescapes everything a person wrote.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+
+from models.rules import states
+
+from . import auth, mobile
+from .session import csrf_token
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+PAGE_PREFIXES = ("/m/", "/console", "/static/")
+
+
+def summary_label(state: str | None) -> str:
+    return "未开始" if not state or state == "not_started" else states.SUMMARY.label(state)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(mobile.bp)
+    app.jinja_env.globals.update(csrf_token=csrf_token, summary_label=summary_label)
+
+    @app.after_request
+    def _page_headers(response):
+        if request.path.startswith(PAGE_PREFIXES):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            if not request.path.startswith("/static/"):
+                response.headers.setdefault("Cache-Control", "no-store")
+        return response

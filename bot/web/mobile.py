@@ -1,0 +1,281 @@
+"""The phone pages (``/m/…``): staff (登记表), supervisors (评鉴表) and the committee (审定等次).
+
+Each view parses the request, calls the same ``handlers/`` function as the chat and the API with the signed-in
+actor, and renders the result. No rule lives here or in the templates: totals, suggested grades, quotas and what
+may be edited all come from the handlers.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, jsonify, redirect, render_template, request
+
+from handlers import decisions, progress, scoring, summaries
+from handlers.errors import DomainError, InvalidInput
+from handlers.scoring import Tap
+from models.rules.calendar import to_local
+
+from ..ext import services
+from .session import page
+
+bp = Blueprint("mobile", __name__)
+
+#: ``?msg=`` after a redirect → what the person is told (never free text from the URL).
+DONE = {
+    "submitted": "个人小结已提交。",
+    "withdrawn": "已撤回，现在可以继续修改。",
+    "scored": "评鉴已提交。",
+    "reopened": "已撤回评鉴，可以继续修改。",
+    "returned": "已退回个人小结，本人会收到通知。",
+    "meeting": "会议记录已保存。",
+    "graded": "等次已保存。",
+}
+
+
+def uow():
+    return services().db.session()
+
+
+def _today() -> date:
+    from datetime import timezone
+
+    return to_local(datetime.now(timezone.utc), services().policy).date()
+
+
+def _int_field(name: str, source=None) -> int | None:
+    raw = (source if source is not None else request.form).get(name)
+    if raw in (None, "", "null"):
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} 应为整数", "bad_field") from None
+    if not 0 <= value < 2 ** 31:
+        raise InvalidInput(f"{name} 超出范围", "bad_field")
+    return value
+
+
+def _render(template: str, actor, http_status: int = 200, **context):
+    s = services()
+    return render_template(template, actor=actor, policy=s.policy, done=DONE.get(request.args.get("msg", "")),
+                           **context), http_status
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    if request.path.startswith("/m/api/"):
+        body = {"code": exc.code, "message": exc.message}
+        if exc.details:
+            body["details"] = exc.details
+        return jsonify(body), exc.status
+    return render_template("m/message.html", title="无法完成", message=exc.message, link=request.referrer
+                           if (request.referrer or "").startswith(services().settings.public_url) else "/m/me",
+                           link_label="返回"), exc.status
+
+
+# -- everyone ------------------------------------------------------------------------------------------------------
+@bp.get("/m/")
+def index():
+    return redirect("/m/me")
+
+
+@bp.get("/m/me")
+@page
+def me(actor):
+    with uow() as session:
+        status = progress.my_status(session, actor, services().policy) if actor.person_id else None
+    return _render("m/me.html", actor, status=status, title="我的考核")
+
+
+# -- staff: 平时考核登记表 ---------------------------------------------------------------------------------------------
+@bp.get("/m/summary")
+@page
+def summary(actor):
+    with uow() as session:
+        status = progress.my_status(session, actor, services().policy)
+        try:
+            view, editable = summaries.editor(session, actor, services().policy)
+        except DomainError as exc:  # no cycle yet: say so on the page
+            view, editable, status.step = None, False, exc.message
+    return _render("m/summary.html", actor, view=view, editable=editable, status=status, title="个人小结")
+
+
+@bp.get("/m/api/summary")
+@page
+def summary_json(actor):
+    with uow() as session:
+        view = summaries.my_summary(session, actor, services().policy)
+    return jsonify(view.as_dict() if view else None)
+
+
+@bp.put("/m/api/summary")
+@page
+def summary_save(actor):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("paragraphs"), list) \
+            or not all(isinstance(p, str) for p in body["paragraphs"]):
+        raise InvalidInput("请求内容不正确：paragraphs 应为文本数组", "invalid_body")
+    version = _int_field("version", body)
+    with uow() as session:
+        view = summaries.save_draft(session, actor, services().policy, body["paragraphs"],
+                                    expected_version=0 if version is None else version)
+    return jsonify(view.as_dict())
+
+
+@bp.get("/m/summary/preview")
+@page
+def summary_preview(actor):
+    with uow() as session:
+        view = summaries.my_summary(session, actor, services().policy)
+    return _render("m/summary_preview.html", actor, view=view, title="预览并提交")
+
+
+@bp.post("/m/summary/submit")
+@page
+def summary_submit(actor):
+    with uow() as session:
+        summaries.submit(session, actor, services().policy, expected_version=_int_field("version"))
+    return redirect("/m/summary?msg=submitted")
+
+
+@bp.post("/m/summary/withdraw")
+@page
+def summary_withdraw(actor):
+    with uow() as session:
+        summaries.withdraw(session, actor, services().policy)
+    return redirect("/m/summary?msg=withdrawn")
+
+
+# -- supervisor: 考核评鉴表 --------------------------------------------------------------------------------------------
+@bp.get("/m/score")
+@page
+def score_list(actor):
+    with uow() as session:
+        people, total = scoring.my_people(session, actor, offset=0, limit=500)
+    done = sum(1 for p in people if p.state not in ("pending", "scoring") or p.not_graded_reason)
+    return _render("m/score_list.html", actor, people=people, total=total, finished=done, title="待评人员")
+
+
+@bp.get("/m/score/<int:evaluation_id>")
+@page
+def score_detail(actor, evaluation_id: int):
+    with uow() as session:
+        detail = scoring.detail(session, actor, services().policy, evaluation_id)
+    return _render("m/score.html", actor, d=detail, levels=list(services().policy.quick_levels),
+                   title=f"评鉴：{detail.person_name}")
+
+
+@bp.get("/m/api/evaluations/<int:evaluation_id>")
+@page
+def score_json(actor, evaluation_id: int):
+    with uow() as session:
+        detail = scoring.detail(session, actor, services().policy, evaluation_id)
+    return jsonify(_detail_dict(detail))
+
+
+def _detail_dict(detail) -> dict:
+    return {"indicators": detail.indicators, "result": detail.result.__dict__, "version": detail.version,
+            "can_score": detail.can_score}
+
+
+@bp.put("/m/api/evaluations/<int:evaluation_id>/scores")
+@page
+def score_save(actor, evaluation_id: int):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("taps"), list) or not body["taps"] \
+            or len(body["taps"]) > 50:
+        raise InvalidInput("请求内容不正确：taps 应为 1–50 项", "invalid_body")
+    version = _int_field("version", body)
+    if version is None:
+        raise InvalidInput("请求内容不正确：缺少 version", "invalid_body")
+    taps = []
+    for t in body["taps"]:
+        if not isinstance(t, dict) or set(t) - {"indicator_id", "points", "level"}:
+            raise InvalidInput("请求内容不正确：taps 的每一项应为 {indicator_id, points 或 level}", "invalid_body")
+        points, level = t.get("points"), t.get("level")
+        if (points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)))) or \
+                (level is not None and not isinstance(level, str)):
+            raise InvalidInput("请求内容不正确：分数应为数字，档次应为文本", "invalid_body")
+        taps.append(Tap(_int_field("indicator_id", t) or 0, float(points) if points is not None else None, level))
+    with uow() as session:
+        result = scoring.save_scores(session, actor, services().policy, evaluation_id, taps, version)
+    return jsonify(result.__dict__)
+
+
+@bp.post("/m/score/<int:evaluation_id>/submit")
+@page
+def score_submit(actor, evaluation_id: int):
+    with uow() as session:
+        scoring.submit(session, actor, services().policy, evaluation_id, _int_field("version"))
+    return redirect("/m/score?msg=scored")
+
+
+@bp.post("/m/score/<int:evaluation_id>/reopen")
+@page
+def score_reopen(actor, evaluation_id: int):
+    with uow() as session:
+        scoring.reopen(session, actor, services().policy, evaluation_id)
+    return redirect(f"/m/score/{evaluation_id}?msg=reopened")
+
+
+@bp.post("/m/score/<int:evaluation_id>/return")
+@page
+def score_return(actor, evaluation_id: int):
+    with uow() as session:
+        detail = scoring.detail(session, actor, services().policy, evaluation_id)
+        if detail.summary_id is None:
+            raise InvalidInput("该人员还没有个人小结，无需退回", "no_summary")
+        summaries.return_for_revision(session, actor, services().policy, detail.summary_id,
+                                      request.form.get("reason", "")[:1000])
+    return redirect("/m/score?msg=returned")
+
+
+# -- committee: 审定等次 (unit HR enters the party committee's decision) ----------------------------------------------
+@bp.get("/m/decide")
+@page
+def decide_list(actor):
+    with uow() as session:
+        cycles = decisions.cycles_to_decide(session, actor)
+    return _render("m/decide_list.html", actor, cycles=cycles, title="审定等次")
+
+
+@bp.get("/m/decide/<int:cycle_id>")
+@page
+def decide_page(actor, cycle_id: int, error: str | None = None, status: int = 200):
+    with uow() as session:
+        overview = decisions.overview(session, actor, services().policy, cycle_id)
+    return _render("m/decide.html", actor, status, o=overview, error=error, today=_today().isoformat(),
+                   title=f"审定等次：{overview.cycle_label}")
+
+
+@bp.post("/m/decide/<int:cycle_id>/grade")
+@page
+def decide_grade(actor, cycle_id: int):
+    evaluation_id = _int_field("evaluation_id")
+    grade = request.form.get("grade", "")
+    try:
+        with uow() as session:
+            decisions.decide(session, actor, services().policy, cycle_id, {evaluation_id: grade})
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return decide_page.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
+    return redirect(f"/m/decide/{cycle_id}?msg=graded#e{evaluation_id}")
+
+
+@bp.post("/m/decide/<int:cycle_id>/meeting")
+@page
+def decide_meeting(actor, cycle_id: int):
+    try:
+        meeting_on = date.fromisoformat(request.form.get("meeting_on", ""))
+    except ValueError:
+        raise InvalidInput("会议日期格式应为 YYYY-MM-DD", "bad_date") from None
+    try:
+        with uow() as session:
+            decisions.record_meeting(session, actor, cycle_id, meeting_on, request.form.get("attendees", "")[:500],
+                                     request.form.get("note", "")[:2000], _today())
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return decide_page.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
+    return redirect(f"/m/decide/{cycle_id}?msg=meeting")
