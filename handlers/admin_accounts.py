@@ -130,7 +130,7 @@ def disable_account(session: Session, store: Store, actor: Actor, username: str)
 
 
 def admin_login(session: Session, store: Store, settings, sessions: SessionPolicy, username: str, password: str,
-                totp_code: str | None, ip: str) -> NewSession:
+                totp_code: str | None, ip: str, kind: str = "admin") -> NewSession:
     check_rate(store, settings, ip, f"admin:{username}")
     account = session.scalar(select(AdminAccount).where(AdminAccount.username == username))
     fail = Unauthorized("用户名或密码错误", "bad_credentials")
@@ -151,4 +151,4 @@ def admin_login(session: Session, store: Store, settings, sessions: SessionPolic
             audit.record(session, system_actor("api"), "admin.login_failed", "admin_account", username, None,
                          {"reason": "totp", "ip": ip})
             raise Unauthorized("动态验证码错误或已使用", "totp_invalid").keeping_changes()
-    return create_session(session, store, sessions, account.person_id, "admin")
+    return create_session(session, store, sessions, account.person_id, kind)

@@ -10,7 +10,7 @@ from flask import Flask, request
 
 from models.rules import states
 
-from . import auth, mobile
+from . import auth, console, mobile
 from .session import csrf_token
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -25,6 +25,7 @@ def summary_label(state: str | None) -> str:
 def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(mobile.bp)
+    app.register_blueprint(console.bp)
     app.jinja_env.globals.update(csrf_token=csrf_token, summary_label=summary_label)
 
     @app.after_request

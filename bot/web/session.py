@@ -16,7 +16,8 @@ from handlers.sessions import SessionPolicy, resolve
 
 from ..ext import services
 
-COOKIE = "kaohe_s"
+COOKIE = "kaohe_s"  # phone pages (signed in through WeChat)
+CONSOLE_COOKIE = "kaohe_c"  # the console (signed in with username, password and TOTP): never the phone's session
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -30,14 +31,24 @@ def secure_cookies(settings) -> bool:
     return settings.is_production or settings.public_url.startswith("https://")
 
 
-def set_session_cookie(response, token: str) -> None:
+def _cookie_for(console: bool) -> tuple[str, str]:
+    return (CONSOLE_COOKIE, "/console") if console else (COOKIE, "/m/")
+
+
+def set_session_cookie(response, token: str, console: bool = False) -> None:
     s = services().settings
-    response.set_cookie(COOKIE, token, max_age=s.web_session_hours * 3600, httponly=True, samesite="Lax",
-                        secure=secure_cookies(s), path="/")
+    name, path = _cookie_for(console)
+    response.set_cookie(name, token, max_age=s.web_session_hours * 3600, httponly=True, samesite="Lax",
+                        secure=secure_cookies(s), path=path)
 
 
-def clear_session_cookie(response) -> None:
-    response.delete_cookie(COOKIE, path="/")
+def clear_session_cookie(response, console: bool = False) -> None:
+    name, path = _cookie_for(console)
+    response.delete_cookie(name, path=path)
+
+
+def in_console() -> bool:
+    return request.path.startswith("/console")
 
 
 def csrf_for(value: str) -> str:
@@ -56,7 +67,7 @@ def current():
     """``(actor, session_id)`` of this request's page session, or raise :class:`Unauthorized`."""
     if "web_actor" not in g:
         s = services()
-        token = request.cookies.get(COOKIE)
+        token = request.cookies.get(CONSOLE_COOKIE if in_console() else COOKIE)
         g.web_actor, g.web_sid = resolve(s.db.session, s.store, web_policy(s.settings), token)
         g.web_token = token
     return g.web_actor, g.web_sid
@@ -86,7 +97,7 @@ def page(view):
         except Unauthorized as exc:
             if wants_json():
                 return jsonify(code=exc.code, message=exc.message), 401
-            login = "/console/login" if request.path.startswith("/console") else "/m/login"
+            login = "/console/login" if in_console() else "/m/login"
             return redirect(f"{login}?next={quote(request.full_path.rstrip('?'))}")
         if request.method not in SAFE_METHODS:
             check_csrf(g.web_token)

@@ -111,3 +111,36 @@ def move(session, policy, cycle_id: int, *actions: str) -> None:
     for action in actions:
         transition(session, system_actor(), cycle, action, policy=policy)
     session.commit()
+
+
+def console_sign_in(client, username: str, password: str, totp: str | None = None, next_path: str = "/console"):
+    """The console's login form as a browser submits it (CSRF token from the form)."""
+    form = client.get(f"/console/login?next={next_path}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form).group(1)
+    return client.post("/console/login", data={"username": username, "password": password, "totp": totp or "",
+                                               "csrf_token": token, "next": next_path})
+
+
+@pytest.fixture
+def console_accounts(session, world):
+    """Console accounts: 县财政局's HR (with TOTP) and a county-office officer (without)."""
+    from handlers import admin_accounts as A
+
+    u = world["a"].unit
+    county = f.person(session, f.unit(session, name="县委组织部"), "一般干事", name="县办干部", staff_no="K001",
+                      roles=("county_admin",))
+    session.commit()
+    _, secret = A.create_account(session, system_actor(), "caizheng-hr", world["a"].people["hr"].staff_no,
+                                 "correct horse battery", True)
+    A.create_account(session, system_actor(), "county", county.staff_no, "correct horse battery", False)
+    session.commit()
+    return {"hr": ("caizheng-hr", "correct horse battery", secret), "county": ("county", "correct horse battery", None),
+            "unit": u, "county_person": county}
+
+
+def current_totp(secret: str) -> str:
+    import time
+
+    from handlers import admin_accounts as A
+
+    return A.totp(secret, int(time.time() // 30))
