@@ -221,7 +221,7 @@ def queue_text(session: Session, actor: Actor, policy: Policy) -> str:
         return "目前没有等待您评鉴的人员。"
     lines = [f"等待您评鉴的人员（{len(waiting)} 人，评鉴截止 {waiting[0].deadline}）："]
     lines += [f"· {w.name}（{w.staff_no}）小结{w.summary_state}" for w in waiting]
-    lines.append("请在小程序中逐项打分。")
+    lines.append("请在手机页面（公众号菜单“打分”）逐项打分。")
     return "\n".join(lines)
 
 

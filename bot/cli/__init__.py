@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from . import admin, annual, binding, cycle, db, notice, results, roster, run
+from . import admin, annual, binding, cycle, db, notice, results, roster, run, wechat
 from .common import Context
 
-MODULES = [run, db, roster, annual, binding, cycle, admin, results, notice]
+MODULES = [run, db, roster, annual, binding, cycle, admin, results, notice, wechat]
 
 
 @click.group(help="kaohe — 公务员平时考核系统")

@@ -137,7 +137,7 @@ class FakeWeChat:
     def answer(self, ok: Callable[[dict, dict | None], dict]):
         """Record the call, apply any fault, else answer ``ok(args, body)``."""
         args = request.args.to_dict()
-        body = request.get_json(silent=True)
+        body = request.get_json(silent=True, force=True)  # wechatpy posts JSON without a JSON content type
         call = Call(request.method, request.path, args, body, time.time())
         with self.lock:
             self.calls.append(call)

@@ -27,7 +27,8 @@ class WeChatBot:
         self.envelope = Envelope(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
                                  settings.wechat_max_skew)
         self.customer_service = CustomerService(settings.wechat_api_base, oa_tokens(settings, store))
-        self.inbox = Inbox(s.db, store, s.policy, send_later=self.customer_service.send_text)
+        self.inbox = Inbox(s.db, store, s.policy, send_later=self.customer_service.send_text,
+                           public_url=s.settings.public_url)
         self.floor_enabled = not settings.is_production
 
 

@@ -15,6 +15,7 @@ from config.policy import Policy
 from handlers import chat
 from handlers.actor import Actor
 from handlers.errors import Unauthorized
+from handlers.links import MY, QUEUE, page_url
 from models.store import Store
 
 from . import dialog
@@ -38,6 +39,11 @@ class Turn:
     args: str = ""
     later: list[Callable[[Store], None]] = field(default_factory=list)  # called with a batch after the commit
     seen: dict = field(default_factory=dict)  # facts learnt while handling (e.g. the summary's state)
+    public_url: str = ""  # the phone pages' address (KAOHE_PUBLIC_URL), for links in replies
+
+    def with_page(self, reply: str, path: str, label: str) -> str:
+        """A reply ending with the phone page that does the same with taps (opened from WeChat: signed in at once)."""
+        return f"{reply}\n{label}：{page_url(self.public_url, path)}" if self.public_url else reply
 
     def set_dialog(self, state: str | None) -> None:
         self.later.append(lambda batch: dialog.set_state(batch, self.openid, state))
@@ -105,9 +111,9 @@ COMMANDS: list[Command] = [
     Command(("提交",), "staff", "提交个人小结（需确认）", _submit, when="writable"),
     Command(("撤回",), "staff", "撤回已提交的小结（分管领导开始评鉴前）", _withdraw, when="submitted"),
     Command(("我的考核", "查询", "我的等次"), "staff", "本季度进度、往季等次和年度评优条件",
-            lambda t: chat.status_text(t.session, t.actor, t.policy)),
+            lambda t: t.with_page(chat.status_text(t.session, t.actor, t.policy), MY, "手机页面查看")),
     Command(("待评",), "supervisor", "等待您评鉴的人员和截止时间",
-            lambda t: chat.queue_text(t.session, t.actor, t.policy)),
+            lambda t: t.with_page(chat.queue_text(t.session, t.actor, t.policy), QUEUE, "点此逐项打分")),
     Command(("进度",), "manager", "本单位考核进度", lambda t: chat.progress_text(t.session, t.actor, t.policy)),
     Command(("取消", "退出"), "anyone", "退出当前操作", _cancel),
     Command(("帮助", "菜单", "help", "?", "？"), "anyone", "查看本说明", _help),
@@ -170,12 +176,13 @@ def read_ahead(openid: str) -> list[str]:
     return [chat.actor_key(openid), dialog.key(openid), dialog.more_key(openid)]
 
 
-def route(session: Session, store: Store, policy: Policy, message: dict[str, str]) -> tuple[str | None, Turn]:
+def route(session: Session, store: Store, policy: Policy, message: dict[str, str],
+          public_url: str = "") -> tuple[str | None, Turn]:
     """``(reply text or None for "success", turn)`` for one decoded WeChat message."""
     openid = message["FromUserName"]
     msg_type = message["MsgType"].lower()
     actor = chat.actor_for_openid(session, store, openid) if msg_type != "event" else None
-    t = Turn(session, store, policy, openid, actor)
+    t = Turn(session, store, policy, openid, actor, public_url=public_url)
     try:
         if msg_type == "event":
             event = message.get("Event", "").lower()

@@ -79,8 +79,9 @@ class Outcome:
 
 class Inbox:
     def __init__(self, db: Database, store: Store, policy: Policy, *, budget: float = 4.0,
-                 send_later: Callable[[str, str], bool] | None = None, workers: int = 16):
+                 send_later: Callable[[str, str], bool] | None = None, workers: int = 16, public_url: str = ""):
         self.db, self.store, self.policy, self.budget = db, store, policy, budget
+        self.public_url = public_url  # replies link to the phone pages
         self.send_later = send_later
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wechat")
         self.slow_hook: Callable[[dict], None] | None = None  # tests: make handling slow on purpose
@@ -195,7 +196,7 @@ class Inbox:
             if self.slow_hook:
                 self.slow_hook(message)
             try:
-                text, turn = commands.route(session, store, self.policy, message)
+                text, turn = commands.route(session, store, self.policy, message, self.public_url)
             except DomainError as exc:
                 if not exc.keep_changes:
                     session.rollback()
