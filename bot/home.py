@@ -9,6 +9,11 @@ bp = Blueprint("home", __name__)
 
 #: (path, label) in the order a newcomer wants them; only the paths this app actually serves are shown.
 LINKS = [
+    ("/m/summary", "公务员：在手机上填写《平时考核登记表》（个人小结）"),
+    ("/m/score", "分管领导：在手机上逐项打分（《考核评鉴表》）"),
+    ("/m/decide", "单位管理员：录入党委(党组)审定等次"),
+    ("/m/me", "我的考核：本季度进度、等次与评优条件"),
+    ("/console", "管理台（电脑）：单位管理员、县公务员办"),
     ("/simulator", "微信模拟器：不用微信账号试用公众号机器人（绑定、写小结、查询）"),
     ("/api/v1/openapi.json", "小程序接口文档（OpenAPI 3）"),
     ("/healthz", "进程存活检查"),

@@ -21,36 +21,48 @@ def demo(ctx: Context, host: str, port: int):
     from ..app import create_app
 
     ensure_schema(ctx)
+    from handlers import demo as demo_cast
+
     with ctx.db.session() as session:
         empty = not session.scalar(select(func.count()).select_from(Person))
         if empty:
             click.echo("首次运行：正在生成演示数据（77 个单位、1300 人）…")
-            report = seed_demo(session, ctx.policy, today=ctx.today())
-            s = report.samples
-            click.echo(f"示例账号（人员编号）：公务员 {s['staff']}，分管领导 {s['supervisor']}，"
-                       f"单位管理员 {s['unit_admin']}（{s['unit']}），县公务员办 {s['county_admin']}")
-    settings = _demo_outbound(ctx.settings)
+            seed_demo(session, ctx.policy, today=ctx.today())
+        cast = demo_cast.prepare(session, ctx.policy, ctx.today())
+    settings = _demo_outbound(ctx.settings, host, port, cast)
     app = create_app(settings)
-    click.echo(f"kaohe 演示服务：http://{host}:{port}/  （健康检查 /healthz，就绪检查 /readyz；Ctrl+C 退出）")
+    base = f"http://{host}:{port}"
+    click.echo(f"kaohe 演示服务：{base}/  （健康检查 /healthz，就绪检查 /readyz；Ctrl+C 退出）")
+    if cast:
+        click.echo("演示角色（在手机页面登录时的“模拟微信授权”页中选择）：")
+        for p in cast:
+            click.echo(f"  {p.label} → {base}{p.start}")
+        admins = [p for p in cast if p.start == "/m/decide" or p.role == "县公务员办"]
+        click.echo(f"管理台 {base}/console 账号（用户名 = 人员编号，密码 {demo_cast.DEMO_PASSWORD}）：" +
+                   "，".join(f"{p.role.split('（')[0]} {p.staff_no}" for p in admins))
     if ctx.settings.simulator_enabled:
-        click.echo(f"微信模拟器（无需微信账号即可试用公众号）：http://{host}:{port}/simulator")
+        click.echo(f"微信模拟器（无需微信账号即可试用公众号）：{base}/simulator")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
-def _demo_outbound(settings):
-    """The demo sends to the built-in fake WeChat server (unless real API hosts were configured) and runs the
-    scheduler in this process."""
+def _demo_outbound(settings, host: str, port: int, cast):
+    """The demo sends to the built-in fake WeChat server (unless real API hosts were configured), signs people in to
+    the phone pages through its "choose who you are" page, and runs the scheduler in this process."""
     from config import Settings
     from scheduler.service import start_in_thread
 
+    if settings.public_url == Settings.public_url:
+        settings = settings.with_overrides(public_url=f"http://{host}:{port}")
     if settings.simulator_enabled and settings.wechat_api_base == Settings.wechat_api_base:
         from bot.simulator.fake_wechat import FakeWeChat, FakeWeChatServer
 
         fake = FakeWeChatServer(FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret,
                                            mini_appid=settings.miniapp_appid, mini_secret=settings.miniapp_secret))
+        for p in cast:
+            fake.fake.add_persona(p.openid, p.label, p.unionid)
         fake.start()
-        settings = settings.with_overrides(wechat_api_base=fake.url, wecom_api_base=fake.url)
-        click.echo(f"模拟微信接口：{fake.url}（通知和提醒发往这里，不会发到真实微信）")
+        settings = settings.with_overrides(wechat_api_base=fake.url, wecom_api_base=fake.url, wechat_open_base=fake.url)
+        click.echo(f"模拟微信接口：{fake.url}（通知和提醒发往这里，不会发到真实微信；网页授权在这里选择身份）")
     start_in_thread(settings)
     click.echo("调度器已在本进程内启动（开启考核、提醒、通知发送）")
     return settings
