@@ -79,7 +79,7 @@ def live_settings(settings, fake_wechat):
     """The app's settings: the test database and Redis, an EncodingAESKey (all three modes), the simulator on,
     outbound WeChat calls to the local fake."""
     return settings.with_overrides(wechat_aes_key=AES_KEY, wechat_api_base=fake_wechat.url,
-                                   wecom_api_base=fake_wechat.url, simulator=True)
+                                   wecom_api_base=fake_wechat.url, wechat_open_base=fake_wechat.url, simulator=True)
 
 
 @pytest.fixture

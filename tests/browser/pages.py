@@ -105,11 +105,12 @@ class ChatPage:
 
 
 def link_statuses(driver) -> dict[str, int]:
-    """Every link's href on the current page → the HTTP status a same-origin ``fetch`` gets for it."""
+    """Every link's href on the current page → the HTTP status a same-origin ``fetch`` gets for it (a redirect, e.g.
+    a page that first signs the person in through WeChat, counts as 302: it is not followed off the server)."""
     return driver.execute_async_script("""
         var done = arguments[arguments.length - 1];
         var hrefs = Array.prototype.map.call(document.querySelectorAll("a[href]"), function (a) { return a.href; });
-        Promise.all(hrefs.map(function (h) { return fetch(h).then(function (r) { return [h, r.status]; }); }))
+        Promise.all(hrefs.map(function (h) { return fetch(h, {redirect: "manual"}).then(function (r) { return [h, r.type === "opaqueredirect" ? 302 : r.status]; }); }))
           .then(function (pairs) { var out = {}; pairs.forEach(function (p) { out[p[0]] = p[1]; }); done(out); })
           .catch(function (e) { done({error: String(e)}); });
     """)

@@ -15,7 +15,9 @@ def test_the_landing_page_and_its_links(browser, live_server):
     assert live_server + "/simulator" in hrefs and live_server + "/healthz" in hrefs
     assert all(h.startswith(live_server + "/") for h in hrefs)  # nothing leaves the server
     statuses = link_statuses(browser)
-    assert statuses == {h: 200 for h in hrefs}, statuses
+    signed_in_pages = {h for h in hrefs if h.startswith((live_server + "/m/", live_server + "/console"))}
+    assert len(signed_in_pages) == 5  # each role's start page: they first send the person to sign in
+    assert statuses == {h: 302 if h in signed_in_pages else 200 for h in hrefs}, statuses
 
     next(a for a in browser.find_elements(By.CSS_SELECTOR, "a[href]") if a.text == "/simulator").click()
     WebDriverWait(browser, TIMEOUT).until(lambda d: d.current_url == live_server + "/simulator")
