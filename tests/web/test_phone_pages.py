@@ -246,3 +246,16 @@ def test_signing_out(web_app, fake_wechat, world):
     client, csrf = signed_in(web_app, fake_wechat, world["a"].openids["c1"])
     assert client.post("/m/logout", data={"csrf_token": csrf}).status_code == 200
     assert client.get("/m/me").status_code == 302
+
+
+def test_leaving_the_roster_ends_the_page_session(web_app, fake_wechat, world, session):
+    from bot.ext import services
+    from handlers.sessions import token_hash
+
+    client, _ = signed_in(web_app, fake_wechat, world["a"].openids["c1"])
+    token = client.get_cookie("kaohe_s", path="/m/").value
+    world["a"].people["c1"].status = "left"
+    session.commit()
+    services(web_app).store.delete(f"api:sess:{token_hash(token)}")  # the cached actor ages out (≤ 1 minute)
+    r = client.get("/m/me")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/m/login")
