@@ -22,11 +22,19 @@ def summary_label(state: str | None) -> str:
     return "未开始" if not state or state == "not_started" else states.SUMMARY.label(state)
 
 
+def _local(moment) -> str:
+    from models.rules.calendar import format_local
+
+    from ..ext import services
+
+    return format_local(moment, services().policy) if moment else ""
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(mobile.bp)
     app.register_blueprint(console.bp)
-    app.jinja_env.globals.update(csrf_token=csrf_token, summary_label=summary_label)
+    app.jinja_env.globals.update(csrf_token=csrf_token, summary_label=summary_label, local=_local)
 
     @app.after_request
     def _page_headers(response):

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask import Blueprint, jsonify, redirect, render_template, request
 
-from handlers import decisions, progress, scoring, summaries
+from handlers import decisions, notices, progress, scoring, summaries
 from handlers.errors import DomainError, InvalidInput
 from handlers.scoring import Tap
 from models.rules.calendar import to_local
@@ -279,3 +279,25 @@ def decide_meeting(actor, cycle_id: int):
             raise
         return decide_page.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
     return redirect(f"/m/decide/{cycle_id}?msg=meeting")
+
+
+# -- everyone: the full text of what was pushed (pushes are cut to WeChat's field limits) -------------------------
+NOTICES_PER_PAGE = 20
+
+
+@bp.get("/m/notices")
+@page
+def notice_list(actor):
+    page_no = max(1, min(_int_field("page", request.args) or 1, 1000))
+    with uow() as session:
+        rows = notices.my_notices(session, actor, offset=(page_no - 1) * NOTICES_PER_PAGE, limit=NOTICES_PER_PAGE + 1)
+    return _render("m/notices.html", actor, rows=rows[:NOTICES_PER_PAGE], page_no=page_no,
+                   more=len(rows) > NOTICES_PER_PAGE, title="通知与结果")
+
+
+@bp.get("/m/notices/<int:notice_id>")
+@page
+def notice_page(actor, notice_id: int):
+    with uow() as session:
+        row = notices.my_notice(session, actor, notice_id)
+    return _render("m/notice.html", actor, n=row, title=row["title"])
