@@ -37,7 +37,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         code, message = HTTP_MESSAGES.get(exc.code or 500, ("http_error", "请求无法处理"))
-        return error_response(code, message, exc.code or 500)
+        body, status = error_response(code, message, exc.code or 500)
+        for name, value in exc.get_headers():  # e.g. 405's Allow (RFC 9110 requires it), 401's WWW-Authenticate
+            if name.lower() != "content-type":
+                body.headers[name] = value
+        return body, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

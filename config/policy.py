@@ -120,6 +120,23 @@ class ResultsPolicy:
     spot_check_people_per_unit: int = 3
 
 
+@dataclass(frozen=True)
+class AssignmentPolicy:
+    """Who may be named the scorer (评鉴人) of an evaluation: always a member of the evaluation's unit holding the
+    supervisor role (a leader, or a 分管领导 grant), never the evaluatee. ``acting_admin_may_score``: may the unit HR
+    officer who makes the assignment name themself (then they also score)?"""
+
+    acting_admin_may_score: bool = False
+
+
+def _assignment(data: dict) -> AssignmentPolicy:
+    """The ``[assignment]`` section; optional (defaults above), an unknown key is an error."""
+    values = dict(data)
+    if not all(isinstance(v, bool) for v in values.values()):
+        raise PolicyError("assignment 中的选项只能是 true 或 false")
+    return AssignmentPolicy(**values)
+
+
 def _results(data: dict) -> ResultsPolicy:
     """The ``[results]`` section; every key is optional (defaults above), an unknown key is an error."""
     values = dict(data)
@@ -149,6 +166,7 @@ class Policy:
     summary: SummaryPolicy
     binding: BindingPolicy
     results: ResultsPolicy = ResultsPolicy()
+    assignment: AssignmentPolicy = AssignmentPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -214,6 +232,7 @@ def parse_policy(data: dict) -> Policy:
             summary=SummaryPolicy(**{k: int(v) for k, v in data["summary"].items()}),
             binding=BindingPolicy(**{k: int(v) for k, v in data["binding"].items()}),
             results=_results(data.get("results", {})),
+            assignment=_assignment(data.get("assignment", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from config.policy import Policy
-from models import Cycle, Evaluation, Person, TalkRecord, Tier, Unit
+from models import Cycle, Evaluation, Membership, Person, TalkRecord, Tier, Unit
 from models.rules.annual import AnnualOutcome, annual_outcome
 from models.rules.calendar import quarter_of
 from models.rules.outlook import Outlook, outlook, talk_reason
@@ -208,10 +208,7 @@ def record_talk(session: Session, actor: Actor, policy: Policy, staff_no: str, y
         raise InvalidInput("谈话记录不能超过 2000 字")
     holder_id = evaluation.supervisor_id or actor.person_id
     if held_by_staff_no:
-        holder = session.scalar(select(Person).where(Person.staff_no == held_by_staff_no))
-        if holder is None:
-            raise NotFound(f"找不到人员编号为 {held_by_staff_no} 的谈话人")
-        holder_id = holder.id
+        holder_id = _talk_holder(session, actor, cycle.unit_id, evaluation, staff_no, held_by_staff_no)
     existing = session.scalar(select(TalkRecord).where(TalkRecord.person_id == evaluation.person_id,
                                                        TalkRecord.year == year, TalkRecord.quarter == quarter))
     if existing is not None:
@@ -229,6 +226,23 @@ def record_talk(session: Session, actor: Actor, policy: Policy, staff_no: str, y
     audit.record(session, actor, "talk.record", "person", staff_no, None,
                  {"year": year, "quarter": quarter, "held_on": held_on, "held_by_id": holder_id, "reason": reason})
     return {"staff_no": staff_no, "year": year, "quarter": quarter, "held_on": held_on.isoformat(), "reason": reason}
+
+
+def _talk_holder(session: Session, actor: Actor, unit_id: int, evaluation: Evaluation, staff_no: str,
+                 held_by_staff_no: str) -> int:
+    """Who held the talk: the acting person themself, or an active member of the person's unit (not the person).
+    Anyone else (another unit's staff, someone departed) is refused and the refusal audited."""
+    holder = session.scalar(select(Person).where(Person.staff_no == held_by_staff_no))
+    if holder is not None and holder.id == actor.person_id:
+        return holder.id
+    in_unit = holder is not None and holder.status == "active" and holder.id != evaluation.person_id and bool(
+        session.scalar(select(Membership.id).where(Membership.person_id == holder.id, Membership.unit_id == unit_id,
+                                                   Membership.end_on.is_(None)).limit(1)))
+    if not in_unit:
+        audit.record(session, actor, "talk.holder_refused", "person", staff_no, None, {"held_by": held_by_staff_no})
+        raise InvalidInput(f"谈话人 {held_by_staff_no} 不是该单位的在职人员（也不能是谈话对象本人）",
+                           "talk_holder_not_allowed").keeping_changes()
+    return holder.id
 
 
 # ---- exports ---------------------------------------------------------------------------------------------------

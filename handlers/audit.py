@@ -6,6 +6,7 @@ work's bookkeeping was a measurable share of the chat and scoring hot paths (doc
 costs")."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,17 @@ def _plain(value: Any) -> Any:
 
 
 _INSERT = insert(AuditEntry.__table__)
+OBJECT_ID_MAX = 64  # audit_log.object_id is varchar(64)
+
+
+def object_ref(object_id: Any) -> str:
+    """The object id as stored: ids a caller typed may be any length (a refused request's path), so a long one
+    keeps its first characters and a digest of the whole, and still fits the column."""
+    text = str(object_id)
+    if len(text) <= OBJECT_ID_MAX:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{text[:OBJECT_ID_MAX - 18]}…#{digest}"
 
 
 def record(
@@ -35,7 +47,7 @@ def record(
     before: dict | None = None, after: dict | None = None,
 ) -> None:
     session.connection().execute(_INSERT, {
-        "at": utcnow(), "actor": actor.ref, "action": action, "object_type": object_type, "object_id": str(object_id),
+        "at": utcnow(), "actor": actor.ref, "action": action, "object_type": object_type, "object_id": object_ref(object_id),
         "before": _plain(before) if before is not None else None,
         "after": _plain(after) if after is not None else None,
     })

@@ -49,8 +49,12 @@ def issue_bind_code(session: Session, actor: Actor, staff_no: str, policy: Polic
     if person is not None:
         unit_id = session.scalar(select(Membership.unit_id).where(Membership.person_id == person.id,
                                                                   Membership.end_on.is_(None)))
-    if person is None or not (actor.is_county or (unit_id is not None and actor.can_admin_unit(unit_id))):
+    if person is None:
         raise NotFound(f"找不到人员编号为 {staff_no} 的人员")
+    if not (actor.is_county or (unit_id is not None and actor.can_admin_unit(unit_id))):
+        # the same answer as an unknown number, but audited: a code would let someone bind as a person of another unit
+        audit.record(session, actor, "access.denied", "person", staff_no, None, {"reason": "bind_code_out_of_scope"})
+        raise NotFound(f"找不到人员编号为 {staff_no} 的人员").keeping_changes()
     if person.status != "active":
         raise Conflict(f"{person.name}已不在职，不能绑定微信", "person_inactive")
     now = utcnow()

@@ -17,6 +17,7 @@ from models.rules.scoring import COMMON, SPECIFIC, RuleViolation
 from . import audit
 from .actor import Actor
 from .errors import Conflict, NotFound, from_rule
+from .scorers import allowed_scorer
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,11 @@ def _leave_days(session: Session, person_ids: list[int], start: date, end: date)
     return out
 
 
-def default_supervisor(entry: RosterEntry, roster: list[RosterEntry]) -> int | None:
-    """The roster's named supervisor; else a leader of the same section; else the unit's first leader."""
-    if entry.supervisor_id and entry.supervisor_id != entry.person_id:
+def default_supervisor(entry: RosterEntry, roster: list[RosterEntry], members: set[int] | None = None) -> int | None:
+    """The roster's named supervisor if they are in the unit's roster too; else a leader of the same section; else
+    the unit's first leader. (A named supervisor of another unit would be given the right to read and score.)"""
+    members = members if members is not None else {r.person_id for r in roster}
+    if entry.supervisor_id and entry.supervisor_id != entry.person_id and entry.supervisor_id in members:
         return entry.supervisor_id
     leaders = [r for r in roster if r.is_leader and r.person_id != entry.person_id]
     same_section = [r for r in leaders if entry.section_id and r.section_id == entry.section_id]
@@ -98,10 +101,11 @@ def open_cycle(
     add_default_indicators(session, cycle, policy)
     roster = roster_of_quarter(session, unit_id, year, quarter, today)
     _, end = quarter_bounds(year, quarter)
+    members = {r.person_id for r in roster}
     for entry in roster:
         session.add(Evaluation(
             cycle_id=cycle.id, person_id=entry.person_id, tier_id=entry.tier_id, post=entry.post,
-            supervisor_id=default_supervisor(entry, roster), state="pending",
+            supervisor_id=default_supervisor(entry, roster, members), state="pending",
             not_graded_reason=not_graded_reason(entry.hired_on, entry.leave_days, end, policy),
         ))
     audit.record(session, actor, "cycle.create", "cycle", cycle.id, None,
@@ -149,20 +153,18 @@ def current_cycles(session: Session, year: int, quarter: int) -> list[Cycle]:
     return list(session.scalars(select(Cycle).where(and_(Cycle.year == year, Cycle.quarter == quarter))))
 
 
-def assign_supervisor(session: Session, actor: Actor, evaluation_id: int, supervisor_staff_no: str) -> Evaluation:
-    """Unit HR changes who scores an evaluatee (before the scores are submitted)."""
+def assign_supervisor(session: Session, actor: Actor, evaluation_id: int, supervisor_staff_no: str,
+                      policy: Policy) -> Evaluation:
+    """Unit HR changes who scores an evaluatee (before the scores are submitted), within what the policy allows
+    (``handlers.scorers``: a leader or 分管领导 of the unit, not the evaluatee, not the acting HR officer)."""
     evaluation = session.get(Evaluation, evaluation_id)
     cycle = session.get(Cycle, evaluation.cycle_id) if evaluation else None
     if evaluation is None or not actor.can_admin_unit(cycle.unit_id):
         raise NotFound("找不到该考核对象")
-    supervisor = session.scalar(select(Person).where(Person.staff_no == supervisor_staff_no,
-                                                     Person.status == "active"))
-    if supervisor is None:
-        raise NotFound(f"找不到人员编号为 {supervisor_staff_no} 的在职人员")
-    if supervisor.id == evaluation.person_id:
-        raise Conflict("评鉴人不能是考核对象本人", "self_supervision")
     if evaluation.state not in ("pending", "scoring") or cycle.state not in ("draft", "open", "scoring"):
         raise Conflict("评鉴已提交或考核已进入审定阶段，不能更换评鉴人", "scoring_closed")
+    supervisor = allowed_scorer(session, actor, policy, unit_id=cycle.unit_id, evaluation_id=evaluation.id,
+                                evaluatee_id=evaluation.person_id, staff_no=supervisor_staff_no)
     before = {"supervisor_id": evaluation.supervisor_id}
     evaluation.supervisor_id = supervisor.id
     audit.record(session, actor, "evaluation.assign_supervisor", "evaluation", evaluation.id, before,

@@ -86,12 +86,25 @@ def validate_rows(session: Session, raw_rows: Iterable[tuple[int, dict]]) -> tup
         else:
             seen[r.staff_no] = r.row
     wanted = {r.supervisor for r in rows if r.supervisor and r.supervisor not in seen}
-    known = set()
+    known: dict[str, str | None] = {}  # staff_no -> name of the unit of the current membership (None: none)
     if wanted:
-        known = set(session.scalars(select(Person.staff_no).where(Person.staff_no.in_(wanted))))
+        known = dict.fromkeys(session.scalars(select(Person.staff_no).where(Person.staff_no.in_(wanted))))
+        known.update(session.execute(
+            select(Person.staff_no, Unit.name).join(Membership, Membership.person_id == Person.id)
+            .join(Unit, Unit.id == Membership.unit_id)
+            .where(Person.staff_no.in_(wanted), Membership.end_on.is_(None), Person.status == "active")).all())
+    in_file = {r.staff_no: r for r in rows}
     for r in rows:
-        if r.supervisor and r.supervisor not in seen and r.supervisor not in known:
+        if not r.supervisor:
+            continue
+        if r.supervisor not in in_file and r.supervisor not in known:
             errors.append(RowError(r.row, "分管领导编号", f"人员编号 {r.supervisor} 既不在本表中，也不在系统中"))
+            continue
+        # the named supervisor is given the right to read and score this person: only someone of the same unit
+        sup = in_file.get(r.supervisor)
+        sup_unit = (sup.unit if sup.status not in ("retired", "left") else None) if sup else known[r.supervisor]
+        if sup_unit != r.unit:
+            errors.append(RowError(r.row, "分管领导编号", f"人员编号 {r.supervisor} 不是{r.unit}的在职人员，不能担任分管领导"))
     bad_rows = {e.row for e in errors}
     errors.sort(key=lambda e: e.row)
     return [r for r in rows if r.row not in bad_rows], errors

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from models.org import ROLES, STAFFING_TYPES, UNIT_KINDS
 
+from .xlsx import is_escaped, unescape_cell
+
 # (header, field, required)
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("人员编号", "staff_no", True),
@@ -69,8 +71,12 @@ class RosterRow:
 
 
 def _text(value) -> str:
+    """The cell as text, trimmed; a cell the export escaped (``safe_cell``) is unescaped exactly, untrimmed (its
+    leading tab or CR is the person's data), so an unedited export re-imports as no change."""
     if value is None:
         return ""
+    if isinstance(value, str) and is_escaped(value):
+        return unescape_cell(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .registry import PREFIX, Api
+from .registry import MAX_PAGE, PREFIX, Api
 
 REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -39,7 +39,8 @@ def build(api: Api, title: str = "kaohe 小程序 API", version: str = "1") -> d
                    "schema": {"type": "integer" if m.group(1) == "int" else "string"}}
                   for m in _PARAM.finditer(ep.rule)]
         if ep.paginated:
-            params += [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+            params += [{"name": "page", "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
                        {"name": "per_page", "in": "query",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}]
         if ep.query is not None:
@@ -65,7 +66,7 @@ def build(api: Api, title: str = "kaohe 小程序 API", version: str = "1") -> d
         responses: dict[str, Any] = {str(ep.status): ok}
         codes = set(ep.errors) | {422}
         if ep.auth:
-            codes |= {401, 404}
+            codes |= {401, 403, 404}  # 403: visible to the caller's role but not theirs to use (handlers/access.py)
         if ep.if_match:
             codes |= {412, 428}
         for code in sorted(codes):

@@ -359,7 +359,7 @@ def new_bind_code(ctx: Ctx, body: S.BindCodeIn, unit_id: int):
 
 
 @api.endpoint("PUT", "/evaluations/<int:evaluation_id>/supervisor", body=S.AssignIn, response=S.AssignOut,
-              tag=ADMIN, summary="更换考核对象的评鉴人（分管领导）", errors=(409,))
+              tag=ADMIN, summary="更换考核对象的评鉴人（分管领导）", errors=(409, 422))
 def reassign(ctx: Ctx, body: S.AssignIn, evaluation_id: int):
     evaluation = ctx.db.get(Evaluation, evaluation_id)
     cycle = ctx.db.get(Cycle, evaluation.cycle_id) if evaluation else None
@@ -367,7 +367,7 @@ def reassign(ctx: Ctx, body: S.AssignIn, evaluation_id: int):
         raise NotFound("找不到该考核对象")
     if not ctx.actor.can_admin_unit(cycle.unit_id):
         raise access.deny(ctx.db, ctx.actor, "evaluation", evaluation_id)
-    e = assign_supervisor(ctx.db, ctx.actor, evaluation_id, body.supervisor_staff_no)
+    e = assign_supervisor(ctx.db, ctx.actor, evaluation_id, body.supervisor_staff_no, ctx.policy)
     ctx.db.flush()
     return S.AssignOut(evaluation_id=e.id, supervisor_staff_no=body.supervisor_staff_no, version=e.version)
 

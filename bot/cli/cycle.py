@@ -72,7 +72,7 @@ def assign_cmd(ctx: Context, unit: str, year: int, quarter: int, person: str, su
             .where(Evaluation.cycle_id == cycle.id, Person.staff_no == person))
         if not evaluation_id:
             raise NotFound(f"{person} 不是{unit}{year}年第{quarter}季度的考核对象")
-        assign_supervisor(session, system_actor(), evaluation_id, supervisor)
+        assign_supervisor(session, system_actor(), evaluation_id, supervisor, ctx.policy)
     click.echo(f"已将 {person} 的评鉴人改为 {supervisor}")
 
 

@@ -82,11 +82,11 @@ class World:
 
 @pytest.fixture
 def world(session):
-    """县财政局: boss (中层干部 leader), deputy (中层干部), five clerks (一般干事), HR; 县税务局: its own boss, clerk,
+    """县财政局: boss (中层干部 leader), deputy (中层干部, 分管领导), five clerks (一般干事), HR; 县税务局: its own boss, clerk,
     HR; the county office (county_admin)."""
     unit = f.unit(session, "县财政局")
     boss = f.person(session, unit, "中层干部", leader=True, name="张局长")
-    deputy = f.person(session, unit, "中层干部", supervisor=boss, name="赵副局长")
+    deputy = f.person(session, unit, "中层干部", supervisor=boss, roles=("supervisor",), name="赵副局长")
     clerks = [f.person(session, unit, supervisor=boss, name=f"干事{i}") for i in range(1, 6)]
     hr = f.person(session, unit, supervisor=boss, roles=("unit_admin",), name="李人事")
     other = f.unit(session, "县税务局")

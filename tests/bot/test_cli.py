@@ -105,7 +105,7 @@ def test_bind_code_prints_a_code_for_the_person(run, tmp_path):
 
 def test_cycle_commands_open_advance_and_reassign(run, tmp_path):
     three = GOOD + [["A003", "赵干事", "县财政局", "机关", "办公室", "一般干事", "综合文秘", "", "否", "A001",
-                     "13800000003", "行政编制", "2015-07-01", "在职", "", ""]]
+                     "13800000003", "行政编制", "2015-07-01", "在职", "分管领导", ""]]
     run("import-roster", roster_file(tmp_path / "r.xlsx", three))  # effective today: in this quarter's roster
     y, q = quarter_of(datetime.now(ZoneInfo("Asia/Shanghai")).date())
     when = ("--year", str(y), "--quarter", str(q))

@@ -9,6 +9,7 @@ from handlers.changes import quarterly_changes
 from handlers.errors import InvalidInput
 from handlers.roster import import_roster, read_workbook, roster_rows, write_workbook
 from models import AuditEntry, Membership, Person, RoleGrant, Tier, Unit
+from tests import factories as f
 
 HEAD = ["人员编号", "姓名", "单位", "单位类型", "股室", "考评层次", "岗位", "职级", "是否领导", "分管领导编号", "手机号",
         "编制类型", "录用日期", "状态", "角色", "生效日期"]
@@ -165,3 +166,50 @@ def test_missing_required_columns_are_named(tmp_path):
     wb.save(path)
     with pytest.raises(InvalidInput, match="表头缺少列：单位、考评层次"):
         read_workbook(path)
+
+
+def test_a_supervisor_of_another_unit_is_refused(session, policy):
+    """The named 分管领导 gets the right to read and score the person: only someone of the same unit."""
+    do_import(session, policy, base_roster())
+    with pytest.raises(InvalidInput) as exc:  # B001 is 金溪镇's, in the system
+        do_import(session, policy, raw(row("A010", "新人", 分管领导编号="B001")))
+    assert exc.value.details["errors"] == ["第 2 行「分管领导编号」：人员编号 B001 不是县财政局的在职人员，不能担任分管领导"]
+    with pytest.raises(InvalidInput) as exc:  # in the same file, but of another unit
+        do_import(session, policy, raw(row("C001", "钱镇长", unit="金溪镇", tier="机关", 是否领导="是"),
+                                       row("A011", "新人", 分管领导编号="C001")))
+    assert "人员编号 C001 不是县财政局的在职人员" in exc.value.details["errors"][0]
+    with pytest.raises(InvalidInput):  # retiring in this very file
+        do_import(session, policy, raw(row("A001", "张局长", tier="中层干部", 状态="退休"),
+                                       row("A012", "新人", 分管领导编号="A001")))
+
+
+TRICKY = ("=", "+", "-", "@", "\t", "\r", "'=", "'")
+
+
+def test_an_unedited_export_reimports_as_no_change(session, policy, tmp_path):
+    """Issue 14 item 8: what ``safe_cell`` escapes on export, the import undoes exactly."""
+    do_import(session, policy, base_roster())
+    unit = session.scalar(select(Unit).where(Unit.name == "县财政局"))
+    for lead in TRICKY:
+        session.add(Tier(unit_id=unit.id, name=f"{lead}tier"))
+    session.flush()
+    for i, lead in enumerate(TRICKY):
+        p = f.person(session, unit, f"{lead}tier", name=f"{lead}姓名{i}", staff_no=f"X{i:03d}", post=f"{lead}岗位")
+        p.memberships[-1].rank = f"{lead}职级"
+    session.flush()
+    tiers_before = session.scalar(select(func.count()).select_from(Tier))
+    path = tmp_path / "roster.xlsx"
+    write_workbook(path, roster_rows(session))
+    report = do_import(session, policy, read_workbook(path), today=date(2026, 2, 1))
+    assert not report.changed and report.created == 0 and report.unchanged == 4 + len(TRICKY), report.lines()
+    assert session.scalar(select(func.count()).select_from(Tier)) == tiers_before
+    names = set(session.scalars(select(Person.name).where(Person.staff_no.like("X%"))))
+    assert names == {f"{lead}姓名{i}" for i, lead in enumerate(TRICKY)}
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+x", "-x", "@x", "\tx", "\rx", "'=x", "''=x", "'x", "x", "", "'", 5])
+def test_unescape_is_the_exact_inverse_of_safe_cell(text):
+    from handlers.xlsx import safe_cell, unescape_cell
+
+    assert unescape_cell(safe_cell(text)) == text
+    assert not str(safe_cell(text)).startswith(("=", "+", "-", "@", "\t", "\r"))
