@@ -32,7 +32,7 @@ def county_client(web_app, console_accounts):
 def write_summaries(session, cycle_id: int, people: dict) -> None:
     """c1 and c2 of the unit hand in nearly the same summary; the others their own."""
     for key, person in people.items():
-        text = {"c1": SHARED + "撰写心得体会一篇。", "c2": SHARED + "参加理论学习四次。"}.get(
+        text = {"c1": SHARED + "撰写心得一篇。", "c2": SHARED + "撰写心得两篇。"}.get(
             key, f"{person.name}本季度负责本岗位的日常工作，完成领导交办的各项任务，无差错无投诉。")
         session.add(Summary(cycle_id=cycle_id, person_id=person.id, state="submitted", paragraphs=[text],
                             voice_media_ids=[], submitted_at=utcnow()))
