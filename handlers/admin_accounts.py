@@ -12,7 +12,7 @@ import secrets
 import struct
 import time
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import AdminAccount, Person, RoleGrant
@@ -152,3 +152,41 @@ def admin_login(session: Session, store: Store, settings, sessions: SessionPolic
                          {"reason": "totp", "ip": ip})
             raise Unauthorized("动态验证码错误或已使用", "totp_invalid").keeping_changes()
     return create_session(session, store, sessions, account.person_id, kind)
+
+
+# ---- the console's account list and TOTP reset (county office) --------------------------------------------------
+
+def list_accounts(session: Session, actor: Actor, *, offset: int = 0, limit: int = 50,
+                  query: str | None = None) -> tuple[list[dict], int]:
+    """Admin accounts with their person, newest first; ``query`` matches username, name or staff number."""
+    if not actor.is_county:
+        raise Forbidden("只有县公务员办可以查看管理员账号")
+    q = select(AdminAccount, Person.staff_no, Person.name).join(Person, Person.id == AdminAccount.person_id)
+    if query:
+        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        q = q.where(or_(AdminAccount.username.like(like, escape="\\"), Person.name.like(like, escape="\\"),
+                        Person.staff_no.like(like, escape="\\")))
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.execute(q.order_by(AdminAccount.id.desc()).offset(offset).limit(limit)).all()
+    roles: dict[int, set[str]] = {}
+    ids = [a.person_id for a, _, _ in rows]
+    for pid, role in session.execute(select(RoleGrant.person_id, RoleGrant.role).where(RoleGrant.person_id.in_(ids))):
+        roles.setdefault(pid, set()).add(role)
+    return [{"username": a.username, "staff_no": staff_no, "name": name, "totp": bool(a.totp_secret),
+             "disabled": a.disabled, "created_at": a.created_at,
+             "county": "county_admin" in roles.get(a.person_id, set())} for a, staff_no, name in rows], total
+
+
+def reset_totp(session: Session, store: Store, actor: Actor, username: str) -> str:
+    """A new TOTP secret for a lost or new phone (returned once, never shown again); every session of the account
+    ends, so the next sign-in needs a code from the new secret. Audited (without the secret)."""
+    if not actor.is_county:
+        raise Forbidden("只有县公务员办可以重置动态验证码")
+    account = session.scalar(select(AdminAccount).where(AdminAccount.username == username))
+    if account is None:
+        raise NotFound(f"找不到管理员账号 {username}")
+    before = {"totp": bool(account.totp_secret)}
+    account.totp_secret, account.totp_last_step = new_totp_secret(), None
+    audit.record(session, actor, "admin_account.reset_totp", "admin_account", username, before, {"totp": True})
+    end_all_sessions(session, store, actor, account.person_id, "admin_totp_reset")
+    return account.totp_secret

@@ -210,3 +210,10 @@ def notify_person(session: Session, person_id: int, text: str, *, kind: str = "p
         raise NotFound("找不到该人员")
     return system_notice(session, kind=kind if kind in NOTICE_KINDS else "personal", dedupe_key=dedupe_key,
                          title=title or text.split("\n", 1)[0][:20], body=text, person_ids=[person_id], link=link)
+
+
+def notice_text(session: Session, actor: Actor, notice_id: int) -> dict:
+    """What the notice says (the console's report page shows it above the deliveries). County office only."""
+    n = _notice(session, actor, notice_id)
+    return {"id": n.id, "title": n.title, "body": n.body, "link": n.link, "created_by": n.created_by,
+            "audience": list(n.audience or [])}

@@ -1,0 +1,85 @@
+"""The county office's console pages against the API's JSON for the same data, on a seeded database.
+
+Times, in the server (Flask's test client in this process: no network, no browser), the board's first page, one
+unit's drill-down and the annual list's first page, beside ``GET /api/v1/county/progress`` (the county, then the
+unit) and ``GET /api/v1/annual/rows`` for the same year, quarter and unit, in the same run. Prints the median of
+``--repeat`` runs of each and the ratio page / JSON.
+
+Seed once, then run (a province is 300,000 people and 5,000 units; start smaller on a shared machine):
+
+    KAOHE_DATABASE_URL=sqlite:////tmp/kaohe_bench_console.sqlite3 kaohe seed-demo --units 500 --people 30000
+    .venv/bin/python bench/console_county.py --url sqlite:////tmp/kaohe_bench_console.sqlite3 --year 2026 --quarter 3
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select  # noqa: E402
+
+from bot import create_app  # noqa: E402
+from bot.ext import services  # noqa: E402
+from config.settings import load_settings  # noqa: E402
+from handlers.sessions import SessionPolicy, create_session  # noqa: E402
+from models import Cycle, RoleGrant, Unit  # noqa: E402
+
+
+def timed(client, url: str, repeat: int, **kwargs) -> tuple[float, int]:
+    times, size = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        r = client.get(url, **kwargs)
+        body = r.get_data()
+        times.append((time.perf_counter() - started) * 1000)
+        assert r.status_code == 200, (url, r.status_code, body[:300])
+        size = len(body)
+    return statistics.median(times), size
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True, help="the seeded database (sqlite:///… or postgresql+psycopg://…)")
+    ap.add_argument("--year", type=int, required=True)
+    ap.add_argument("--quarter", type=int, required=True)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    app = create_app(load_settings({"KAOHE_DATABASE_URL": args.url, "KAOHE_ENV": "development"}))
+    s = services(app)
+    with s.db.session() as session:
+        officer = session.scalar(select(RoleGrant.person_id).where(RoleGrant.role == "county_admin").limit(1))
+        unit = session.scalar(select(Unit.name).join(Cycle, Cycle.unit_id == Unit.id)
+                              .where(Cycle.year == args.year, Cycle.quarter == args.quarter).order_by(Unit.id).limit(1))
+        policy = SessionPolicy(3600, 7200)
+        page_token = create_session(session, s.store, policy, officer, "console").token
+        api_token = create_session(session, s.store, policy, officer, "miniapp").token
+    pages = app.test_client()
+    pages.set_cookie("kaohe_c", page_token, path="/console")
+    api = app.test_client()
+    bearer = {"headers": {"Authorization": f"Bearer {api_token}"}}
+    period = f"year={args.year}&quarter={args.quarter}"
+    cases = [
+        ("board, first page", f"/console/county/board?{period}", f"/api/v1/county/progress?{period}"),
+        ("one unit's drill-down", f"/console/county/board/unit?{period}&name={unit}",
+         f"/api/v1/county/progress?{period}&unit={unit}"),
+        ("annual list, first page", f"/console/county/annual?year={args.year}",
+         f"/api/v1/annual/rows?year={args.year}"),
+    ]
+    print(f"database {args.url.split('@')[-1]}, {args.year} Q{args.quarter}, unit {unit}, median of {args.repeat}")
+    print(f"{'':26}{'page ms':>10}{'JSON ms':>10}{'ratio':>8}{'page KB':>10}{'JSON KB':>10}")
+    for label, page_url, api_url in cases:
+        timed(pages, page_url, 1)  # warm (templates compiled, caches filled)
+        timed(api, api_url, 1, **bearer)
+        page_ms, page_size = timed(pages, page_url, args.repeat)
+        api_ms, api_size = timed(api, api_url, args.repeat, **bearer)
+        print(f"{label:26}{page_ms:10.1f}{api_ms:10.1f}{page_ms / api_ms:8.2f}{page_size / 1024:10.1f}"
+              f"{api_size / 1024:10.1f}")
+    s.close()
+
+
+if __name__ == "__main__":
+    main()
