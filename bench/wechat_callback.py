@@ -82,12 +82,13 @@ def prepare(db_url: str, redis_url: str, people: int) -> list[str]:
         s.flush()
         cycle = open_cycle(s, system_actor(), unit.id, today.year, (today.month - 1) // 3 + 1, policy, today=today)
         cycle.summary_due = utcnow() + timedelta(days=3)
+        states = [dialog.save(s, openid, dialog.WRITING, None) for openid in openids]  # the record (chat_dialogs)
     db.dispose()
     store = RedisStore(redis_url)
     for key in store.client.scan_iter("kaohe:*"):
         store.client.delete(key)
-    for openid in openids:
-        dialog.set_state(store, openid, dialog.WRITING)
+    for openid, known in zip(openids, states):
+        dialog.cache(store, openid, known)  # and its cached copy, as after a “写小结”
     store.close()
     return openids
 

@@ -38,6 +38,7 @@ class ResilientStore:
         self.fallback = MemoryStore()
         self.cooldown = cooldown
         self._down_until = 0.0
+        self._down = False  # an outage was logged and Redis has not answered since
         self._lock = threading.Lock()
         self._errors = _connection_errors()
         self._stale: set[str] = set()  # keys whose Redis value may be older than what this process wrote
@@ -49,17 +50,23 @@ class ResilientStore:
 
     def _fail(self, exc: BaseException) -> None:
         with self._lock:
-            if not self.degraded:
-                log.warning("Redis unavailable (%s); using the in-process store for %.0f s",
+            if not self._down:  # one line per outage, not one per retry
+                log.warning("Redis unavailable (%s); using the in-process store, retrying every %.0f s",
                             type(exc).__name__, self.cooldown)
+            self._down = True
             self._down_until = time.monotonic() + self.cooldown
 
     def _call(self, name: str, *args, **kwargs):
         if not self.degraded and (not self._stale or self._invalidate()):
             try:
-                return getattr(self.primary, name)(*args, **kwargs)
+                result = getattr(self.primary, name)(*args, **kwargs)
             except self._errors as exc:
                 self._fail(exc)
+            else:
+                if self._down:
+                    self._down = False
+                    log.warning("Redis is back")
+                return result
         self._remember(name, args, kwargs)
         return getattr(self.fallback, name)(*args, **kwargs)
 
