@@ -105,3 +105,33 @@ def test_postgres_stopped_mid_writing_loses_nothing_and_recovers_at_once(chat_se
     finally:
         services(app).close()
         db.dispose()
+
+
+def test_a_database_that_accepts_but_never_answers_is_503_within_seconds(chat_settings):
+    """A hung server or a half-open network: the TCP connection opens and nothing ever comes back. Without a
+    connect timeout the request waits for the kernel (minutes) and every thread piles up behind it."""
+    import socket
+    import threading
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # never accepts: the kernel completes the handshake, PostgreSQL's greeting never comes
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/kaohe"
+    app = build_app(chat_settings, database_url=url)
+    out = []
+
+    def call():
+        started = time.monotonic()
+        r = app.test_client().get(f"{V1}/me", headers={"Authorization": "Bearer not-a-real-token-but-long-enough"})
+        out.append((r.status_code, r.headers.get("Retry-After"), time.monotonic() - started))
+
+    try:
+        t = threading.Thread(target=call, daemon=True)
+        t.start()
+        t.join(timeout=15)
+        assert out, "the request was still waiting after 15 s"
+        status, retry_after, took = out[0]
+        assert status == 503 and retry_after == "5" and took < 8
+    finally:
+        services(app).close()
+        silent.close()
