@@ -168,7 +168,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="as `kaohe serve`'s default")
-    ap.add_argument("--threads", type=int, default=1, help="as `kaohe serve`'s default")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="1 = sync workers, as in the figures of docs/architecture.md (`kaohe serve` defaults to 8)")
     args = ap.parse_args()
 
     token, evals, indicators = seed(args.postgres, args.redis, args.clients)

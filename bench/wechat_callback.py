@@ -82,12 +82,13 @@ def prepare(db_url: str, redis_url: str, people: int) -> list[str]:
         s.flush()
         cycle = open_cycle(s, system_actor(), unit.id, today.year, (today.month - 1) // 3 + 1, policy, today=today)
         cycle.summary_due = utcnow() + timedelta(days=3)
+        states = [dialog.save(s, openid, dialog.WRITING, None) for openid in openids]  # the record (chat_dialogs)
     db.dispose()
     store = RedisStore(redis_url)
     for key in store.client.scan_iter("kaohe:*"):
         store.client.delete(key)
-    for openid in openids:
-        dialog.set_state(store, openid, dialog.WRITING)
+    for openid, known in zip(openids, states):
+        dialog.cache(store, openid, known)  # and its cached copy, as after a “写小结”
     store.close()
     return openids
 
@@ -178,7 +179,9 @@ def main() -> None:
     ap.add_argument("--senders", type=int, default=32)
     ap.add_argument("--procs", type=int, default=4, help="client processes sharing the senders")
     ap.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1,
-                    help="gunicorn workers (sync), as `kaohe serve`'s default")
+                    help="gunicorn workers, as `kaohe serve`'s default")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="1 = sync workers, as in the figures of docs/architecture.md (`kaohe serve` defaults to 8)")
     ap.add_argument("--messages", type=int, default=3000, help="messages per phase")
     ap.add_argument("--port", type=int, default=18931)
     args = ap.parse_args()
@@ -195,7 +198,8 @@ def main() -> None:
     env = {**os.environ, "KAOHE_DATABASE_URL": args.postgres, "KAOHE_REDIS_URL": args.redis,
            "KAOHE_WECHAT_TOKEN": TOKEN, "KAOHE_WECHAT_APPID": APPID, "KAOHE_WECHAT_AES_KEY": AES_KEY,
            "KAOHE_ENV": "development", "KAOHE_SIMULATOR": "false"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/kaohe"), "serve", "--workers", str(args.workers), "--bind",
+    server = subprocess.Popen([str(ROOT / ".venv/bin/kaohe"), "serve", "--workers", str(args.workers),
+                               "--threads", str(args.threads), "--bind",
                                f"127.0.0.1:{args.port}"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:

@@ -8,6 +8,8 @@ from werkzeug.exceptions import HTTPException
 
 from handlers.errors import DomainError
 
+from . import outage
+
 log = logging.getLogger(__name__)
 
 HTTP_MESSAGES = {
@@ -45,5 +47,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        what = outage.kind(exc)
+        if what is not None:  # PostgreSQL or Redis unreachable: 503, logged once per interval (bot/outage.py)
+            outage.outages.note(what, exc)
+            response, status = error_response("service_unavailable", outage.MESSAGES[what], 503)
+            response.headers["Retry-After"] = str(outage.RETRY_AFTER)
+            return response, status
         log.exception("unhandled error")
         return error_response("internal_error", "服务器内部错误，请稍后再试；如持续出现请联系管理员", 500)

@@ -5,7 +5,9 @@ from flask import Flask, current_app
 
 from config import Policy, Settings, load_policy
 from models.db import Database
-from models.store import Store, make_store
+from models.store import RedisStore, Store, make_store
+
+from .wechat.resilient import ResilientStore
 
 KEY = "kaohe"
 
@@ -14,7 +16,10 @@ class Services:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.db = Database(settings.database_url)  # creating an engine does not connect
-        self.store: Store = make_store(settings.redis_url)
+        # Redis is a cache and a lock service here: with Redis down the app keeps answering from the database
+        # (sessions, dialog state, dedupe) and a process-local store (see bot/wechat/resilient.py).
+        store = make_store(settings.redis_url)
+        self.store: Store = ResilientStore(store) if isinstance(store, RedisStore) else store
         self.policy: Policy = load_policy(settings.policy)
 
     def close(self) -> None:

@@ -105,7 +105,9 @@ def resolve(session_factory, store: Store, policy: SessionPolicy, token: str | N
         raise Unauthorized("请先登录", "login_required")
     thash = token_hash(token)
     now = time.time()
-    raw = store.get(_key(thash))
+    # While Redis is down (a ResilientStore says ``degraded``) each process would only see its own in-memory copy,
+    # which misses a logout done by another worker: the database row decides instead.
+    raw = None if getattr(store, "degraded", False) else store.get(_key(thash))
     value = json.loads(raw) if raw else None
     if value is not None and now >= value["exp"]:
         store.delete(_key(thash))

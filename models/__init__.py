@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2 models. Importing this package registers every table on ``Base.metadata``."""
 from .access import AdminAccount, ApiSession
 from .audit import AuditEntry
-from .chat import WeChatInbound
+from .chat import ChatDialog, WeChatInbound
 from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summary, SummaryRevision
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
@@ -12,7 +12,7 @@ from .results import SpotCheck, SpotFinding, TalkRecord
 __all__ = [
     "AdminAccount", "ApiSession", "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
     "Filing", "Indicator", "Membership", "Person", "RoleGrant", "Section", "Summary", "SummaryRevision",
-    "Tier", "Unit", "WeChatBinding", "WeChatInbound", "utcnow",
+    "Tier", "Unit", "WeChatBinding", "WeChatInbound", "ChatDialog", "utcnow",
     "SpotCheck", "SpotFinding", "TalkRecord",
     "Delivery", "Notice", "WorkGroup",
 ]

@@ -22,3 +22,14 @@ class WeChatInbound(Base):
     reply: Mapped[str] = mapped_column(Text, default="")
     delivery: Mapped[str] = mapped_column(String(16), default="passive")  # passive | custom (sent after the budget)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatDialog(Base):
+    """A chat user's dialog state (``writing``, ``confirm_submit``) until ``expires_at``. This row is the record; the
+    store only caches it, so a person in the middle of 写小结 keeps writing through a Redis outage, restart or
+    flush. No row (or an expired one) is the idle state."""
+
+    __tablename__ = "chat_dialogs"
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -51,6 +51,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+CONNECT_TIMEOUT = 3  # seconds to open a PostgreSQL connection (libpq ``connect_timeout``; its minimum is 2)
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
@@ -67,6 +70,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    # A server that accepts TCP and never answers (hung, half-open network) would otherwise hold a request for the
+    # kernel's minutes-long timeout; a few seconds, then the app answers 503 (bot/outage.py).
+    kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT})
     engine = create_engine(url, **kwargs)
     if engine.dialect.driver == "psycopg" and not kwargs.get("pool_pre_ping"):
         event.listen(engine, "checkout", _begin_as_ping())

@@ -112,3 +112,13 @@ def fake_wechat():
 
     with FakeWeChatServer() as server:
         yield server
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis of this test's own (free port, no persistence), to kill and restart: ``.kill()``, ``.start()``."""
+    from tests.faults.procs import PrivateRedis
+
+    server = PrivateRedis().start()
+    yield server
+    server.kill()

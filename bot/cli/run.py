@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from .common import Context, ensure_schema, handle_errors, pass_ctx
 
+THREADS = 8  # per worker: slow clients each hold one; the database pool (10 + 20 overflow) covers them
+
 
 @click.command("demo", help="演示模式：SQLite、进程内存储与调度，首次运行自动建库并生成演示数据")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -72,7 +74,8 @@ def _demo_outbound(settings, host: str, port: int, cast):
 @click.option("--workers", default=lambda: int(os.environ.get("KAOHE_WORKERS", "0")) or (os.cpu_count() or 1) * 2 + 1,
               type=click.IntRange(1, 256), help="工作进程数（默认 CPU×2+1）")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=lambda: int(os.environ.get("KAOHE_THREADS", "0")) or THREADS,
+              type=click.IntRange(1, 64), help=f"每个工作进程的线程数（默认 {THREADS}；慢速客户端只占用一个线程）")
 @pass_ctx
 @handle_errors
 def serve(ctx: Context, workers: int, bind: str, threads: int):
@@ -84,6 +87,11 @@ def serve(ctx: Context, workers: int, bind: str, threads: int):
         def load_config(self):
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
+            # gthread, not sync: a client that sends its body slowly ties up one thread, not the whole worker
+            # (three slow clients used to block every sync worker for 30 s). A buffering reverse proxy in front
+            # (README, "Production") keeps slow clients away from the workers altogether; only behind one is
+            # ``--threads 1`` (plain sync workers, a little faster) safe.
+            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 30)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from config import Settings
-from models.store import RedisStore
 
 from ..channels import oa_tokens
 from ..ext import services
@@ -13,7 +12,6 @@ from . import replies
 from .customer_service import CustomerService
 from .envelope import MAX_BODY, Envelope, TooLarge
 from .inbox import Inbox
-from .resilient import ResilientStore
 
 KEY = "kaohe.wechat"
 bp = Blueprint("wechat", __name__)
@@ -22,8 +20,7 @@ bp = Blueprint("wechat", __name__)
 class WeChatBot:
     def __init__(self, app: Flask, settings: Settings):
         s = services(app)
-        store = ResilientStore(s.store) if isinstance(s.store, RedisStore) else s.store
-        self.store = store
+        store = self.store = s.store  # already a ResilientStore when Redis is configured (bot/ext.py)
         self.envelope = Envelope(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
                                  settings.wechat_max_skew)
         self.customer_service = CustomerService(settings.wechat_api_base, oa_tokens(settings, store))

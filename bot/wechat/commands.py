@@ -1,8 +1,9 @@
 """What the chat understands: one table of commands, and the router that applies it to a WeChat message.
 
 A command is the whole message (so a paragraph that merely contains “提交” is not a command). While writing a
-summary, any text or voice that is not a command is a new paragraph. Store writes (dialog state, the rest of a
-long reply) are queued in ``turn.later`` and applied only after the database transaction committed.
+summary, any text or voice that is not a command is a new paragraph. The dialog state is recorded in the
+database in the turn's transaction (``dialog.save``); store writes (its cached copy, the rest of a long reply) are
+queued in ``turn.later`` and applied only after the database transaction committed.
 """
 from __future__ import annotations
 
@@ -40,13 +41,26 @@ class Turn:
     later: list[Callable[[Store], None]] = field(default_factory=list)  # called with a batch after the commit
     seen: dict = field(default_factory=dict)  # facts learnt while handling (e.g. the summary's state)
     public_url: str = ""  # the phone pages' address (KAOHE_PUBLIC_URL), for links in replies
+    known_dialog: dialog.Known | None = None  # the dialog state as read (or last written) in this turn
 
     def with_page(self, reply: str, path: str, label: str) -> str:
         """A reply ending with the phone page that does the same with taps (opened from WeChat: signed in at once)."""
         return f"{reply}\n{label}：{page_url(self.public_url, path)}" if self.public_url else reply
 
+    def dialog_state(self) -> str | None:
+        """The dialog state (cache, or the database on a miss); a state read from the database is cached later."""
+        if self.known_dialog is None:
+            self.known_dialog = known = dialog.read(self.session, self.store, self.openid)
+            if known.from_db:
+                self.later.append(lambda batch: dialog.cache(batch, self.openid, known))
+        return self.known_dialog.state
+
     def set_dialog(self, state: str | None) -> None:
-        self.later.append(lambda batch: dialog.set_state(batch, self.openid, state))
+        """Recorded in this transaction (when it changes or is due for renewal); cached after the commit."""
+        known = dialog.save(self.session, self.openid, state, self.known_dialog)
+        if known is not None:
+            self.known_dialog = known
+            self.later.append(lambda batch: dialog.cache(batch, self.openid, known))
 
 
 @dataclass(frozen=True)
@@ -147,7 +161,7 @@ def route_text(t: Turn, text: str, voice_media_id: str | None = None, is_voice: 
             t.args = found[1]
             return found[0].run(t)
         return chat.how_to_bind(t.policy)
-    state = dialog.get(t.store, t.openid)
+    state = t.dialog_state()
     if state == dialog.CONFIRM_SUBMIT:
         if normalize(text) in CONFIRM_WORDS:
             return _confirm(t)

@@ -35,6 +35,7 @@ from models import WeChatInbound
 from models.db import Database
 from models.store import Batch, ReadAhead, Store
 
+from .. import outage
 from . import commands, dialog, replies
 
 log = logging.getLogger(__name__)
@@ -149,8 +150,12 @@ class Inbox:
                 with self.db.session() as session:  # the ledger says how the reply went out
                     session.execute(update(WeChatInbound).where(WeChatInbound.dedupe_key == outcome.key)
                                     .values(delivery="custom"))
-        except Exception:
-            log.exception("late reply to %s failed", openid)
+        except Exception as exc:
+            what = outage.kind(exc)
+            if what is not None:  # the database or Redis went away meanwhile: one line per interval, no trace
+                outage.outages.note(what, exc)
+            else:
+                log.exception("late reply to %s failed", openid)
 
     # -- one attempt ------------------------------------------------------------------------------------------------
     def _handle(self, message: dict[str, str], key: str, recheck: bool, turn: _Turn) -> Outcome:

@@ -35,3 +35,57 @@ def test_a_batch_with_redis_down_runs_in_memory():
     assert s.batch([("set", "t:k", "v", 5, True), ("get", "t:k"), ("set", "t:k", "w", 5, True)]) == [True, "v", False]
     assert s.degraded
     s.primary.close()
+
+
+class _Flaky:
+    """A store that can be switched off (raises ConnectionError, as redis-py does) and keeps its data meanwhile,
+    like a Redis cut off by a network partition or restarted from its snapshot."""
+
+    def __init__(self):
+        from models.store import MemoryStore
+
+        self.data, self.down = MemoryStore(), False
+
+    def __getattr__(self, name):
+        from redis.exceptions import ConnectionError
+
+        def call(*args, **kwargs):
+            if self.down:
+                raise ConnectionError("down")
+            return getattr(self.data, name)(*args, **kwargs)
+
+        return call
+
+
+def test_cache_entries_written_during_an_outage_are_invalidated_when_redis_returns():
+    import time
+
+    primary = _Flaky()
+    s = ResilientStore(primary, cooldown=0.05)
+    s.set("chat:dialog:o", "-")
+    s.set("other", "kept")
+    primary.down = True
+    s.batch([("set", "chat:dialog:o", "writing|9999999999", 60, False), ("set", "lock", "me", 5, True)])
+    s.delete("api:sess:x")
+    assert s.get("chat:dialog:o") == "writing|9999999999"  # this process's own stand-in meanwhile
+    primary.down = False
+    time.sleep(0.1)
+    assert s.get("chat:dialog:o") is None  # not the value from before the outage: the database decides
+    assert s.get("other") == "kept"
+    primary.data.set("lock", "someone-else", ttl=5)
+    assert s.get("lock") == "someone-else"  # a lock taken meanwhile is never deleted
+
+
+def test_the_invalidation_happens_without_traffic_too():
+    import time
+
+    primary = _Flaky()
+    s = ResilientStore(primary, cooldown=0.05)
+    s.set("k", "old")
+    primary.down = True
+    s.set("k", "new")
+    primary.down = False
+    deadline = time.monotonic() + 3
+    while primary.data.get("k") is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert primary.data.get("k") is None
