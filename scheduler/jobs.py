@@ -3,6 +3,7 @@ was missed (the scheduler was down) simply happens at the next run, within the p
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -28,6 +29,7 @@ class Runtime:
     policy: Policy
     channels: dict
     clock_offset: timedelta = field(default_factory=timedelta)
+    halt: threading.Event = field(default_factory=threading.Event)  # set when this process stops leading
 
     def now(self) -> datetime:
         return utcnow() + self.clock_offset
@@ -56,7 +58,7 @@ def send_due_reminders(rt: Runtime) -> None:
 
 
 def drain_deliveries(rt: Runtime) -> None:
-    stats = rt.drainer().drain(max_seconds=55)
+    stats = rt.drainer().drain(max_seconds=55, stop=rt.halt)
     if stats.sends:
         log.info("发送 %d 条：%s（%.1f 秒）", stats.sends, stats.by_state, stats.seconds)
 
