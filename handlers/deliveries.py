@@ -1,8 +1,9 @@
 """Delivery rows: created with their notice, claimed under a lease by drainers, finished with the send's result.
 
 Claims are one statement (``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`` on PostgreSQL), so any number
-of drainers can work the same table; a drainer that dies leaves ``sending`` rows whose lease runs out and which
-``release_expired`` puts back. A result is written only if the row still carries the claim that sent it.
+of drainers can work the same table; a live drainer ``extend``s its leases (a heartbeat), a drainer that dies leaves
+``sending`` rows whose lease runs out and which ``release_expired`` puts back. A result is written only if the row
+still carries the claim that sent it.
 """
 from __future__ import annotations
 
@@ -114,6 +115,34 @@ def release_expired(session: Session, now: datetime) -> int:
         update(Delivery).where(Delivery.state == "sending", Delivery.lease_until < now)
         .values(state="pending", claim=None, lease_until=None, next_at=now)
         .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def extend(session: Session, claims: list[str], lease_seconds: float, now: datetime | None = None) -> int:
+    """The heartbeat of a live drainer: push the lease of its claims ``lease_seconds`` past now. Commits. Returns
+    how many rows it still holds (a row that another drainer took back is not touched)."""
+    if not claims:
+        return 0
+    now = now or utcnow()
+    result = session.execute(
+        update(Delivery).where(Delivery.claim.in_(claims), Delivery.state == "sending")
+        .values(lease_until=now + timedelta(seconds=lease_seconds)).execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount or 0
+
+
+def unclaim(session: Session, items: list[Claimed], now: datetime | None = None) -> int:
+    """Give back claimed rows that were not sent (the drainer is stopping): due again at once, the attempt the claim
+    counted is not spent. Commits."""
+    if not items:
+        return 0
+    now = now or utcnow()
+    result = session.connection().execute(
+        update(Delivery.__table__)
+        .where(Delivery.__table__.c.id == bindparam("b_id"), Delivery.__table__.c.claim == bindparam("b_claim"))
+        .values(state="pending", claim=None, lease_until=None, next_at=now, attempts=bindparam("b_attempts")),
+        [{"b_id": i.id, "b_claim": i.claim, "b_attempts": i.attempts - 1} for i in items])
+    session.commit()
     return result.rowcount or 0
 
 
