@@ -26,6 +26,10 @@ REASONS = {
     93000: "群机器人 webhook key 无效",
 }
 NETWORK_REASONS = {"timeout": "请求超时", "connection": "网络连接中断", "http": "微信接口返回异常"}
+TOKEN_REJECTED = "刷新 access_token 后微信仍返回凭证无效，已停止重试（请检查是否有其他系统用同一 AppSecret 刷新凭证）"
+TOKEN_BUDGET = "今日强制刷新 access_token 的次数已用完，北京时间次日零点后自动重发"
+TOKEN_COOLDOWN = "access_token 刚刚刷新过，稍后自动重发"
+QUOTA_TODAY = "接口调用已达微信当日限额，北京时间次日零点后自动重发"
 UNBOUND = "未绑定微信，无法送达"
 NO_CHANNEL = "工作群未配置群机器人或公众号标签"
 
@@ -37,6 +41,8 @@ class SendResult:
     errcode: int | None
     network: str | None = None
     retry_after: float | None = None  # a local pace limit said "not yet": defer without counting an attempt
+    reason: str | None = None  # the report's reason, when the errcode's usual one does not say it
+    final: bool = False  # retrying cannot help: the row fails now
 
     @property
     def ok(self) -> bool:
@@ -181,13 +187,13 @@ def outcome(item: Claimed, result: SendResult, now: datetime) -> dict:
               "b_sent_at": None, "b_next_at": now, "b_attempts": item.attempts}
     if result.ok:
         return {**values, "b_state": "sent", "b_sent_at": now}
-    text = reason(result.errcode, result.network)
-    if result.retry_after is not None:  # paced locally: try again later, it was not an attempt
-        return {**values, "b_state": "pending", "b_attempts": item.attempts - 1,
+    text = result.reason or reason(result.errcode, result.network)
+    if result.retry_after is not None:  # paced locally or a daily quota: try again later, it was not an attempt
+        return {**values, "b_state": "pending", "b_attempts": item.attempts - 1, "b_error": result.reason,
                 "b_next_at": now + timedelta(seconds=result.retry_after)}
     if result.errcode in REFUSED:
         return {**values, "b_state": "refused", "b_error": text}
-    if result.errcode in PERMANENT or item.attempts >= MAX_ATTEMPTS:
+    if result.final or result.errcode in PERMANENT or item.attempts >= MAX_ATTEMPTS:
         return {**values, "b_state": "failed", "b_error": text}
     return {**values, "b_state": "pending", "b_error": text, "b_next_at": now + backoff(item.attempts)}
 

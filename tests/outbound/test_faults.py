@@ -46,13 +46,13 @@ def backoff_elapses(db):
 def test_transient_errors_retry_with_backoff(db, session, county_actor, crowd, drainer, fake_wechat):
     fake = fake_wechat.fake
     fake.fail(SEND, errcode=-1, times=1, match=lambda a: a.get("touser") == crowd[0])
-    fake.fail(SEND, errcode=45009, times=1, match=lambda a: a.get("touser") == crowd[1])
+    fake.fail(SEND, errcode=45011, times=1, match=lambda a: a.get("touser") == crowd[1])
     fake.fail(SEND, drop=True, times=1, match=lambda a: a.get("touser") == crowd[2])
     nid = send_all(session, county_actor)
     drainer.drain()
     r = rows(session)
     assert [(r[o].state, r[o].errcode, r[o].error) for o in crowd[:3]] == [
-        ("pending", -1, "微信系统繁忙"), ("pending", 45009, "接口调用超过限额"), ("pending", None, "网络连接中断")]
+        ("pending", -1, "微信系统繁忙"), ("pending", 45011, "接口调用过于频繁"), ("pending", None, "网络连接中断")]
     assert all(r[o].next_at > utcnow() + timedelta(seconds=20) for o in crowd[:3])  # backing off
     assert all(r[o].state == "sent" for o in crowd[3:])
     backoff_elapses(db)
