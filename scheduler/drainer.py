@@ -40,12 +40,13 @@ class DrainStats:
 class Drainer:
     def __init__(self, db: Database, channels: dict, store: Store, *, workers: int = 8, rate: float = 0,
                  lease: float = 60, batch: int = 50, flush_every: int = 10, owner: str | None = None,
-                 clock: Callable[[], datetime] = utcnow, latency: float = 1.0):
+                 clock: Callable[[], datetime] = utcnow, latency: float = 5.0):
         self.db, self.channels, self.store = db, channels, store
         self.workers, self.rate, self.lease, self.batch, self.flush_every = workers, rate, lease, batch, flush_every
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.clock = clock
-        self.latency = latency  # seconds per send, observed (moving average); the first guess sizes the first claims
+        # seconds per send, observed (moving average); the first guess, the HTTP timeout, sizes the first claims small
+        self.latency = latency
         self._lock = threading.Lock()
         self._held: dict[str, float] = {}  # claim token -> monotonic time until which its lease is proven
 

@@ -30,14 +30,18 @@ class Runtime:
     channels: dict
     clock_offset: timedelta = field(default_factory=timedelta)
     halt: threading.Event = field(default_factory=threading.Event)  # set when this process stops leading
+    _drainer: Drainer | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         return utcnow() + self.clock_offset
 
     def drainer(self) -> Drainer:
-        s = self.settings
-        return Drainer(self.db, self.channels, self.store, workers=s.send_workers, rate=s.send_rate,
-                       lease=s.delivery_lease, clock=self.now)
+        """One drainer for the process's life: the WeChat latency it observed sizes its next claims."""
+        if self._drainer is None:
+            s = self.settings
+            self._drainer = Drainer(self.db, self.channels, self.store, workers=s.send_workers, rate=s.send_rate,
+                                    lease=s.delivery_lease, clock=self.now)
+        return self._drainer
 
     def tokens(self):
         return getattr(self.channels.get("template"), "tokens", None)
