@@ -100,8 +100,8 @@ def redis_outage(args, tmp: str) -> None:
         during = sent(fake) - at_kill
         alive = sum(p.poll() is None for p in procs)
         leads_before = leads()
-        redis.start()
         back, at_back = time.monotonic(), sent(fake)
+        redis.start()
         wait_for(lambda: leads() > leads_before, 120)
         leader_again = time.monotonic() - back
         wait_for(lambda: sent(fake) > at_back, 120)
@@ -111,7 +111,8 @@ def redis_outage(args, tmp: str) -> None:
         lost, doubled = figures(fake, args.recipients)
         print(f"redis killed {args.outage:.0f} s under two schedulers (TTL {args.ttl} s, {args.recipients} recipients, "
               f"{db.dialect}): schedulers alive {alive}/2; sent in the outage {during} (in flight at the kill); "
-              f"leader again {leader_again:.1f} s and sends resumed {sends_again:.1f} s after Redis returned; "
+              f"leader again {leader_again:.1f} s and sends resumed {sends_again:.1f} s after redis-server was started "
+              f"(its own start-up included); "
               f"lost {lost}, doubled {doubled}")
     finally:
         for p in procs:
