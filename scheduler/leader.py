@@ -10,8 +10,7 @@ it cannot prove it still holds the lock — stops its jobs (a running drain stop
 outage once and retries with a backoff capped at 2 s, so leadership resumes within seconds of Redis's return.
 
 The lock's value starts with a stable identity (host and a slot: the lowest numbered slot file in the temp
-directory no other live scheduler of the same lock holds with ``flock``; the kernel frees it when the process
-dies). A scheduler restarted after a crash gets the same slot, recognises its own lock and re-takes it at once.
+directory no other live scheduler on this host holds with ``flock``; the kernel frees it when the process dies). A scheduler restarted after a crash gets the same slot, recognises its own lock and re-takes it at once.
 """
 from __future__ import annotations
 
@@ -40,10 +39,20 @@ MAX_BACKOFF = 2.0  # seconds between attempts while the store is down
 SLOTS = 64
 
 
+def machine() -> str:
+    """This host: its name and, where there is one, the start of its machine id (two hosts may share a name)."""
+    try:
+        mid = Path("/etc/machine-id").read_text().strip()[:8]
+    except OSError:
+        mid = ""
+    return f"{socket.gethostname()}-{mid}" if mid else socket.gethostname()
+
+
 def slot_identity(namespace: str) -> tuple[str, IO | None]:
     """``host:N`` with N the lowest slot of ``namespace`` free on this host, and the open, flocked slot file (keep it
-    open for the process's life). Two live schedulers never share a slot; a restarted one gets its old slot back."""
-    host = socket.gethostname()
+    open for the process's life). Two live schedulers never share a slot; a restarted one gets its old slot back.
+    The namespace is the lock's key only, not the Redis address: two spellings of one Redis must not share a slot."""
+    host = machine()
     directory = Path(tempfile.gettempdir()) / f"kaohe-scheduler-{hashlib.sha256(namespace.encode()).hexdigest()[:12]}"
     try:
         directory.mkdir(exist_ok=True)
@@ -61,11 +70,11 @@ def slot_identity(namespace: str) -> tuple[str, IO | None]:
 
 
 class Leadership:
-    def __init__(self, store: Store, ttl: float, key: str = LOCK_KEY, *, namespace: str = "memory"):
+    def __init__(self, store: Store, ttl: float, key: str = LOCK_KEY):
         self.store, self.ttl, self.key = store, ttl, key
         self.beat = max(min(ttl / 4, 1.0), 0.05)
         self.hold = ttl - self.beat
-        self.identity, self._slot = slot_identity(f"{namespace}|{key}")
+        self.identity, self._slot = slot_identity(key)
         self.owner = f"{self.identity}|{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
     def acquire(self) -> bool:
@@ -122,7 +131,7 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
 def run(rt: Runtime, stop: threading.Event, *, on_change=None) -> None:
     """Stand by until leader, run the jobs while leader, step down when the lock is lost or cannot be checked;
     until ``stop``. Never raises for a store outage."""
-    lead = Leadership(rt.store, rt.settings.scheduler_lock_ttl, namespace=rt.settings.redis_url or "memory")
+    lead = Leadership(rt.store, rt.settings.scheduler_lock_ttl)
     outage = Outage(lead.beat)
     sched: BackgroundScheduler | None = None
 
