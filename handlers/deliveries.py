@@ -25,7 +25,8 @@ REASONS = {
     43101: "用户拒绝接收（未订阅该消息）", 45009: "接口调用超过限额", 45011: "接口调用过于频繁", 47003: "消息参数不合法",
     93000: "群机器人 webhook key 无效",
 }
-NETWORK_REASONS = {"timeout": "请求超时", "connection": "网络连接中断", "http": "微信接口返回异常"}
+# A timeout may hide a message WeChat did deliver: the retry then arrives twice (inherent; the report says so).
+NETWORK_REASONS = {"timeout": "请求超时（微信可能已送达，重发时可能收到两次）", "connection": "网络连接中断", "http": "微信接口返回异常"}
 TOKEN_REJECTED = "刷新 access_token 后微信仍返回凭证无效，已停止重试（请检查是否有其他系统用同一 AppSecret 刷新凭证）"
 TOKEN_BUDGET = "今日强制刷新 access_token 的次数已用完，北京时间次日零点后自动重发"
 TOKEN_COOLDOWN = "access_token 刚刚刷新过，稍后自动重发"

@@ -10,7 +10,8 @@ it cannot prove it still holds the lock — stops its jobs (a running drain stop
 outage once and retries with a backoff capped at 2 s, so leadership resumes within seconds of Redis's return.
 
 The lock's value starts with a stable identity (host and a slot: the lowest numbered slot file in the temp
-directory no other live scheduler on this host holds with ``flock``; the kernel frees it when the process dies). A scheduler restarted after a crash gets the same slot, recognises its own lock and re-takes it at once.
+directory no other live scheduler on this host holds with ``flock``; the kernel frees it when the process dies).
+A scheduler restarted after a crash gets the same slot, recognises its own lock and re-takes it at once.
 """
 from __future__ import annotations
 
