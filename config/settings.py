@@ -50,6 +50,9 @@ class Settings:
     send_workers: int = 8
     delivery_lease: int = 60  # seconds a claimed delivery stays with its drainer
     scheduler_lock_ttl: int = 30  # seconds; a standby scheduler takes over within this after the leader dies
+    # WeChat's rations of forced access-token refreshes (stable_token force_refresh), for all processes together
+    wechat_force_refresh_interval: int = 30  # seconds at least between two forced refreshes
+    wechat_force_refresh_per_day: int = 20  # forced refreshes per Beijing day
     # Mini Program API sessions and login throttling
     api_idle_minutes: int = 120  # a session unused this long ends
     api_session_hours: int = 168  # absolute lifetime of a session
@@ -75,6 +78,7 @@ class Settings:
 
 
 _INT = {"wechat_max_skew", "send_rate", "send_workers", "delivery_lease", "scheduler_lock_ttl"}
+_INT |= {"wechat_force_refresh_interval", "wechat_force_refresh_per_day"}
 _INT |= {"api_idle_minutes", "api_session_hours", "login_limit_per_ip", "login_limit_per_openid",
          "login_window_seconds", "trusted_proxy_hops", "web_idle_minutes", "web_session_hours"}
 _BOOL = {"simulator"}
@@ -124,6 +128,9 @@ def validate(s: Settings) -> None:
     for name in ("send_rate", "send_workers", "delivery_lease", "scheduler_lock_ttl"):
         if getattr(s, name) < (0 if name == "send_rate" else 1):
             raise SettingsError(f"KAOHE_{name.upper()} 取值无效：{getattr(s, name)}")
+    for name in ("wechat_force_refresh_interval", "wechat_force_refresh_per_day"):
+        if getattr(s, name) < 1:
+            raise SettingsError(f"KAOHE_{name.upper()} 必须是正整数")
     if s.wechat_aes_key is not None and len(s.wechat_aes_key) != 43:
         raise SettingsError("KAOHE_WECHAT_AES_KEY 必须是 43 个字符的 EncodingAESKey")
     for name in ("wechat_api_base", "wecom_api_base", "wechat_open_base"):

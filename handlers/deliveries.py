@@ -1,8 +1,9 @@
 """Delivery rows: created with their notice, claimed under a lease by drainers, finished with the send's result.
 
 Claims are one statement (``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`` on PostgreSQL), so any number
-of drainers can work the same table; a drainer that dies leaves ``sending`` rows whose lease runs out and which
-``release_expired`` puts back. A result is written only if the row still carries the claim that sent it.
+of drainers can work the same table; a live drainer ``extend``s its leases (a heartbeat), a drainer that dies leaves
+``sending`` rows whose lease runs out and which ``release_expired`` puts back. A result is written only if the row
+still carries the claim that sent it.
 """
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ REASONS = {
     43101: "用户拒绝接收（未订阅该消息）", 45009: "接口调用超过限额", 45011: "接口调用过于频繁", 47003: "消息参数不合法",
     93000: "群机器人 webhook key 无效",
 }
-NETWORK_REASONS = {"timeout": "请求超时", "connection": "网络连接中断", "http": "微信接口返回异常"}
+# A timeout may hide a message WeChat did deliver: the retry then arrives twice (inherent; the report says so).
+NETWORK_REASONS = {"timeout": "请求超时（微信可能已送达，重发时可能收到两次）", "connection": "网络连接中断", "http": "微信接口返回异常"}
+TOKEN_REJECTED = "刷新 access_token 后微信仍返回凭证无效，已停止重试（请检查是否有其他系统用同一 AppSecret 刷新凭证）"
+TOKEN_BUDGET = "今日强制刷新 access_token 的次数已用完，北京时间次日零点后自动重发"
+TOKEN_COOLDOWN = "access_token 刚刚刷新过，稍后自动重发"
+QUOTA_TODAY = "接口调用已达微信当日限额，北京时间次日零点后自动重发"
 UNBOUND = "未绑定微信，无法送达"
 NO_CHANNEL = "工作群未配置群机器人或公众号标签"
 
@@ -36,6 +42,8 @@ class SendResult:
     errcode: int | None
     network: str | None = None
     retry_after: float | None = None  # a local pace limit said "not yet": defer without counting an attempt
+    reason: str | None = None  # the report's reason, when the errcode's usual one does not say it
+    final: bool = False  # retrying cannot help: the row fails now
 
     @property
     def ok(self) -> bool:
@@ -117,6 +125,34 @@ def release_expired(session: Session, now: datetime) -> int:
     return result.rowcount or 0
 
 
+def extend(session: Session, claims: list[str], lease_seconds: float, now: datetime | None = None) -> int:
+    """The heartbeat of a live drainer: push the lease of its claims ``lease_seconds`` past now. Commits. Returns
+    how many rows it still holds (a row that another drainer took back is not touched)."""
+    if not claims:
+        return 0
+    now = now or utcnow()
+    result = session.execute(
+        update(Delivery).where(Delivery.claim.in_(claims), Delivery.state == "sending")
+        .values(lease_until=now + timedelta(seconds=lease_seconds)).execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount or 0
+
+
+def unclaim(session: Session, items: list[Claimed], now: datetime | None = None) -> int:
+    """Give back claimed rows that were not sent (the drainer is stopping): due again at once, the attempt the claim
+    counted is not spent. Commits."""
+    if not items:
+        return 0
+    now = now or utcnow()
+    result = session.connection().execute(
+        update(Delivery.__table__)
+        .where(Delivery.__table__.c.id == bindparam("b_id"), Delivery.__table__.c.claim == bindparam("b_claim"))
+        .values(state="pending", claim=None, lease_until=None, next_at=now, attempts=bindparam("b_attempts")),
+        [{"b_id": i.id, "b_claim": i.claim, "b_attempts": i.attempts - 1} for i in items])
+    session.commit()
+    return result.rowcount or 0
+
+
 def claim(session: Session, owner: str, limit: int, lease_seconds: float, now: datetime | None = None) -> list[Claimed]:
     """Take up to ``limit`` due rows for ``owner`` under a lease. Commits, so other drainers see the claim."""
     now = now or utcnow()
@@ -152,13 +188,13 @@ def outcome(item: Claimed, result: SendResult, now: datetime) -> dict:
               "b_sent_at": None, "b_next_at": now, "b_attempts": item.attempts}
     if result.ok:
         return {**values, "b_state": "sent", "b_sent_at": now}
-    text = reason(result.errcode, result.network)
-    if result.retry_after is not None:  # paced locally: try again later, it was not an attempt
-        return {**values, "b_state": "pending", "b_attempts": item.attempts - 1,
+    text = result.reason or reason(result.errcode, result.network)
+    if result.retry_after is not None:  # paced locally or a daily quota: try again later, it was not an attempt
+        return {**values, "b_state": "pending", "b_attempts": item.attempts - 1, "b_error": result.reason,
                 "b_next_at": now + timedelta(seconds=result.retry_after)}
     if result.errcode in REFUSED:
         return {**values, "b_state": "refused", "b_error": text}
-    if result.errcode in PERMANENT or item.attempts >= MAX_ATTEMPTS:
+    if result.final or result.errcode in PERMANENT or item.attempts >= MAX_ATTEMPTS:
         return {**values, "b_state": "failed", "b_error": text}
     return {**values, "b_state": "pending", "b_error": text, "b_next_at": now + backoff(item.attempts)}
 

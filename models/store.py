@@ -16,7 +16,7 @@ class Store(Protocol):
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, ttl: float) -> int: ...
     def ping(self) -> bool: ...
-    def acquire_lock(self, key: str, owner: str, ttl: float) -> bool: ...
+    def acquire_lock(self, key: str, owner: str, ttl: float, reclaim: str | None = None) -> bool: ...
     def renew_lock(self, key: str, owner: str, ttl: float) -> bool: ...
     def release_lock(self, key: str, owner: str) -> None: ...
     def take_token(self, key: str, rate: float, burst: int) -> float: ...
@@ -117,8 +117,14 @@ class MemoryStore:
     def ping(self) -> bool:
         return True
 
-    def acquire_lock(self, key: str, owner: str, ttl: float) -> bool:
-        return self.set(key, owner, ttl=ttl, nx=True)
+    def acquire_lock(self, key: str, owner: str, ttl: float, reclaim: str | None = None) -> bool:
+        """Take the lock if free, or if its holder's value starts with ``reclaim`` (our own earlier life)."""
+        with self._lock:
+            item = self._live(key)
+            if item is not None and not (reclaim and item[0].startswith(reclaim)):
+                return False
+            self._data[key] = (owner, time.monotonic() + ttl)
+            return True
 
     def renew_lock(self, key: str, owner: str, ttl: float) -> bool:
         with self._lock:
@@ -175,8 +181,11 @@ class RedisStore:
     def ping(self) -> bool:
         return bool(self.client.ping())
 
-    def acquire_lock(self, key: str, owner: str, ttl: float) -> bool:
-        return self.set(key, owner, ttl=ttl, nx=True)
+    def acquire_lock(self, key: str, owner: str, ttl: float, reclaim: str | None = None) -> bool:
+        """Take the lock if free, or if its holder's value starts with ``reclaim`` (our own earlier life)."""
+        if not reclaim:
+            return self.set(key, owner, ttl=ttl, nx=True)
+        return bool(self._script("acquire", _ACQUIRE)(keys=[self.prefix + key], args=[owner, int(ttl * 1000), reclaim]))
 
     def renew_lock(self, key: str, owner: str, ttl: float) -> bool:
         return bool(self._script("renew", _RENEW)(keys=[self.prefix + key], args=[owner, int(ttl * 1000)]))
@@ -217,6 +226,12 @@ class RedisStore:
         self.client.close()
 
 
+_ACQUIRE = """
+local held = redis.call('get', KEYS[1])
+if held and string.sub(held, 1, string.len(ARGV[3])) ~= ARGV[3] then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2])
+return 1
+"""
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0

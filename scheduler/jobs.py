@@ -3,6 +3,7 @@ was missed (the scheduler was down) simply happens at the next run, within the p
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -28,14 +29,19 @@ class Runtime:
     policy: Policy
     channels: dict
     clock_offset: timedelta = field(default_factory=timedelta)
+    halt: threading.Event = field(default_factory=threading.Event)  # set when this process stops leading
+    _drainer: Drainer | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         return utcnow() + self.clock_offset
 
     def drainer(self) -> Drainer:
-        s = self.settings
-        return Drainer(self.db, self.channels, self.store, workers=s.send_workers, rate=s.send_rate,
-                       lease=s.delivery_lease, clock=self.now)
+        """One drainer for the process's life: the WeChat latency it observed sizes its next claims."""
+        if self._drainer is None:
+            s = self.settings
+            self._drainer = Drainer(self.db, self.channels, self.store, workers=s.send_workers, rate=s.send_rate,
+                                    lease=s.delivery_lease, clock=self.now)
+        return self._drainer
 
     def tokens(self):
         return getattr(self.channels.get("template"), "tokens", None)
@@ -56,7 +62,7 @@ def send_due_reminders(rt: Runtime) -> None:
 
 
 def drain_deliveries(rt: Runtime) -> None:
-    stats = rt.drainer().drain(max_seconds=55)
+    stats = rt.drainer().drain(max_seconds=55, stop=rt.halt)
     if stats.sends:
         log.info("发送 %d 条：%s（%.1f 秒）", stats.sends, stats.by_state, stats.seconds)
 

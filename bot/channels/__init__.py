@@ -41,9 +41,10 @@ class RecordingChannel:
 
 def build_channels(settings: Settings, store: Store, *, timeout: float = 5.0) -> dict[str, Channel]:
     http = Http(timeout=timeout, pool=max(settings.send_workers, 4))
-    tokens = AccessTokens(store, http, settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret)
+    tokens = AccessTokens(store, http, settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret,
+                          **token_ration(settings))
     mini_tokens = AccessTokens(store, http, settings.wechat_api_base, settings.miniapp_appid,
-                               settings.miniapp_secret)
+                               settings.miniapp_secret, **token_ration(settings))
     return {
         "template": TemplateSender(http, tokens, settings.wechat_api_base, settings.wechat_template_id),
         "subscribe": SubscribeSender(http, mini_tokens, settings.wechat_api_base, settings.miniapp_template_id),
@@ -52,10 +53,17 @@ def build_channels(settings: Settings, store: Store, *, timeout: float = 5.0) ->
     }
 
 
+def token_ration(settings: Settings) -> dict:
+    """How often the token may be force-refreshed (all processes together): WeChat's limits, from the settings."""
+    return {"force_interval": settings.wechat_force_refresh_interval,
+            "force_per_day": settings.wechat_force_refresh_per_day}
+
+
 def oa_tokens(settings: Settings, store: Store) -> AccessTokens:
     """The Official Account's shared token, for any other client (e.g. customer-service replies):
     ``.get()`` before a call, ``.refresh(stale)`` after a 40001/42001."""
-    return AccessTokens(store, Http(), settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret)
+    return AccessTokens(store, Http(), settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret,
+                        **token_ration(settings))
 
 
 __all__ = ["AccessTokens", "Channel", "RecordingChannel", "build_channels", "oa_tokens"]

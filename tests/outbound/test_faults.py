@@ -46,13 +46,13 @@ def backoff_elapses(db):
 def test_transient_errors_retry_with_backoff(db, session, county_actor, crowd, drainer, fake_wechat):
     fake = fake_wechat.fake
     fake.fail(SEND, errcode=-1, times=1, match=lambda a: a.get("touser") == crowd[0])
-    fake.fail(SEND, errcode=45009, times=1, match=lambda a: a.get("touser") == crowd[1])
+    fake.fail(SEND, errcode=45011, times=1, match=lambda a: a.get("touser") == crowd[1])
     fake.fail(SEND, drop=True, times=1, match=lambda a: a.get("touser") == crowd[2])
     nid = send_all(session, county_actor)
     drainer.drain()
     r = rows(session)
     assert [(r[o].state, r[o].errcode, r[o].error) for o in crowd[:3]] == [
-        ("pending", -1, "微信系统繁忙"), ("pending", 45009, "接口调用超过限额"), ("pending", None, "网络连接中断")]
+        ("pending", -1, "微信系统繁忙"), ("pending", 45011, "接口调用过于频繁"), ("pending", None, "网络连接中断")]
     assert all(r[o].next_at > utcnow() + timedelta(seconds=20) for o in crowd[:3])  # backing off
     assert all(r[o].state == "sent" for o in crowd[3:])
     backoff_elapses(db)
@@ -67,7 +67,7 @@ def test_timeout_is_transient(db, session, county_actor, crowd, wechat_settings,
     quick = Drainer(db, build_channels(wechat_settings, store, timeout=0.5), store, workers=2)
     send_all(session, county_actor)
     quick.drain()
-    assert (rows(session)[crowd[0]].state, rows(session)[crowd[0]].error) == ("pending", "请求超时")
+    assert (rows(session)[crowd[0]].state, rows(session)[crowd[0]].error) == ("pending", "请求超时（微信可能已送达，重发时可能收到两次）")
 
 
 def test_stale_token_is_refreshed_once_then_the_send_retried(db, session, county_actor, crowd, drainer, fake_wechat):
