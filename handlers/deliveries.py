@@ -102,10 +102,14 @@ def create(session: Session, notice: Notice, person_ids, group_ids=(), *, now: d
 
 def _row(notice: Notice, recipient: str, channel: str, address: str, now: datetime, *, error: str,
          person_id: int | None = None, group_id: int | None = None) -> dict:
+    """A person with no binding is ``unbound`` (its own count: nothing was tried); a work group with neither robot
+    nor tag is ``failed`` (a set-up error the county office must fix)."""
     reachable = channel != "none"
+    unreachable = "unbound" if person_id is not None else "failed"
     return {"notice_id": notice.id, "recipient": recipient, "person_id": person_id, "group_id": group_id,
-            "channel": channel, "address": address, "state": "pending" if reachable else "failed", "attempts": 0,
-            "next_at": max(notice.send_at, now) if reachable else now, "error": None if reachable else error}
+            "channel": channel, "address": address, "state": "pending" if reachable else unreachable,
+            "attempts": 0, "next_at": max(notice.send_at, now) if reachable else now,
+            "error": None if reachable else error}
 
 
 def release_expired(session: Session, now: datetime) -> int:

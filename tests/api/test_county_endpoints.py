@@ -92,7 +92,7 @@ def test_a_notice_created_over_http_is_delivered_and_its_report_adds_up(callers,
     assert len(seen) == len(set(seen)) == 8 and any("干事1" in s for s in seen)
 
     r = county.post(f"{V1}/notices/{notice['id']}/cancel")
-    assert r.status_code == 409 and r.json["code"] == "already_sent"
+    assert r.status_code == 409 and r.json["code"] == "nothing_pending"
 
 
 def test_a_scheduled_notice_waits_in_beijing_time_and_can_be_cancelled(callers, world):
