@@ -51,7 +51,7 @@ def _drain(db, api_settings, store, fake_wechat):
 
 
 def _adds_up(r: dict) -> bool:
-    return r["total"] == r["sent"] + r["pending"] + r["failed"] + r["refused"] + r["cancelled"]
+    return r["total"] == r["sent"] + r["pending"] + r["failed"] + r["refused"] + r["cancelled"] + r["unbound"]
 
 
 def _denials(session, caller) -> int:
@@ -104,9 +104,9 @@ def test_a_scheduled_notice_waits_in_beijing_time_and_can_be_cancelled(callers, 
     assert r.json["status"] == "待发送" and r.json["send_at_local"] == later.strftime("%Y-%m-%d %H:%M")
     assert datetime.fromisoformat(r.json["send_at"]) == later
     r = county.post(f"{V1}/notices/{r.json['id']}/cancel")
-    assert r.status_code == 200 and r.json["stopped"] == 11
+    assert r.status_code == 200 and r.json["stopped"] == 0  # its recipients were never decided: nothing to stop
     report = county.get(f"{V1}/notices/{r.json['notice_id']}/report").json
-    assert (report["cancelled"], report["status"]) == (11, "已撤回") and _adds_up(report)
+    assert (report["total"], report["resolved"], report["status"]) == (0, False, "已撤回") and _adds_up(report)
 
 
 def test_work_groups_and_a_scheduler_draft(callers, session, world):
