@@ -16,7 +16,7 @@ from models.rules import states
 from models.rules.calendar import format_local
 from models.store import Store
 
-from . import binding, progress, summaries
+from . import binding, notices, progress, summaries
 from .summaries import returned_notice  # noqa: F401  (the chat shows it; re-exported for callers)
 from .actor import Actor, actor_for_person
 from .errors import Conflict, Forbidden, InvalidInput
@@ -210,6 +210,20 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
     grades = "，".join(f"第{names[i]}季度 {g or '—'}" for i, g in enumerate(s.quarters))
     lines.append(f"{s.year}年平时考核等次：{grades}")
     lines.append("年度考核：" + "；".join(s.annual_reasons))
+    return "\n".join(lines)
+
+
+def notices_text(session: Session, actor: Actor, policy: Policy, limit: int = 5) -> str:
+    """“通知”: the person's latest notices, reminders and personal messages in full (a push shows 20 characters)."""
+    rows = notices.my_notices(session, actor, offset=0, limit=limit)
+    if not rows:
+        return "您还没有收到过通知。"
+    lines = [f"您最近收到的 {len(rows)} 条通知（新的在前）："]
+    for r in rows:
+        lines.append(f"【{r['kind']}】{r['title']}（{format_local(r['sent_at'], policy)}）")
+        lines.append(r["body"])
+        if r["link"]:
+            lines.append(f"详情：{r['link']}")
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ of drainers can work the same table; a drainer that dies leaves ``sending`` rows
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
@@ -55,6 +55,7 @@ class Claimed:
     body: str
     link: str | None
     created_at: datetime
+    facts: dict = field(default_factory=dict)  # the notice's own fields for a push: grade, deadline, lead
 
 
 def reason(errcode: int | None, network: str | None = None) -> str:
@@ -136,11 +137,11 @@ def claim(session: Session, owner: str, limit: int, lease_seconds: float, now: d
         .execution_options(synchronize_session=False))
     rows = session.execute(
         select(Delivery.id, Delivery.notice_id, Delivery.channel, Delivery.address, Delivery.attempts,
-               Notice.kind, Notice.title, Notice.body, Notice.link, Notice.created_at)
+               Notice.kind, Notice.title, Notice.body, Notice.link, Notice.created_at, Notice.facts)
         .join(Notice, Notice.id == Delivery.notice_id).where(Delivery.claim == token).order_by(Delivery.id)).all()
     session.commit()
     return [Claimed(r.id, token, r.notice_id, r.channel, r.address, r.attempts, r.kind, r.title, r.body, r.link,
-                    r.created_at) for r in rows]
+                    r.created_at, dict(r.facts or {})) for r in rows]
 
 
 _FINISH = (update(Delivery.__table__)

@@ -255,7 +255,7 @@ def system_notice(session: Session, *, kind: str, dedupe_key: str, title: str, b
         with session.begin_nested():
             notice = Notice(kind=kind, title=title[:TITLE_MAX], body=body[:BODY_MAX], link=link,
                             audience=list(audience_specs), state=state, send_at=now, dedupe_key=dedupe_key,
-                            created_by="system:scheduler", created_at=now, facts=dict(facts or {}),
+                            created_by="system:scheduler", created_at=now, facts=_plain_facts(facts),
                             resolved_at=None if state == "draft" else now)
             session.add(notice)
             session.flush()
@@ -268,12 +268,54 @@ def system_notice(session: Session, *, kind: str, dedupe_key: str, title: str, b
 
 
 def notify_person(session: Session, person_id: int, text: str, *, kind: str = "personal", dedupe_key: str,
-                  title: str | None = None, link: str | None = None) -> Notice | None:
+                  title: str | None = None, link: str | None = None, facts: dict | None = None) -> Notice | None:
     """Push one message to one person (their WeChat), once per ``dedupe_key``, in the caller's transaction.
 
     E.g. ``notify_person(s, pid, "您的个人小结已被退回…", kind="personal", dedupe_key=f"summary-returned:{sid}:{n}")``.
+    ``facts`` go into the push's own fields: ``grade`` (≤ 5 characters), ``deadline`` (an aware datetime) and
+    ``lead`` (≤ 20 characters: what the push's text line says instead of the text's first characters).
     """
     if session.get(Person, person_id) is None:
         raise NotFound("找不到该人员")
     return system_notice(session, kind=kind if kind in NOTICE_KINDS else "personal", dedupe_key=dedupe_key,
-                         title=title or text.split("\n", 1)[0][:20], body=text, person_ids=[person_id], link=link)
+                         title=title or text.split("\n", 1)[0][:20], body=text, person_ids=[person_id], link=link,
+                         facts=_plain_facts(facts))
+
+
+def _plain_facts(facts: dict | None) -> dict:
+    """Facts as JSON: datetimes as ISO 8601 (UTC, aware)."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in (facts or {}).items() if v is not None}
+
+
+MY_NOTICES_MAX = 50
+
+
+def _my_rows(session: Session, person_id: int):
+    return (select(Notice, Delivery.sent_at)
+            .join(Delivery, Delivery.notice_id == Notice.id)
+            .where(Delivery.person_id == person_id, Delivery.state != "cancelled",
+                   Notice.state != "draft"))
+
+
+def _my_row(notice: Notice, sent_at: datetime | None) -> dict:
+    return {"id": notice.id, "kind": NOTICE_KINDS.get(notice.kind, notice.kind), "title": notice.title,
+            "body": notice.body, "link": notice.link, "sent_at": sent_at or notice.send_at}
+
+
+def my_notices(session: Session, actor: Actor, *, offset: int = 0, limit: int = 10) -> list[dict]:
+    """The notices, reminders and personal messages that went to this person (newest first), full text included:
+    a push shows only 20 characters, this is where the rest is read (chat “通知”, the phone page)."""
+    if actor.person_id is None:
+        raise NotFound("只有考核对象本人可以查看自己收到的通知")
+    limit = max(1, min(limit, MY_NOTICES_MAX))
+    q = _my_rows(session, actor.person_id).order_by(Notice.send_at.desc(), Notice.id.desc()).offset(max(offset, 0))
+    return [_my_row(n, sent_at) for n, sent_at in session.execute(q.limit(limit))]
+
+
+def my_notice(session: Session, actor: Actor, notice_id: int) -> dict:
+    """One notice's full text, for a person it was sent to (anyone else: not found)."""
+    row = session.execute(_my_rows(session, actor.person_id if actor.person_id is not None else -1)
+                          .where(Notice.id == notice_id)).first()
+    if row is None:
+        raise NotFound(f"找不到编号为 {notice_id} 的通知")
+    return _my_row(*row)

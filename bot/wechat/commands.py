@@ -106,6 +106,8 @@ COMMANDS: list[Command] = [
     Command(("撤回",), "staff", "撤回已提交的小结（分管领导开始评鉴前）", _withdraw, when="submitted"),
     Command(("我的考核", "查询", "我的等次"), "staff", "本季度进度、往季等次和年度评优条件",
             lambda t: chat.status_text(t.session, t.actor, t.policy)),
+    Command(("通知", "我的通知", "消息"), "staff", "最近收到的通知、提醒的全文",
+            lambda t: chat.notices_text(t.session, t.actor, t.policy)),
     Command(("待评",), "supervisor", "等待您评鉴的人员和截止时间",
             lambda t: chat.queue_text(t.session, t.actor, t.policy)),
     Command(("进度",), "manager", "本单位考核进度", lambda t: chat.progress_text(t.session, t.actor, t.policy)),
