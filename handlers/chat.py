@@ -19,7 +19,7 @@ from models.store import Store
 from . import binding, notices, progress, summaries
 from .summaries import returned_notice  # noqa: F401  (the chat shows it; re-exported for callers)
 from .actor import Actor, actor_for_person
-from .errors import Conflict, Forbidden, InvalidInput
+from .errors import Conflict, DomainError, Forbidden, InvalidInput
 
 CHANNEL = "oa"
 ACTOR_TTL = 60  # seconds an openid → person (and roles) lookup is cached in the store
@@ -149,6 +149,22 @@ def append(session: Session, actor: Actor, policy: Policy, text: str, voice_medi
                 "请重新说一遍，或改发文字。")
     total = sum(len(p) for p in view.paragraphs)
     return f"已记录第 {len(view.paragraphs)} 段（共 {total} 字）。可继续发送；“预览”查看，“提交”提交，“取消”退出。"
+
+
+def cancel_text(session: Session, actor: Actor | None, policy: Policy) -> str:
+    """“取消”: leave the dialog, and say where the summary really stands (a submitted one is not a draft)."""
+    tail = "发送“帮助”查看全部功能。"
+    if actor is None or actor.person_id is None:
+        return "已退出。" + tail
+    try:
+        view = summaries.my_summary(session, actor, policy)
+    except DomainError:
+        view = None
+    if view is None or (view.state in ("draft", "returned") and not view.paragraphs and not view.voice_media_ids):
+        return "已退出。" + tail
+    if view.state in ("draft", "returned"):
+        return f"已退出。{view.cycle_label}个人小结草稿已保存（{_size(view)}），发送“写小结”可继续填写；{tail}"
+    return f"已退出。{view.cycle_label}个人小结{view.state_label}，不受影响。{tail}"
 
 
 def preview(session: Session, actor: Actor, policy: Policy) -> str:

@@ -101,3 +101,23 @@ def test_sweep_ends_sessions_of_people_who_left(session, world, callers, api_app
     assert callers["clerks"][1].get(f"{V1}/me").status_code == 401
     assert callers["clerks"][2].get(f"{V1}/me").status_code == 200
     assert session.scalar(select(ApiSession.revoked_at).where(ApiSession.person_id == clerk.id)) is not None
+
+
+def test_a_partly_scored_form_suggests_no_grade(session, policy, world, callers):
+    year, quarter = year_quarter()
+    cycle = open_cycle(session, system_actor(), world.unit.id, year, quarter, policy, today=utcnow().date())
+    transition(session, system_actor(), cycle, "start_scoring")
+    session.commit()
+    clerk = world.people["clerks"][0]
+    eid = session.scalar(select(Evaluation.id).where(Evaluation.cycle_id == cycle.id, Evaluation.person_id == clerk.id))
+    boss = callers["boss"]
+    detail = boss.get(f"{V1}/evaluations/{eid}").json
+    first = detail["indicators"][0]
+    r = boss.put(f"{V1}/evaluations/{eid}/scores", json={"scores": [{"indicator_id": first["id"], "level": "优"}]},
+                 headers={"If-Match": str(detail["version"])})
+    assert r.status_code == 200 and not r.json["complete"] and 0 < r.json["total"] < 60
+    assert r.json["suggested_grade"] is None
+    again = boss.get(f"{V1}/evaluations/{eid}").json
+    assert again["result"]["suggested_grade"] is None
+    session.expire_all()
+    assert session.get(Evaluation, eid).suggested_grade is None
