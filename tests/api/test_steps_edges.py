@@ -121,3 +121,17 @@ def test_a_partly_scored_form_suggests_no_grade(session, policy, world, callers)
     assert again["result"]["suggested_grade"] is None
     session.expire_all()
     assert session.get(Evaluation, eid).suggested_grade is None
+
+
+def test_indicators_for_a_post_nobody_holds_warn_and_name_the_posts_that_exist(session, policy, world, callers):
+    year, quarter = year_quarter()
+    cycle = open_cycle(session, system_actor(), world.unit.id, year, quarter, policy, today=utcnow().date())
+    session.commit()
+    held = sorted(set(session.scalars(select(Evaluation.post).where(Evaluation.cycle_id == cycle.id))) - {""})
+    good = [{"dimension": "绩", "name": f"任务{i}", "points": p} for i, p in enumerate([20, 10, 10, 10, 10])]
+    r = callers["hr"].put(f"{V1}/cycles/{cycle.id}/indicators/综合文密", json={"indicators": good})  # a typo
+    assert r.status_code == 200 and len(r.json["warnings"]) == 1
+    warning = r.json["warnings"][0]
+    assert "没有人在岗位“综合文密”上" in warning and all(p in warning for p in held) and held
+    r = callers["hr"].put(f"{V1}/cycles/{cycle.id}/indicators/{held[0]}", json={"indicators": good})
+    assert r.status_code == 200 and r.json["warnings"] == []
