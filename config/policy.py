@@ -103,6 +103,21 @@ class BindingPolicy:
     failure_window_minutes: int
 
 
+YEAR_WINDOW = None  # a list's window: the year's quarters from the first up to the named one
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """A reference list drawn from results (``[results.lists.<kind>]``); applied by ``models.rules.lists``."""
+
+    kind: str
+    title: str
+    grades: tuple[str, ...]  # the grades that count
+    min_count: int  # at least this many of them in the window
+    window: int | None = YEAR_WINDOW  # None: the year up to the quarter; N: the last N quarters ending there
+    exclude_grades: tuple[str, ...] = ()  # any of these in the window keeps a person off the list
+
+
 @dataclass(frozen=True)
 class ResultsPolicy:
     """Uses of results and the county office's oversight (documents, lists, anomalies, spot checks)."""
@@ -118,6 +133,27 @@ class ResultsPolicy:
     same_grades_quarters: int = 3
     spot_check_units: int = 5
     spot_check_people_per_unit: int = 3
+    lists: tuple[ListRule, ...] = ()  # [results.lists.<kind>]; without it, 好 counts over the year (min_good above)
+
+    def list_rule(self, kind: str, good: str) -> ListRule | None:
+        for rule in self.lists:
+            if rule.kind == kind:
+                return rule
+        if kind in ("promotion", "training"):  # a profile without [results.lists]: the older two thresholds
+            title = "选拔任用参考名单" if kind == "promotion" else "培训参考名单"
+            return ListRule(kind, title, (good,), getattr(self, f"{kind}_min_good"))
+        return None
+
+
+def _list_rule(kind: str, data: dict) -> ListRule:
+    known = {"title", "grades", "min_count", "window", "exclude_grades"}
+    if set(data) - known or not {"title", "grades", "min_count"} <= set(data):
+        raise PolicyError(f"results.lists.{kind} 需要 title、grades、min_count，可选 window、exclude_grades")
+    window = data.get("window", "year")
+    if window != "year" and (not isinstance(window, int) or not 1 <= window <= 12):
+        raise PolicyError(f"results.lists.{kind}.window 只能是 \"year\" 或 1 到 12 之间的季度数")
+    return ListRule(kind, str(data["title"]), tuple(data["grades"]), int(data["min_count"]),
+                    None if window == "year" else window, tuple(data.get("exclude_grades", ())))
 
 
 def _results(data: dict) -> ResultsPolicy:
@@ -127,6 +163,8 @@ def _results(data: dict) -> ResultsPolicy:
         values["talk_grades"] = tuple(values["talk_grades"])
     if "duplicate_threshold" in values:
         values["duplicate_threshold"] = float(values["duplicate_threshold"])
+    if "lists" in values:
+        values["lists"] = tuple(_list_rule(kind, spec) for kind, spec in values["lists"].items())
     return ResultsPolicy(**values)
 
 
@@ -247,6 +285,12 @@ def _check(p: Policy) -> None:
     if min(r.download_token_minutes, r.spot_check_units, r.spot_check_people_per_unit, r.same_grades_quarters,
            r.promotion_min_good, r.training_min_good) < 1:
         raise PolicyError("results 中的时长、人数和次数都必须至少为 1")
+    for rule in r.lists:
+        if rule.min_count < 1 or not rule.grades:
+            raise PolicyError(f"results.lists.{rule.kind} 的 grades 不能为空，min_count 至少为 1")
+        for grade in (*rule.grades, *rule.exclude_grades):
+            if grade not in p.grades:
+                raise PolicyError(f"results.lists.{rule.kind} 中的等次 {grade} 不在 grades 中")
     for grade in (*p.results.talk_grades, *p.annual.excellent_blocking_grades, *p.annual.capped_grades, p.annual.all_poor_grade):
         if grade not in p.grades:
             raise PolicyError(f"annual 中的等次 {grade} 不在 grades 中")

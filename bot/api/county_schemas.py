@@ -382,14 +382,18 @@ class YearRowOut(Row):
 
 class CandidateOut(YearRowOut):
     rank: int
+    count: int = Field(description="窗口内计入名单的等次次数")
+    window: str = Field(description="名单看的季度范围，如 2025年第4季度至2026年第3季度")
+    list: str = Field(description="名单名称（政策文件）")
 
 
 class CandidateQuery(In):
     year: int = Year
     kind: Literal["promotion", "training"] = "promotion"
+    quarter: int | None = Field(default=None, ge=1, le=4, description="名单截至的季度（默认第四季度）")
     unit: str | None = UnitName
     tier: str | None = Field(default=None, min_length=1, max_length=100)
-    min_good: int | None = Field(default=None, ge=0, le=4)
+    min_good: int | None = Field(default=None, ge=0, le=12)
 
 
 class AnnualChart(Out):

@@ -351,9 +351,13 @@ def test_annual_uses_for_the_county_and_unit_hr(callers, session, quarters):
     assert sum(c["value"] for c in summary["chart"]["outlook"]) == 11
     assert sum(c["value"] for c in summary["chart"]["max_grade"]) == 11
 
-    cands = county.get(f"{V1}/annual/candidates?year={YEAR}&kind=training&min_good=2").json
+    cands = county.get(f"{V1}/annual/candidates?year={YEAR}&kind=promotion&min_good=2").json
     assert [c["name"] for c in cands["items"]] == ["张局长", "干事1", "税务局长"]
-    assert [c["rank"] for c in cands["items"]] == [1, 2, 3]
+    assert [c["rank"] for c in cands["items"]] == [1, 2, 3] and cands["items"][0]["list"] == "选拔任用参考名单"
+    training = county.get(f"{V1}/annual/candidates?year={YEAR}&kind=training&quarter=4").json
+    assert [c["name"] for c in training["items"]] == ["干事4", "干事2"]  # 一般/较差 in the year, most first
+    assert [c["count"] for c in training["items"]] == sorted((c["count"] for c in training["items"]), reverse=True)
+    assert county.get(f"{V1}/annual/candidates?year={YEAR}&quarter=5").status_code == 422
     tiered = hr.get(f"{V1}/annual/candidates?year={YEAR}&unit=县财政局&min_good=1&tier=一般干事").json
     assert [c["name"] for c in tiered["items"]] == ["干事1"]
     assert county.get(f"{V1}/annual/candidates?year={YEAR}&kind=all").status_code == 422
