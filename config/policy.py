@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,6 +56,56 @@ class DeadlinePolicy:
     decision: int
     filing: int
     publicity_days: int
+
+
+@dataclass(frozen=True)
+class CalendarYear:
+    """A year's statutory holidays and adjusted working days (调休), given in the profile for a year the
+    chinesecalendar package does not know yet (or to correct it)."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+
+@dataclass(frozen=True)
+class CalendarPolicy:
+    """``[calendar]``: which deadlines count working days, and ``[calendar.<year>]`` overrides."""
+
+    working_day_deadlines: tuple[str, ...] = ()  # of publicity, summary, scoring, decision, filing
+    years: tuple[CalendarYear, ...] = ()
+
+    def year(self, year: int) -> CalendarYear | None:
+        return next((y for y in self.years if y.year == year), None)
+
+
+WORKING_DAY_STEPS = ("publicity", "summary", "scoring", "decision", "filing")
+
+
+def _calendar(data: dict) -> CalendarPolicy:
+    steps = tuple(data.get("working_day_deadlines", ()))
+    for step in steps:
+        if step not in WORKING_DAY_STEPS:
+            raise PolicyError(f"calendar.working_day_deadlines 中的 {step} 无效，可选：{'、'.join(WORKING_DAY_STEPS)}")
+    years = []
+    for key, value in data.items():
+        if key == "working_day_deadlines":
+            continue
+        if not key.isdigit() or not isinstance(value, dict) or set(value) - {"holidays", "workdays"}:
+            raise PolicyError(f"calendar.{key} 无效：应为 [calendar.<年份>]，含 holidays、workdays 两个日期列表")
+        try:
+            holidays = frozenset(_date(d) for d in value.get("holidays", ()))
+            workdays = frozenset(_date(d) for d in value.get("workdays", ()))
+        except ValueError:
+            raise PolicyError(f"calendar.{key} 中的日期应写成 YYYY-MM-DD") from None
+        if any(d.year != int(key) for d in holidays | workdays):
+            raise PolicyError(f"calendar.{key} 中有不属于 {key} 年的日期")
+        years.append(CalendarYear(int(key), holidays, workdays))
+    return CalendarPolicy(steps, tuple(years))
+
+
+def _date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 @dataclass(frozen=True)
@@ -187,6 +237,7 @@ class Policy:
     summary: SummaryPolicy
     binding: BindingPolicy
     results: ResultsPolicy = ResultsPolicy()
+    calendar: CalendarPolicy = CalendarPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -252,6 +303,7 @@ def parse_policy(data: dict) -> Policy:
             summary=SummaryPolicy(**{k: int(v) for k, v in data["summary"].items()}),
             binding=BindingPolicy(**{k: int(v) for k, v in data["binding"].items()}),
             results=_results(data.get("results", {})),
+            calendar=_calendar(data.get("calendar", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
