@@ -283,7 +283,8 @@ def filings_cmd(ctx: Context, year, unit):
     click.echo(f"未做年初备案的单位 {data['missing_annual_plan']} 个", err=True)
 
 
-@click.command("filing", help="双备案：submit 报送年初方案及人员（annual_plan）或季度人员异动（changes）；review 审核")
+@click.command("filing", help="双备案：submit 报送年初方案及人员（annual_plan）或季度人员异动（changes）；"
+                              "accept 通过、return 退回（县公务员办，--id 备案编号，退回须 --reason）")
 @click.argument("action", type=click.Choice(["submit", "accept", "return"]))
 @click.option("--kind", type=click.Choice(["annual_plan", "changes"]), default=None)
 @click.option("--unit", default=None)
