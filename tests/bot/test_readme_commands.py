@@ -35,7 +35,7 @@ def readme_spans() -> list[str]:
 
 def expand(span: str) -> list[list[str]]:
     """A README command line as the argument lists it stands for: ``[…]`` parts present, ``a|b`` inside one
-    word becomes each alternative, ``[--x … | --y …]`` takes the first alternative, ``…`` placeholders go."""
+    word becomes each alternative, ``[--x … | --y …]`` takes the first alternative, ``…`` stands as a value."""
     tokens = shlex.split(span.replace("\\|", "|").replace("…", "X").replace("[", " [ ").replace("]", " ] "))
     kept, depth, skip_to = [], 0, None
     for tok in tokens:
