@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,6 +59,56 @@ class DeadlinePolicy:
 
 
 @dataclass(frozen=True)
+class CalendarYear:
+    """A year's statutory holidays and adjusted working days (调休), given in the profile for a year the
+    chinesecalendar package does not know yet (or to correct it)."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+
+@dataclass(frozen=True)
+class CalendarPolicy:
+    """``[calendar]``: which deadlines count working days, and ``[calendar.<year>]`` overrides."""
+
+    working_day_deadlines: tuple[str, ...] = ()  # of publicity, summary, scoring, decision, filing
+    years: tuple[CalendarYear, ...] = ()
+
+    def year(self, year: int) -> CalendarYear | None:
+        return next((y for y in self.years if y.year == year), None)
+
+
+WORKING_DAY_STEPS = ("publicity", "summary", "scoring", "decision", "filing")
+
+
+def _calendar(data: dict) -> CalendarPolicy:
+    steps = tuple(data.get("working_day_deadlines", ()))
+    for step in steps:
+        if step not in WORKING_DAY_STEPS:
+            raise PolicyError(f"calendar.working_day_deadlines 中的 {step} 无效，可选：{'、'.join(WORKING_DAY_STEPS)}")
+    years = []
+    for key, value in data.items():
+        if key == "working_day_deadlines":
+            continue
+        if not key.isdigit() or not isinstance(value, dict) or set(value) - {"holidays", "workdays"}:
+            raise PolicyError(f"calendar.{key} 无效：应为 [calendar.<年份>]，含 holidays、workdays 两个日期列表")
+        try:
+            holidays = frozenset(_date(d) for d in value.get("holidays", ()))
+            workdays = frozenset(_date(d) for d in value.get("workdays", ()))
+        except ValueError:
+            raise PolicyError(f"calendar.{key} 中的日期应写成 YYYY-MM-DD") from None
+        if any(d.year != int(key) for d in holidays | workdays):
+            raise PolicyError(f"calendar.{key} 中有不属于 {key} 年的日期")
+        years.append(CalendarYear(int(key), holidays, workdays))
+    return CalendarPolicy(steps, tuple(years))
+
+
+def _date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
 class ReminderPolicy:
     offsets_days: tuple[int, ...]
     send_at: time
@@ -103,6 +153,21 @@ class BindingPolicy:
     failure_window_minutes: int
 
 
+YEAR_WINDOW = None  # a list's window: the year's quarters from the first up to the named one
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """A reference list drawn from results (``[results.lists.<kind>]``); applied by ``models.rules.lists``."""
+
+    kind: str
+    title: str
+    grades: tuple[str, ...]  # the grades that count
+    min_count: int  # at least this many of them in the window
+    window: int | None = YEAR_WINDOW  # None: the year up to the quarter; N: the last N quarters ending there
+    exclude_grades: tuple[str, ...] = ()  # any of these in the window keeps a person off the list
+
+
 @dataclass(frozen=True)
 class ResultsPolicy:
     """Uses of results and the county office's oversight (documents, lists, anomalies, spot checks)."""
@@ -118,6 +183,27 @@ class ResultsPolicy:
     same_grades_quarters: int = 3
     spot_check_units: int = 5
     spot_check_people_per_unit: int = 3
+    lists: tuple[ListRule, ...] = ()  # [results.lists.<kind>]; without it, 好 counts over the year (min_good above)
+
+    def list_rule(self, kind: str, good: str) -> ListRule | None:
+        for rule in self.lists:
+            if rule.kind == kind:
+                return rule
+        if kind in ("promotion", "training"):  # a profile without [results.lists]: the older two thresholds
+            title = "选拔任用参考名单" if kind == "promotion" else "培训参考名单"
+            return ListRule(kind, title, (good,), getattr(self, f"{kind}_min_good"))
+        return None
+
+
+def _list_rule(kind: str, data: dict) -> ListRule:
+    known = {"title", "grades", "min_count", "window", "exclude_grades"}
+    if set(data) - known or not {"title", "grades", "min_count"} <= set(data):
+        raise PolicyError(f"results.lists.{kind} 需要 title、grades、min_count，可选 window、exclude_grades")
+    window = data.get("window", "year")
+    if window != "year" and (not isinstance(window, int) or not 1 <= window <= 12):
+        raise PolicyError(f"results.lists.{kind}.window 只能是 \"year\" 或 1 到 12 之间的季度数")
+    return ListRule(kind, str(data["title"]), tuple(data["grades"]), int(data["min_count"]),
+                    None if window == "year" else window, tuple(data.get("exclude_grades", ())))
 
 
 @dataclass(frozen=True)
@@ -144,6 +230,8 @@ def _results(data: dict) -> ResultsPolicy:
         values["talk_grades"] = tuple(values["talk_grades"])
     if "duplicate_threshold" in values:
         values["duplicate_threshold"] = float(values["duplicate_threshold"])
+    if "lists" in values:
+        values["lists"] = tuple(_list_rule(kind, spec) for kind, spec in values["lists"].items())
     return ResultsPolicy(**values)
 
 
@@ -167,6 +255,7 @@ class Policy:
     binding: BindingPolicy
     results: ResultsPolicy = ResultsPolicy()
     assignment: AssignmentPolicy = AssignmentPolicy()
+    calendar: CalendarPolicy = CalendarPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -233,6 +322,7 @@ def parse_policy(data: dict) -> Policy:
             binding=BindingPolicy(**{k: int(v) for k, v in data["binding"].items()}),
             results=_results(data.get("results", {})),
             assignment=_assignment(data.get("assignment", {})),
+            calendar=_calendar(data.get("calendar", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
@@ -266,6 +356,12 @@ def _check(p: Policy) -> None:
     if min(r.download_token_minutes, r.spot_check_units, r.spot_check_people_per_unit, r.same_grades_quarters,
            r.promotion_min_good, r.training_min_good) < 1:
         raise PolicyError("results 中的时长、人数和次数都必须至少为 1")
+    for rule in r.lists:
+        if rule.min_count < 1 or not rule.grades:
+            raise PolicyError(f"results.lists.{rule.kind} 的 grades 不能为空，min_count 至少为 1")
+        for grade in (*rule.grades, *rule.exclude_grades):
+            if grade not in p.grades:
+                raise PolicyError(f"results.lists.{rule.kind} 中的等次 {grade} 不在 grades 中")
     for grade in (*p.results.talk_grades, *p.annual.excellent_blocking_grades, *p.annual.capped_grades, p.annual.all_poor_grade):
         if grade not in p.grades:
             raise PolicyError(f"annual 中的等次 {grade} 不在 grades 中")

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from config.policy import Policy
 from models import Cycle, Evaluation, Membership, Person, TalkRecord, Tier, Unit
 from models.rules.annual import AnnualOutcome, annual_outcome
 from models.rules.calendar import quarter_of
+from models.rules.lists import count_in, window_label, window_quarters
 from models.rules.outlook import Outlook, outlook, talk_reason
 
 from . import audit
@@ -109,17 +110,39 @@ def annual_summary(session: Session, actor: Actor, policy: Policy, year: int, *,
 
 
 def candidates(session: Session, actor: Actor, policy: Policy, year: int, *, kind: str = "promotion",
-               unit_name: str | None = None, tier: str | None = None, min_good: int | None = None,
-               today: date | None = None) -> list[dict]:
-    """Candidates for promotion (选拔任用) or training (培训): most 好 first, then fewer 一般/较差."""
-    if kind not in ("promotion", "training"):
-        raise InvalidInput("名单类型只能是 promotion（选拔任用）或 training（培训）")
-    if min_good is None:
-        min_good = policy.results.promotion_min_good if kind == "promotion" else policy.results.training_min_good
+               quarter: int | None = None, unit_name: str | None = None, tier: str | None = None,
+               min_good: int | None = None, today: date | None = None) -> list[dict]:
+    """A reference list (选拔任用 ``promotion``, 培训 ``training``, or any list the policy defines) as the policy's
+    ``[results.lists.<kind>]`` says: which grades count, how many at least (``min_good`` overrides), over which
+    quarters — the window ends at ``quarter`` of ``year`` (the fourth without it). Most matches first."""
+    rule = policy.results.list_rule(kind, policy.good_grade)
+    if rule is None:
+        kinds = "、".join(sorted({r.kind for r in policy.results.lists} | {"promotion", "training"}))
+        raise InvalidInput(f"名单类型“{kind}”无效，可选：{kinds}")
+    check_period(year, quarter, need_quarter=quarter is not None)
+    window = window_quarters(rule, year, quarter or 4)
     rows = [r for r in year_rows(session, actor, policy, year, unit_name=unit_name, today=today)
-            if r.outcome.good_count >= min_good and (tier is None or r.tier == tier)]
-    rows.sort(key=lambda r: (-r.outcome.good_count, r.outcome.bad_count, r.staff_no))
-    return [{"rank": i, **r.as_dict()} for i, r in enumerate(rows, start=1)]
+            if tier is None or r.tier == tier]
+    earlier = sorted({yq for yq in window if yq[0] != year})
+    before: dict[tuple[int, int, int], str] = {}
+    if earlier and rows:
+        for pid, y, q, grade in session.execute(
+                select(Evaluation.person_id, Cycle.year, Cycle.quarter, Evaluation.final_grade)
+                .join(Cycle, Cycle.id == Evaluation.cycle_id)
+                .where(Evaluation.state.in_(DECIDED), Evaluation.final_grade.is_not(None),
+                       Evaluation.person_id.in_([r.person_id for r in rows]),
+                       or_(*(and_(Cycle.year == y, Cycle.quarter == q) for y, q in earlier)))):
+            before[(pid, y, q)] = grade
+    label = window_label(window)
+    out = []
+    for r in rows:
+        grades = [r.quarters[q - 1] if y == year else before.get((r.person_id, y, q)) for y, q in window]
+        n = count_in(rule, grades, min_good)
+        if n is not None:
+            out.append((n, r))
+    out.sort(key=lambda x: (-x[0], x[1].outcome.bad_count, x[1].staff_no))
+    return [{"rank": i, **r.as_dict(), "count": n, "window": label, "list": rule.title}
+            for i, (n, r) in enumerate(out, start=1)]
 
 
 def honours(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
@@ -280,11 +303,14 @@ def export_annual(session: Session, actor: Actor, policy: Policy, year: int, out
 
 def export_candidates(session: Session, actor: Actor, policy: Policy, year: int, out: BinaryIO, *,
                       unit_name: str | None = None, kind: str = "promotion", tier: str | None = None,
-                      today: date | None = None) -> str:
+                      quarter: int | None = None, today: date | None = None) -> str:
     label = unit_name or policy.county
-    title = "选拔任用参考名单" if kind == "promotion" else "培训参考名单"
-    rows = candidates(session, actor, policy, year, kind=kind, unit_name=unit_name, tier=tier, today=today)
-    _sheet(out, title, f"{label}{year}年度{title}（按{policy.good_grade}等次次数排序）", ["序号", *ANNUAL_HEADERS],
+    rule = policy.results.list_rule(kind, policy.good_grade)
+    title = rule.title if rule else kind
+    rows = candidates(session, actor, policy, year, kind=kind, quarter=quarter, unit_name=unit_name, tier=tier,
+                      today=today)
+    window = rows[0]["window"] if rows else window_label(window_quarters(rule, year, quarter or 4))
+    _sheet(out, title, f"{label}{title}（{window}，按{'、'.join(rule.grades)}等次次数排序）", ["序号", *ANNUAL_HEADERS],
            ([r["rank"], *_annual_cells(r)] for r in rows))
     return f"{title}_{label}_{year}.xlsx"
 

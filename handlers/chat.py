@@ -16,10 +16,10 @@ from models.rules import states
 from models.rules.calendar import format_local
 from models.store import Store
 
-from . import binding, progress, summaries
+from . import binding, notices, progress, summaries
 from .summaries import returned_notice  # noqa: F401  (the chat shows it; re-exported for callers)
 from .actor import Actor, actor_for_person
-from .errors import Conflict, Forbidden, InvalidInput
+from .errors import Conflict, DomainError, Forbidden, InvalidInput
 
 CHANNEL = "oa"
 ACTOR_TTL = 60  # seconds an openid → person (and roles) lookup is cached in the store
@@ -151,6 +151,22 @@ def append(session: Session, actor: Actor, policy: Policy, text: str, voice_medi
     return f"已记录第 {len(view.paragraphs)} 段（共 {total} 字）。可继续发送；“预览”查看，“提交”提交，“取消”退出。"
 
 
+def cancel_text(session: Session, actor: Actor | None, policy: Policy) -> str:
+    """“取消”: leave the dialog, and say where the summary really stands (a submitted one is not a draft)."""
+    tail = "发送“帮助”查看全部功能。"
+    if actor is None or actor.person_id is None:
+        return "已退出。" + tail
+    try:
+        view = summaries.my_summary(session, actor, policy)
+    except DomainError:
+        view = None
+    if view is None or (view.state in ("draft", "returned") and not view.paragraphs and not view.voice_media_ids):
+        return "已退出。" + tail
+    if view.state in ("draft", "returned"):
+        return f"已退出。{view.cycle_label}个人小结草稿已保存（{_size(view)}），发送“写小结”可继续填写；{tail}"
+    return f"已退出。{view.cycle_label}个人小结{view.state_label}，不受影响。{tail}"
+
+
 def preview(session: Session, actor: Actor, policy: Policy) -> str:
     view = summaries.my_summary(session, actor, policy)
     if view is None or (not view.paragraphs and not view.voice_media_ids):
@@ -210,6 +226,20 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
     grades = "，".join(f"第{names[i]}季度 {g or '—'}" for i, g in enumerate(s.quarters))
     lines.append(f"{s.year}年平时考核等次：{grades}")
     lines.append("年度考核：" + "；".join(s.annual_reasons))
+    return "\n".join(lines)
+
+
+def notices_text(session: Session, actor: Actor, policy: Policy, limit: int = 5) -> str:
+    """“通知”: the person's latest notices, reminders and personal messages in full (a push shows 20 characters)."""
+    rows = notices.my_notices(session, actor, offset=0, limit=limit)
+    if not rows:
+        return "您还没有收到过通知。"
+    lines = [f"您最近收到的 {len(rows)} 条通知（新的在前）："]
+    for r in rows:
+        lines.append(f"【{r['kind']}】{r['title']}（{format_local(r['sent_at'], policy)}）")
+        lines.append(r["body"])
+        if r["link"]:
+            lines.append(f"详情：{r['link']}")
     return "\n".join(lines)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from config.policy import Policy
 from models import Cycle, Evaluation, Indicator, Membership, Person, Summary, Unit, utcnow
 from models.rules import states
-from models.rules.calendar import quarter_bounds, step_deadlines
+from models.rules.calendar import publicity_end, quarter_bounds, step_deadlines
 from models.rules.eligibility import not_graded_reason
 from models.rules.scoring import COMMON, SPECIFIC, RuleViolation
 
@@ -138,7 +138,10 @@ def transition(session: Session, actor: Actor, cycle: Cycle, action: str, *, pol
     elif action == "publish":
         if policy is None:
             raise ValueError("publish needs the policy (publicity days)")
-        cycle.publicity_ends = now + timedelta(days=policy.deadlines.publicity_days)
+        try:  # working days by default (“不少于5个工作日”); a year the calendar does not know stops publication
+            cycle.publicity_ends = publicity_end(now, policy)
+        except RuleViolation as exc:
+            raise from_rule(exc) from None
     cycle.state = target
     audit.record(session, actor, f"cycle.{action}", "cycle", cycle.id, before, {"state": target})
     return cycle

@@ -8,7 +8,7 @@ still carries the claim that sent it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
@@ -63,6 +63,7 @@ class Claimed:
     body: str
     link: str | None
     created_at: datetime
+    facts: dict = field(default_factory=dict)  # the notice's own fields for a push: grade, deadline, lead
 
 
 def reason(errcode: int | None, network: str | None = None) -> str:
@@ -110,10 +111,14 @@ def create(session: Session, notice: Notice, person_ids, group_ids=(), *, now: d
 
 def _row(notice: Notice, recipient: str, channel: str, address: str, now: datetime, *, error: str,
          person_id: int | None = None, group_id: int | None = None) -> dict:
+    """A person with no binding is ``unbound`` (its own count: nothing was tried); a work group with neither robot
+    nor tag is ``failed`` (a set-up error the county office must fix)."""
     reachable = channel != "none"
+    unreachable = "unbound" if person_id is not None else "failed"
     return {"notice_id": notice.id, "recipient": recipient, "person_id": person_id, "group_id": group_id,
-            "channel": channel, "address": address, "state": "pending" if reachable else "failed", "attempts": 0,
-            "next_at": max(notice.send_at, now) if reachable else now, "error": None if reachable else error}
+            "channel": channel, "address": address, "state": "pending" if reachable else unreachable,
+            "attempts": 0, "next_at": max(notice.send_at, now) if reachable else now,
+            "error": None if reachable else error}
 
 
 def release_expired(session: Session, now: datetime) -> int:
@@ -168,11 +173,11 @@ def claim(session: Session, owner: str, limit: int, lease_seconds: float, now: d
         .execution_options(synchronize_session=False))
     rows = session.execute(
         select(Delivery.id, Delivery.notice_id, Delivery.channel, Delivery.address, Delivery.attempts,
-               Notice.kind, Notice.title, Notice.body, Notice.link, Notice.created_at)
+               Notice.kind, Notice.title, Notice.body, Notice.link, Notice.created_at, Notice.facts)
         .join(Notice, Notice.id == Delivery.notice_id).where(Delivery.claim == token).order_by(Delivery.id)).all()
     session.commit()
     return [Claimed(r.id, token, r.notice_id, r.channel, r.address, r.attempts, r.kind, r.title, r.body, r.link,
-                    r.created_at) for r in rows]
+                    r.created_at, dict(r.facts or {})) for r in rows]
 
 
 _FINISH = (update(Delivery.__table__)

@@ -15,7 +15,7 @@ from models.rules import states
 from models.rules.quota import good_quota
 from models.rules.scoring import RuleViolation
 
-from . import audit
+from . import audit, follow_ups
 from .actor import Actor
 from .changes import quarterly_changes
 from .documents.sheets import roster_filing_rows
@@ -101,6 +101,7 @@ def review_filing(session: Session, actor: Actor, filing_id: int, action: str, r
     session.flush()
     audit.record(session, actor, f"filing.{action}", "filing", filing.id, before,
                  {"state": new_state, "reason": filing.return_reason})
+    follow_ups.tell_filing_reviewed(session, filing)
     return filing_view(filing, session.get(Unit, filing.unit_id).name)
 
 

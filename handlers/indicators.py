@@ -83,6 +83,19 @@ def set_post_specific(session: Session, actor: Actor, policy: Policy, cycle_id: 
     return template_for(session, cycle.id, post)
 
 
+def unheld_post_warning(session: Session, cycle_id: int, post: str) -> str | None:
+    """A post-specific set for a post nobody on the cycle's roster holds is used for nobody: say so, naming the
+    posts that exist (a typo such as “预算管里” is the usual cause). None when the post is held or is the default."""
+    post = post.strip()
+    if not post:
+        return None
+    held = sorted(set(session.scalars(select(Evaluation.post).where(Evaluation.cycle_id == cycle_id))) - {""})
+    if post in held:
+        return None
+    existing = "、".join(held) if held else "（本季度名单中没有填写岗位的人员）"
+    return f"注意：本季度没有人在岗位“{post}”上，这组指标不会用于任何人。现有岗位：{existing}"
+
+
 def reset_post(session: Session, actor: Actor, cycle_id: int, post: str) -> list[Indicator]:
     """Drop a post's own set, so the post uses the unit-wide default again."""
     cycle = cycle_for_admin(session, actor, cycle_id)

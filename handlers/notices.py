@@ -14,7 +14,7 @@ from models.outbound import DELIVERY_STATES, NOTICE_KINDS
 
 from . import audit, audience, deliveries
 from .actor import Actor, system_actor
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, DomainError, InvalidInput, NotFound
 from .groups import require_county
 
 TITLE_MAX, BODY_MAX, LINK_MAX = 100, 2000, 500
@@ -41,17 +41,58 @@ def compose(session: Session, actor: Actor, *, title: str, body: str, to: list[s
         raise InvalidInput("发送时间必须带时区")
     if send_at is not None and send_at < now:
         raise InvalidInput("发送时间不能早于现在")
-    who = audience.resolve(session, to)
+    who = audience.resolve(session, to)  # refuses unknown names now, not at send time
     if not who:
         raise InvalidInput("所选范围内没有任何接收人")
     notice = Notice(kind="notice", title=title, body=body, link=link, audience=list(to), state="scheduled",
-                    send_at=send_at or now, created_by=actor.ref, created_at=now)
+                    send_at=send_at or now, created_by=actor.ref, created_at=now, facts={})
     session.add(notice)
     session.flush()
-    total = deliveries.create(session, notice, who.person_ids, who.group_ids, now=now)
+    total = _resolve_now(session, notice, who, now)
     audit.record(session, actor, "notice.create", "notice", notice.id, None,
                  {"title": title, "to": list(to), "send_at": notice.send_at, "recipients": total})
     return notice
+
+
+def _resolve_now(session: Session, notice: Notice, who: audience.Audience, now: datetime) -> int | None:
+    """A notice due now gets its delivery rows at once; a later one waits for ``release_due`` at its time, so the
+    recipients (and whether each is bound) are those of the moment it goes out. Returns the rows made, or None."""
+    if notice.send_at > now:
+        return None
+    notice.resolved_at = now
+    return deliveries.create(session, notice, who.person_ids, who.group_ids, now=now)
+
+
+def release_due(session: Session, now: datetime | None = None, limit: int = 50) -> list[int]:
+    """Turn scheduled notices whose time has come into delivery rows, resolving their audience now.
+
+    Called by the scheduler before each drain. Safe to run in several processes: on PostgreSQL the notices are
+    locked (``SKIP LOCKED``), and the unique (notice, recipient) key refuses a second set of rows anyway.
+    An audience that no longer exists (a unit renamed since) releases the notice with the names it can resolve
+    and audits what it could not. Returns the ids released."""
+    now = now or utcnow()
+    q = (select(Notice).where(Notice.state == "scheduled", Notice.resolved_at.is_(None), Notice.send_at <= now)
+         .order_by(Notice.send_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    released = []
+    for notice in session.scalars(q):
+        who, missing = audience.Audience(), []
+        for spec in notice.audience or []:
+            try:
+                part = audience.resolve(session, [spec])
+            except DomainError as exc:
+                missing.append(f"{spec}：{exc.message}")
+                continue
+            who.person_ids |= part.person_ids
+            who.group_ids |= part.group_ids
+        notice.resolved_at = now
+        total = deliveries.create(session, notice, who.person_ids, who.group_ids, now=now)
+        audit.record(session, system_actor("scheduler"), "notice.release", "notice", notice.id, None,
+                     {"recipients": total, "unresolved": missing})
+        released.append(notice.id)
+    session.flush()
+    return released
 
 
 def _notice(session: Session, actor: Actor, notice_id: int) -> Notice:
@@ -63,14 +104,16 @@ def _notice(session: Session, actor: Actor, notice_id: int) -> Notice:
 
 
 def cancel(session: Session, actor: Actor, notice_id: int, now: datetime | None = None) -> int:
-    """Withdraw what has not gone yet. Returns how many deliveries were stopped."""
+    """Withdraw what has not gone yet. Returns how many deliveries were stopped (0 for a notice whose time had not
+    come: it never made any). A notice with nothing left to stop is refused, saying what became of it."""
     notice = _notice(session, actor, notice_id)
     if notice.state == "cancelled":
         raise Conflict("该通知已撤回", "already_cancelled")
     pending = list(session.scalars(select(Delivery).where(Delivery.notice_id == notice.id,
                                                           Delivery.state == "pending").with_for_update()))
-    if not pending and notice.state != "draft":
-        raise Conflict("该通知已全部发出，无法撤回", "already_sent")
+    if not pending and notice.state != "draft" and notice.resolved_at is not None:
+        r = report(session, actor, notice.id)
+        raise Conflict(f"该通知已没有待发送的消息，无法撤回（{r.outcome}）", "nothing_pending")
     for d in pending:
         d.state, d.error = "cancelled", "发送前已撤回"
     before = {"state": notice.state}
@@ -92,7 +135,7 @@ def send_draft(session: Session, actor: Actor, notice_id: int, *, to: list[str] 
     if not who:
         raise InvalidInput("所选范围内没有任何接收人")
     notice.state, notice.audience, notice.send_at = "scheduled", to, send_at or now
-    total = deliveries.create(session, notice, who.person_ids, who.group_ids, now=now)
+    total = _resolve_now(session, notice, who, now)
     audit.record(session, actor, "notice.send_draft", "notice", notice.id, {"state": "draft"},
                  {"state": "scheduled", "to": to, "recipients": total})
     return notice
@@ -106,33 +149,56 @@ class NoticeReport:
     state: str
     send_at: datetime
     audience: list[str]
+    resolved: bool = True  # False while a scheduled notice waits for its time (no recipients decided yet)
     total: int = 0
     sent: int = 0
     pending: int = 0  # waiting or being sent now
-    failed: int = 0
+    failed: int = 0  # WeChat (or the work group's set-up) said no
     refused: int = 0
     cancelled: int = 0
+    unbound: int = 0  # the person had no WeChat binding when the notice went out: never sent, not a WeChat failure
     failures: list[dict] = field(default_factory=list)  # [{errcode, reason, count}]
     rows: list[dict] = field(default_factory=list)  # every recipient (the export)
 
     @property
     def status(self) -> str:
-        """What an operator reads: 草稿, 已撤回, 待发送 (its time has not come), 发送中 or 已完成."""
+        """What an operator reads: 草稿, 已撤回, 待发送 (its time has not come), 发送中, 已完成 (everyone reached),
+        部分送达 (some not), 未送达 (nobody reached)."""
         if self.state in ("draft", "cancelled"):
             return {"draft": "草稿", "cancelled": "已撤回"}[self.state]
-        if self.pending and self.send_at > utcnow():
+        if not self.resolved or (self.pending and self.send_at > utcnow()):
             return "待发送"
-        return "发送中" if self.pending else "已完成"
+        if self.pending:
+            return "发送中"
+        if self.sent == self.total and self.total:
+            return "已完成"
+        return "部分送达" if self.sent else "未送达"
 
     @property
     def progress(self) -> int:
-        """Percent of the deliveries that are settled (sent, failed, refused or cancelled)."""
+        """Percent of the deliveries that are settled (sent, failed, refused, unbound or cancelled); 0 while the
+        notice waits for its time."""
+        if not self.resolved:
+            return 0
         return 100 if not self.total else (self.total - self.pending) * 100 // self.total
+
+    @property
+    def outcome(self) -> str:
+        """One line that never calls an undelivered message sent."""
+        if not self.resolved:
+            return "尚未到发送时间，接收人将在发送时确定"
+        parts = [f"已送达 {self.sent}"]
+        for label, n in (("待发送", self.pending), ("未绑定微信", self.unbound), ("发送失败", self.failed),
+                         ("拒收", self.refused), ("已撤回", self.cancelled)):
+            if n:
+                parts.append(f"{label} {n}")
+        return f"共 {self.total}：" + "，".join(parts)
 
     def as_dict(self) -> dict:
         out = dict(self.__dict__)
         out["progress"] = self.progress
         out["status"] = self.status
+        out["outcome"] = self.outcome
         out["send_at"] = self.send_at.isoformat()
         return out
 
@@ -141,7 +207,7 @@ def report(session: Session, actor: Actor, notice_id: int, *, with_rows: bool = 
            row_limit: int | None = None) -> NoticeReport:
     notice = _notice(session, actor, notice_id)
     r = NoticeReport(notice.id, NOTICE_KINDS.get(notice.kind, notice.kind), notice.title, notice.state,
-                     notice.send_at, list(notice.audience or []))
+                     notice.send_at, list(notice.audience or []), resolved=notice.resolved_at is not None)
     failures: dict[tuple, int] = {}
     for state, errcode, error, n in session.execute(
             select(Delivery.state, Delivery.errcode, Delivery.error, func.count())
@@ -177,7 +243,7 @@ def count_notices(session: Session, actor: Actor) -> int:
 
 def system_notice(session: Session, *, kind: str, dedupe_key: str, title: str, body: str, person_ids=(),
                   group_ids=(), link: str | None = None, state: str = "scheduled", audience_specs=(),
-                  now: datetime | None = None) -> Notice | None:
+                  facts: dict | None = None, now: datetime | None = None) -> Notice | None:
     """A notice the system sends by itself (reminders, personal messages), at most once per ``dedupe_key``.
 
     Returns None when it already exists — whoever created it first (another scheduler, an earlier run) wins.
@@ -189,7 +255,8 @@ def system_notice(session: Session, *, kind: str, dedupe_key: str, title: str, b
         with session.begin_nested():
             notice = Notice(kind=kind, title=title[:TITLE_MAX], body=body[:BODY_MAX], link=link,
                             audience=list(audience_specs), state=state, send_at=now, dedupe_key=dedupe_key,
-                            created_by="system:scheduler", created_at=now)
+                            created_by="system:scheduler", created_at=now, facts=_plain_facts(facts),
+                            resolved_at=None if state == "draft" else now)
             session.add(notice)
             session.flush()
             total = deliveries.create(session, notice, person_ids, group_ids, now=now) if state != "draft" else 0
@@ -201,15 +268,18 @@ def system_notice(session: Session, *, kind: str, dedupe_key: str, title: str, b
 
 
 def notify_person(session: Session, person_id: int, text: str, *, kind: str = "personal", dedupe_key: str,
-                  title: str | None = None, link: str | None = None) -> Notice | None:
+                  title: str | None = None, link: str | None = None, facts: dict | None = None) -> Notice | None:
     """Push one message to one person (their WeChat), once per ``dedupe_key``, in the caller's transaction.
 
     E.g. ``notify_person(s, pid, "您的个人小结已被退回…", kind="personal", dedupe_key=f"summary-returned:{sid}:{n}")``.
+    ``facts`` go into the push's own fields: ``grade`` (≤ 5 characters), ``deadline`` (an aware datetime) and
+    ``lead`` (≤ 20 characters: what the push's text line says instead of the text's first characters).
     """
     if session.get(Person, person_id) is None:
         raise NotFound("找不到该人员")
     return system_notice(session, kind=kind if kind in NOTICE_KINDS else "personal", dedupe_key=dedupe_key,
-                         title=title or text.split("\n", 1)[0][:20], body=text, person_ids=[person_id], link=link)
+                         title=title or text.split("\n", 1)[0][:20], body=text, person_ids=[person_id], link=link,
+                         facts=_plain_facts(facts))
 
 
 def notice_text(session: Session, actor: Actor, notice_id: int) -> dict:
@@ -217,3 +287,42 @@ def notice_text(session: Session, actor: Actor, notice_id: int) -> dict:
     n = _notice(session, actor, notice_id)
     return {"id": n.id, "title": n.title, "body": n.body, "link": n.link, "created_by": n.created_by,
             "audience": list(n.audience or [])}
+
+
+def _plain_facts(facts: dict | None) -> dict:
+    """Facts as JSON: datetimes as ISO 8601 (UTC, aware)."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in (facts or {}).items() if v is not None}
+
+
+MY_NOTICES_MAX = 50
+
+
+def _my_rows(session: Session, person_id: int):
+    return (select(Notice, Delivery.sent_at)
+            .join(Delivery, Delivery.notice_id == Notice.id)
+            .where(Delivery.person_id == person_id, Delivery.state != "cancelled",
+                   Notice.state != "draft"))
+
+
+def _my_row(notice: Notice, sent_at: datetime | None) -> dict:
+    return {"id": notice.id, "kind": NOTICE_KINDS.get(notice.kind, notice.kind), "title": notice.title,
+            "body": notice.body, "link": notice.link, "sent_at": sent_at or notice.send_at}
+
+
+def my_notices(session: Session, actor: Actor, *, offset: int = 0, limit: int = 10) -> list[dict]:
+    """The notices, reminders and personal messages that went to this person (newest first), full text included:
+    a push shows only 20 characters, this is where the rest is read (chat “通知”, the phone page)."""
+    if actor.person_id is None:
+        raise NotFound("只有考核对象本人可以查看自己收到的通知")
+    limit = max(1, min(limit, MY_NOTICES_MAX))
+    q = _my_rows(session, actor.person_id).order_by(Notice.send_at.desc(), Notice.id.desc()).offset(max(offset, 0))
+    return [_my_row(n, sent_at) for n, sent_at in session.execute(q.limit(limit))]
+
+
+def my_notice(session: Session, actor: Actor, notice_id: int) -> dict:
+    """One notice's full text, for a person it was sent to (anyone else: not found)."""
+    row = session.execute(_my_rows(session, actor.person_id if actor.person_id is not None else -1)
+                          .where(Notice.id == notice_id)).first()
+    if row is None:
+        raise NotFound(f"找不到编号为 {notice_id} 的通知")
+    return _my_row(*row)

@@ -18,7 +18,7 @@ from models.rules import states
 from models.rules.calendar import format_local
 from models.rules.scoring import RuleViolation
 
-from . import audit, notices
+from . import audit, follow_ups, notices
 from .access import cycle_for_admin, filing_for_county
 from .actor import Actor
 from .cycles import transition
@@ -45,6 +45,7 @@ def publish(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> Cy
     audit.record(session, actor, "results.publish", "cycle", cycle.id, None,
                  {"publicity_ends": cycle.publicity_ends, "people": len(evaluations)})
     _tell_everyone(session, policy, cycle, evaluations)
+    follow_ups.tell_talk_holders(session, policy, cycle, evaluations)
     return cycle
 
 
@@ -63,7 +64,9 @@ def _tell_everyone(session: Session, policy: Policy, cycle: Cycle, evaluations: 
         text = (f"您的{period}平时考核结果：{outcome}。公示期至 {ends}，"
                 "如有异议，请在公示期内向本单位反映。发送“我的考核”可随时查看。")
         notices.notify_person(session, e.person_id, text, kind="personal", title="平时考核结果公示",
-                              dedupe_key=f"result-published:{e.id}:v{e.version}")
+                              dedupe_key=f"result-published:{e.id}:v{e.version}",
+                              facts={"grade": "不定等次" if e.not_graded_reason else e.final_grade,
+                                     "lead": f"{period}平时考核结果", "deadline": cycle.publicity_ends})
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ def review_filing(session: Session, actor: Actor, filing_id: int, accept: bool, 
     filing.return_reason = None if accept else reason
     audit.record(session, actor, f"filing.{'accept' if accept else 'return'}", "filing", filing.id, before,
                  {"state": target, "reason": filing.return_reason})
+    follow_ups.tell_filing_reviewed(session, filing)
     if not accept and filing.kind == "results":
         cycle = session.scalar(select(Cycle).where(Cycle.unit_id == filing.unit_id, Cycle.year == filing.year,
                                                    Cycle.quarter == filing.quarter))

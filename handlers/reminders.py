@@ -87,7 +87,8 @@ def send_due(session: Session, policy: Policy, now: datetime) -> ReminderRun:
                 body = (f"{unit.name}{cycle.label}平时考核“{STEP_LABELS[step]}”"
                         f"{'已于' if late else '将于'}{when}截止，{WHO[step]}{TODO[step]}。")
                 notice = system_notice(session, kind="reminder", dedupe_key=f"reminder:{cycle.id}:{step}:{key}",
-                                       title=title, body=body, person_ids=people, now=now)
+                                       title=title, body=body, person_ids=people, now=now,
+                                       facts={"deadline": deadline, "lead": f"{cycle.label}{STEP_LABELS[step]}"})
                 if notice:
                     run.notices.append(notice.id)
                     run.people += len(people)

@@ -52,7 +52,8 @@ def _result(evaluation: Evaluation, indicator_defs, policy: Policy) -> ScoreResu
     missing = missing_indicators(scores, indicator_defs)
     total = total_score(scores, indicator_defs)
     return ScoreResult(evaluation.id, evaluation.state, states.EVALUATION.label(evaluation.state), scores, total,
-                       float(sum(i.points for i in indicator_defs)), suggested_grade(total, policy) if scores else None,
+                       float(sum(i.points for i in indicator_defs)),
+                       suggested_grade(total, policy) if scores and not missing else None,
                        not missing, missing, evaluation.version)
 
 
@@ -118,7 +119,9 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
         changed[d.key] = value
     scores.update(changed)
     total = total_score(scores, template)
-    grade = suggested_grade(total, policy)
+    missing = missing_indicators(scores, template)
+    # A grade is suggested only for a complete form: 8 points of 100 after one tap is not “较差”.
+    grade = suggested_grade(total, policy) if not missing else None
     # One UPDATE guarded by the version the client saw: a concurrent save makes this match nothing.
     # A plain Core UPDATE on the session's connection (same transaction): the ORM's bulk-update path costs more.
     result = session.connection().execute(
@@ -129,7 +132,6 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
     audit.record(session, actor, "evaluation.score", "evaluation", evaluation.id, {"state": evaluation.state},
                  {"scores": changed, "total": total})
     session.expire(evaluation)  # the row changed underneath the ORM copy; never flush the stale one
-    missing = missing_indicators(scores, template)
     return ScoreResult(evaluation_id, target, states.EVALUATION.label(target), {k: float(v) for k, v in scores.items()},
                        total, float(sum(d.points for d in template)), grade, not missing, missing,
                        expected_version + 1)

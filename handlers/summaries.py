@@ -347,7 +347,8 @@ def return_for_revision(session: Session, actor: Actor, policy: Policy, summary_
     _move(session, actor, summary, "return", returned_reason=reason)
     session.flush()
     key, text = returned_notice(session, summary.person_id, policy)
-    notices.notify_person(session, summary.person_id, text, kind="personal", dedupe_key=key, title="个人小结被退回修改")
+    notices.notify_person(session, summary.person_id, text, kind="personal", dedupe_key=key, title="个人小结被退回修改",
+                          facts={"lead": "请修改后重新提交", "deadline": cycle.summary_due})
     return view(summary, cycle, policy, False)
 
 

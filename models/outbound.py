@@ -16,7 +16,7 @@ NOTICE_KINDS = {"notice": "通知", "reminder": "提醒", "personal": "个人消
 NOTICE_STATES = {"draft": "草稿", "scheduled": "待发送", "cancelled": "已撤回"}
 DELIVERY_STATES = {
     "pending": "待发送", "sending": "发送中", "sent": "已送达", "failed": "失败", "refused": "用户拒收",
-    "cancelled": "已撤回",
+    "cancelled": "已撤回", "unbound": "未绑定微信",
 }
 
 
@@ -47,6 +47,11 @@ class Notice(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the audience was turned into delivery rows: at send time, so people who bind (or join the unit) between
+    # a scheduled notice's creation and its time receive it. NULL while a scheduled notice waits.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What a push shows in its own template fields besides title and text, e.g. {"grade": "好"}, {"deadline": ISO}.
+    facts: Mapped[dict] = mapped_column(JSONType, default=dict)
 
 
 class Delivery(Base):

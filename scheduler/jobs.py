@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from config import Policy, Settings
-from handlers import reminders, timeline
+from handlers import notices, reminders, timeline
 from models.db import Database, utcnow
 from models.rules.calendar import to_local
 from models.store import Store
@@ -62,6 +62,11 @@ def send_due_reminders(rt: Runtime) -> None:
 
 
 def drain_deliveries(rt: Runtime) -> None:
+    """Scheduled notices whose time has come get their recipients (as of now), then everything due is sent."""
+    with rt.db.session() as session:
+        released = notices.release_due(session, rt.now())
+    if released:
+        log.info("定时通知到点发出：%s", released)
     stats = rt.drainer().drain(max_seconds=55, stop=rt.halt)
     if stats.sends:
         log.info("发送 %d 条：%s（%.1f 秒）", stats.sends, stats.by_state, stats.seconds)

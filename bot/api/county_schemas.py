@@ -53,7 +53,7 @@ class NoticeOut(Out):
     body: str
     link: str | None
     state: str
-    status: str = Field(description="草稿、已撤回、待发送、发送中、已完成")
+    status: str = Field(description="草稿、已撤回、待发送、发送中、已完成、部分送达、未送达")
     audience: list[str]
     send_at: datetime = Field(description="UTC")
     send_at_local: str = Field(description="北京时间")
@@ -85,6 +85,9 @@ class NoticeReportOut(Out):
     failed: int
     refused: int
     cancelled: int
+    unbound: int = Field(description="发出时未绑定微信的人数（未发送，不算微信失败）")
+    resolved: bool = Field(description="接收人是否已确定（定时通知到点发出时才确定）")
+    outcome: str = Field(description="一句话的送达情况")
     progress: int
     failures: list[FailureOut]
 
@@ -379,14 +382,18 @@ class YearRowOut(Row):
 
 class CandidateOut(YearRowOut):
     rank: int
+    count: int = Field(description="窗口内计入名单的等次次数")
+    window: str = Field(description="名单看的季度范围，如 2025年第4季度至2026年第3季度")
+    list: str = Field(description="名单名称（政策文件）")
 
 
 class CandidateQuery(In):
     year: int = Year
     kind: Literal["promotion", "training"] = "promotion"
+    quarter: int | None = Field(default=None, ge=1, le=4, description="名单截至的季度（默认第四季度）")
     unit: str | None = UnitName
     tier: str | None = Field(default=None, min_length=1, max_length=100)
-    min_good: int | None = Field(default=None, ge=0, le=4)
+    min_good: int | None = Field(default=None, ge=0, le=12)
 
 
 class AnnualChart(Out):

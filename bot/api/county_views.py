@@ -267,7 +267,8 @@ def annual_summary(ctx: Ctx, query: C.YearQuery):
               tag=ANNUAL, summary="选拔任用（promotion）或培训（training）参考名单，按好等次次数排序")
 def annual_candidates(ctx: Ctx, query: C.CandidateQuery):
     return _page(ctx, _guarded(ctx, "unit", query.unit, A.candidates, ctx.db, ctx.actor, ctx.policy, query.year,
-                               kind=query.kind, unit_name=query.unit, tier=query.tier, min_good=query.min_good,
+                               kind=query.kind, quarter=query.quarter, unit_name=query.unit, tier=query.tier,
+                               min_good=query.min_good,
                                today=_today(ctx)))
 
 

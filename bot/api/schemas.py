@@ -125,6 +125,7 @@ class PostTemplate(Out):
 
 class TemplatesOut(Out):
     templates: list[PostTemplate]
+    warnings: list[str] = Field(default_factory=list, description="提醒（如：没有人在该岗位上，并列出现有岗位）")
 
 
 # ---- scoring ------------------------------------------------------------------------------------------------------

@@ -227,10 +227,11 @@ def advance_cycle(ctx: Ctx, body: S.AdvanceIn, cycle_id: int):
     return _cycle_out(cycle_steps.advance(ctx.db, ctx.actor, ctx.policy, cycle_id, body.action))
 
 
-def _templates(by_post) -> S.TemplatesOut:
+def _templates(by_post, warnings=()) -> S.TemplatesOut:
     return S.TemplatesOut(templates=[
         S.PostTemplate(post=post, indicators=[S.IndicatorOut.model_validate(i) for i in items],
-                       total=sum(i.points for i in items)) for post, items in by_post.items()])
+                       total=sum(i.points for i in items)) for post, items in by_post.items()],
+        warnings=[w for w in warnings if w])
 
 
 @api.endpoint("GET", "/cycles/<int:cycle_id>/indicators", response=S.TemplatesOut, tag=STEPS,
@@ -244,7 +245,8 @@ def get_indicators(ctx: Ctx, cycle_id: int):
 def set_indicators(ctx: Ctx, body: S.TemplateIn, cycle_id: int, post: str):
     post = "" if post == "_" else post
     items = [indicators.SpecificInput(i.dimension, i.name, i.points) for i in body.indicators]
-    return _templates({post: indicators.set_post_specific(ctx.db, ctx.actor, ctx.policy, cycle_id, post, items)})
+    saved = indicators.set_post_specific(ctx.db, ctx.actor, ctx.policy, cycle_id, post, items)
+    return _templates({post: saved}, [indicators.unheld_post_warning(ctx.db, cycle_id, post)])
 
 
 @api.endpoint("DELETE", "/cycles/<int:cycle_id>/indicators/<path:post>", response=S.TemplatesOut, tag=STEPS,

@@ -46,7 +46,8 @@ def build_channels(settings: Settings, store: Store, *, timeout: float = 5.0) ->
     mini_tokens = AccessTokens(store, http, settings.wechat_api_base, settings.miniapp_appid,
                                settings.miniapp_secret, **token_ration(settings))
     return {
-        "template": TemplateSender(http, tokens, settings.wechat_api_base, settings.wechat_template_id),
+        "template": TemplateSender(http, tokens, settings.wechat_api_base, settings.wechat_template_id,
+                                   settings.public_url),
         "subscribe": SubscribeSender(http, mini_tokens, settings.wechat_api_base, settings.miniapp_template_id),
         "tag": TagSender(http, tokens, settings.wechat_api_base),
         "wecom": RobotSender(http, store, settings.wecom_api_base),

@@ -3,18 +3,26 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 
 from zoneinfo import ZoneInfo
 
 from handlers.deliveries import QUOTA_TODAY, TOKEN_BUDGET, TOKEN_COOLDOWN, TOKEN_REJECTED, Claimed, SendResult
+from handlers.links import notice_url
 
 from .http import Http
 from .token import STALE, AccessTokens, TokenError, TokenRejected, until_wechat_midnight
 
 DAILY_QUOTA = 45009  # this API's calls for the day are used up (WeChat resets the quota at Beijing midnight)
 THING_MAX = 20  # thing.DATA: at most 20 characters (subscribe and new-style template messages)
+PHRASE_MAX = 5  # phrase.DATA: at most 5 characters
 TEXT_MAX = 600  # tag (mass) text: keep well within WeChat's limit
 LOCAL = ZoneInfo("Asia/Shanghai")  # what people read
+
+# The template's fields (the same keys in the Official Account template and the Mini Program subscribe template).
+# thing1/thing2/time3 are in every push; phrase4 and time5 only when the message carries a grade / a deadline, so
+# what matters is never cut off inside the 20-character text. The full text is one tap away (the push's link).
+FIELDS = {"title": "thing1", "text": "thing2", "time": "time3", "grade": "phrase4", "deadline": "time5"}
 
 
 def clip(text: str, limit: int) -> str:
@@ -22,9 +30,23 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _local_time(moment: datetime | str) -> str:
+    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
 def fields(item: Claimed) -> dict:
-    return {"thing1": {"value": clip(item.title, THING_MAX)}, "thing2": {"value": clip(item.body, THING_MAX)},
-            "time3": {"value": item.created_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")}}
+    """The template data: title, the text's lead (``facts["lead"]``, else the text), time; grade and deadline
+    each in their own field when the notice has them."""
+    facts = item.facts or {}
+    data = {FIELDS["title"]: {"value": clip(item.title, THING_MAX)},
+            FIELDS["text"]: {"value": clip(facts.get("lead") or item.body, THING_MAX)},
+            FIELDS["time"]: {"value": _local_time(item.created_at)}}
+    if facts.get("grade"):
+        data[FIELDS["grade"]] = {"value": clip(facts["grade"], PHRASE_MAX)}
+    if facts.get("deadline"):
+        data[FIELDS["deadline"]] = {"value": _local_time(facts["deadline"])}
+    return data
 
 
 class _TokenSender:
@@ -34,9 +56,10 @@ class _TokenSender:
 
     path = ""
 
-    def __init__(self, http: Http, tokens: AccessTokens, api_base: str, template_id: str = ""):
+    def __init__(self, http: Http, tokens: AccessTokens, api_base: str, template_id: str = "", public_url: str = ""):
         self.http, self.tokens, self.url, self.template_id = http, tokens, api_base.rstrip("/") + self.path, template_id
         self.closed_key = f"wechat:quota-closed:{tokens.appid}:{self.path}"
+        self.public_url = public_url  # the phone pages' address: every push links to its full text
 
     def payload(self, item: Claimed) -> dict:
         raise NotImplementedError
@@ -70,8 +93,11 @@ class TemplateSender(_TokenSender):
     path = "/cgi-bin/message/template/send"
 
     def payload(self, item: Claimed) -> dict:
+        """Tapping the message opens its full text on the phone page (which also shows the notice's own link)."""
         body = {"touser": item.address, "template_id": self.template_id, "data": fields(item)}
-        if item.link and item.link.startswith("http"):
+        if self.public_url:
+            body["url"] = notice_url(self.public_url, item.notice_id)
+        elif item.link and item.link.startswith("http"):
             body["url"] = item.link
         return body
 
@@ -80,8 +106,10 @@ class SubscribeSender(_TokenSender):
     path = "/cgi-bin/message/subscribe/send"
 
     def payload(self, item: Claimed) -> dict:
-        page = item.link if item.link and not item.link.startswith("http") else f"pages/notice/detail?id={item.notice_id}"
-        return {"touser": item.address, "template_id": self.template_id, "page": page.lstrip("/"),
+        """``page`` must be a page of our Mini Program (WeChat refuses a web address there): its notice page shows
+        the same full text as ``/m/notices/<id>`` (and the notice's own link)."""
+        page = f"pages/notice/detail?id={item.notice_id}"
+        return {"touser": item.address, "template_id": self.template_id, "page": page,
                 "miniprogram_state": "formal", "lang": "zh_CN", "data": fields(item)}
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import click
 
 from . import admin, annual, binding, cycle, db, notice, results, roster, run, wechat
+from .chinese import KaoheGroup
 from .common import Context
 
 MODULES = [run, db, roster, annual, binding, cycle, admin, results, notice, wechat]
 
 
-@click.group(help="kaohe — 公务员平时考核系统")
+@click.group(cls=KaoheGroup, help="kaohe — 公务员平时考核系统")
 @click.pass_context
 def main(click_ctx: click.Context):
     ctx = click_ctx.ensure_object(Context)

@@ -78,9 +78,12 @@ def notice_send(ctx: Context, title: str, body: str, to: tuple[str, ...], link: 
     with ctx.db.session() as session:
         notice = notices.compose(session, system_actor(), title=title, body=body, to=list(to), link=link,
                                  send_at=_parse_at(at, ctx))
-        total = notices.report(session, system_actor(), notice.id).total
+        r = notices.report(session, system_actor(), notice.id)
     click.echo(notice.id)
-    click.echo(f"通知已创建，接收人 {total} 个，" + (f"将于 {at} 发送" if at else "即将发送"), err=True)
+    if not r.resolved:
+        click.echo(f"通知已创建，将于 {at} 发送；接收人在发送时按接收范围确定", err=True)
+    else:
+        click.echo(f"通知已创建，即将发送：{r.outcome}", err=True)
 
 
 @notice_group.command("report", help="通知送达报告（--json 导出每个接收人的结果）")
@@ -94,8 +97,10 @@ def notice_report(ctx: Context, notice_id: int, as_json: bool):
     if as_json:
         click.echo(json.dumps(r.as_dict(), ensure_ascii=False, indent=1))
         return
-    click.echo(f"通知 {r.id}《{r.title}》（{r.kind}，{r.status}）进度 {r.progress}%")
-    click.echo(f"共 {r.total}：已送达 {r.sent}，待发送 {r.pending}，失败 {r.failed}，拒收 {r.refused}，已撤回 {r.cancelled}")
+    click.echo(f"通知 {r.id}《{r.title}》（{r.kind}，{r.status}）已处理 {r.progress}%")
+    click.echo(r.outcome if not r.resolved else
+               f"共 {r.total}：已送达 {r.sent}，待发送 {r.pending}，未绑定微信 {r.unbound}，发送失败 {r.failed}，"
+               f"拒收 {r.refused}，已撤回 {r.cancelled}")
     for f in r.failures:
         code = f"错误码 {f['errcode']}，" if f["errcode"] is not None else ""
         click.echo(f"  {code}{f['reason']}：{f['count']}")
@@ -110,7 +115,8 @@ def notice_list(ctx: Context, limit: int):
         for n in notices.list_notices(session, system_actor(), limit):
             r = notices.report(session, system_actor(), n.id)
             click.echo("\t".join([str(n.id), r.kind, r.status, n.title,
-                                   f"{r.sent}/{r.total}", f"{r.progress}%"]))
+                                   f"送达 {r.sent}/{r.total}" if r.resolved else "发送时确定接收人",
+                                   f"未绑定 {r.unbound}"]))
 
 
 @notice_group.command("send-draft", help="发送草稿（如调度器生成的进度通报），可用 --to 改变接收范围")
@@ -122,8 +128,8 @@ def notice_list(ctx: Context, limit: int):
 def notice_send_draft(ctx: Context, notice_id: int, to: tuple[str, ...], at: str | None):
     with ctx.db.session() as session:
         notices.send_draft(session, system_actor(), notice_id, to=list(to) or None, send_at=_parse_at(at, ctx))
-        total = notices.report(session, system_actor(), notice_id).total
-    click.echo(f"草稿 {notice_id} 已转为通知，接收人 {total} 个")
+        r = notices.report(session, system_actor(), notice_id)
+    click.echo(f"草稿 {notice_id} 已转为通知，" + (f"将于 {at} 发送；接收人在发送时确定" if not r.resolved else r.outcome))
 
 
 @notice_group.command("cancel", help="撤回尚未发出的通知")
@@ -133,7 +139,11 @@ def notice_send_draft(ctx: Context, notice_id: int, to: tuple[str, ...], at: str
 def notice_cancel(ctx: Context, notice_id: int):
     with ctx.db.session() as session:
         stopped = notices.cancel(session, system_actor(), notice_id)
-    click.echo(f"已撤回通知 {notice_id}，停止发送 {stopped} 条")
+        r = notices.report(session, system_actor(), notice_id)
+    if not r.resolved:
+        click.echo(f"已撤回通知 {notice_id}：尚未到发送时间，没有发出任何消息")
+    else:
+        click.echo(f"已撤回通知 {notice_id}：停止发送 {stopped} 条" + (f"，此前已送达 {r.sent} 人" if r.sent else "，没有人收到"))
 
 
 @click.command("scheduler", help="调度器进程：定时开启考核、发送提醒和通知（可启动多个，只有一个主调度器在工作）")

@@ -66,10 +66,11 @@ def _echo_json(data) -> None:
 @click.command("annual-list", help="年度结果的使用：候选名单（选拔任用/培训）、评优条件、谈话提醒、年内展望")
 @click.argument("kind", type=click.Choice(["promotion", "training", "honours", "talks", "outlook"]))
 @click.option("--year", required=True, type=int)
-@click.option("--quarter", type=click.IntRange(1, 4), default=None, help="谈话提醒的季度")
+@click.option("--quarter", type=click.IntRange(1, 4), default=None,
+              help="谈话提醒的季度；候选名单截至的季度（默认第四季度）")
 @click.option("--unit", default=None)
 @click.option("--tier", default=None)
-@click.option("--min-good", type=int, default=None, help="至少多少次好等次（默认见政策文件）")
+@click.option("--min-good", type=int, default=None, help="候选名单：至少多少次计入的等次（默认见政策文件）")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @handle_errors
@@ -79,8 +80,8 @@ def annual_list_cmd(ctx: Context, kind, year, quarter, unit, tier, min_good, as_
     actor = system_actor()
     with ctx.db.session() as session:
         if kind in ("promotion", "training"):
-            rows = A.candidates(session, actor, ctx.policy, year, kind=kind, unit_name=unit, tier=tier,
-                                min_good=min_good, today=ctx.today())
+            rows = A.candidates(session, actor, ctx.policy, year, kind=kind, quarter=quarter, unit_name=unit,
+                                tier=tier, min_good=min_good, today=ctx.today())
         elif kind == "honours":
             rows = A.honours(session, actor, ctx.policy, year, unit_name=unit, today=ctx.today())
         elif kind == "talks":
@@ -98,10 +99,19 @@ def annual_list_cmd(ctx: Context, kind, year, quarter, unit, tier, min_good, as_
             held = f"已于{r['held_on']}谈话" if r["held"] else "未谈话"
             click.echo("\t".join([r["staff_no"], r["name"], r["unit"], r["grade"], r["reason"],
                                   f"谈话人：{r['talk_by']}", held]))
+        elif kind in ("promotion", "training"):
+            quarters = "/".join(g or "—" for g in r["quarters"])
+            click.echo("\t".join([r["staff_no"], r["name"], r["unit"], r["tier"], quarters,
+                                  f"计入{r['count']}次（{r['window']}）", r["outlook"]["message"]]))
         else:
             quarters = "/".join(g or "—" for g in r["quarters"])
             click.echo("\t".join([r["staff_no"], r["name"], r["unit"], r["tier"], quarters,
                                   f"好{r['good_count']}次", r["outlook"]["message"]]))
+    if kind in ("promotion", "training"):
+        rule = ctx.policy.results.list_rule(kind, ctx.policy.good_grade)
+        click.echo(f"{rule.title}：{'、'.join(rule.grades)}至少 {min_good or rule.min_count} 次"
+                   + (f"，且无{'、'.join(rule.exclude_grades)}" if rule.exclude_grades else "")
+                   + (f"，截至第 {quarter} 季度" if quarter else ""), err=True)
     click.echo(f"共 {len(rows)} 人", err=True)
 
 
@@ -273,7 +283,8 @@ def filings_cmd(ctx: Context, year, unit):
     click.echo(f"未做年初备案的单位 {data['missing_annual_plan']} 个", err=True)
 
 
-@click.command("filing", help="双备案：submit 报送年初方案及人员（annual_plan）或季度人员异动（changes）；review 审核")
+@click.command("filing", help="双备案：submit 报送年初方案及人员（annual_plan）或季度人员异动（changes）；"
+                              "accept 通过、return 退回（县公务员办，--id 备案编号，退回须 --reason）")
 @click.argument("action", type=click.Choice(["submit", "accept", "return"]))
 @click.option("--kind", type=click.Choice(["annual_plan", "changes"]), default=None)
 @click.option("--unit", default=None)

@@ -105,7 +105,7 @@ def _withdraw(t: Turn) -> str:
 
 def _cancel(t: Turn) -> str:
     t.set_dialog(None)
-    return "已退出。草稿已保存，发送“写小结”可继续填写；发送“帮助”查看全部功能。"
+    return chat.cancel_text(t.session, t.actor, t.policy)
 
 
 def _bind(t: Turn) -> str:
@@ -126,6 +126,8 @@ COMMANDS: list[Command] = [
     Command(("撤回",), "staff", "撤回已提交的小结（分管领导开始评鉴前）", _withdraw, when="submitted"),
     Command(("我的考核", "查询", "我的等次"), "staff", "本季度进度、往季等次和年度评优条件",
             lambda t: t.with_page(chat.status_text(t.session, t.actor, t.policy), MY, "手机页面查看")),
+    Command(("通知", "我的通知", "消息"), "staff", "最近收到的通知、提醒的全文",
+            lambda t: chat.notices_text(t.session, t.actor, t.policy)),
     Command(("待评",), "supervisor", "等待您评鉴的人员和截止时间",
             lambda t: t.with_page(chat.queue_text(t.session, t.actor, t.policy), QUEUE, "点此逐项打分")),
     Command(("进度",), "manager", "本单位考核进度", lambda t: chat.progress_text(t.session, t.actor, t.policy)),
@@ -217,8 +219,10 @@ def route(session: Session, store: Store, policy: Policy, message: dict[str, str
         elif msg_type == "voice":
             text = message.get("Recognition", "")
             reply = route_text(t, text, voice_media_id=message.get("MediaId") or None, is_voice=True)
+        elif msg_type in NOT_UNDERSTOOD:
+            return _unsupported(t, msg_type), t
         else:
-            return None, t  # images, locations, links, …: nothing to say
+            return None, t
         known_not_returned = t.seen.get("summary_state", "returned") != "returned"
         if actor is not None and msg_type in ("text", "voice") and not known_not_returned:
             notice = chat.untold_returned_notice(session, store, actor.person_id, policy) if actor.person_id else None
@@ -230,19 +234,35 @@ def route(session: Session, store: Store, policy: Policy, message: dict[str, str
 
 
 def _continue_or(t: Turn, text: str, otherwise: Callable[[], str]) -> str:
-    """The rest of a long reply is shown for “继续” (or any reply of up to 4 characters that is not a command)."""
+    """The rest of a long reply is shown for “继续” (the explicit word only: a short paragraph such as “好的” is
+    content). “继续” with nothing left says so and is never saved as a paragraph."""
     norm = normalize(text)
-    if norm in CONTINUE_WORDS or (len(norm) <= 4 and find(norm) is None and norm not in CONFIRM_WORDS):
+    if norm in CONTINUE_WORDS and t.actor is not None:
         rest = dialog.pop_more(t.store, t.openid)
         if rest:
             return "\n".join(rest)  # split again by the caller
+        return "没有未显示完的内容了。发送“帮助”查看可以做的事。"
     return otherwise()
+
+
+NOT_UNDERSTOOD = {
+    "image": "图片", "video": "视频", "shortvideo": "视频", "location": "位置", "link": "链接", "file": "文件",
+}
+
+
+def _unsupported(t: Turn, msg_type: str) -> str:
+    """An image (video, location, …) gets an answer: it is not saved anywhere, and what to do instead."""
+    what = NOT_UNDERSTOOD.get(msg_type, "这类消息")
+    if t.actor is None:
+        return f"暂不能处理{what}。" + chat.how_to_bind(t.policy)
+    return (f"暂不能接收{what}，内容没有保存。个人小结请发送文字或语音；"
+            "佐证材料（图片、文件）请交给单位人事。发送“帮助”查看可以做的事。")
 
 
 def handled(message: dict[str, str]) -> bool:
     """Messages with something to do; everything else is answered "success" without touching the database."""
     msg_type = message.get("MsgType", "").lower()
-    if msg_type in ("text", "voice"):
+    if msg_type in ("text", "voice") or msg_type in NOT_UNDERSTOOD:
         return True
     event = message.get("Event", "").lower()
     return msg_type == "event" and (event in ("subscribe", "unsubscribe") or (event == "click" and bool(message.get("EventKey"))))

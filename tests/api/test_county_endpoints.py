@@ -51,7 +51,7 @@ def _drain(db, api_settings, store, fake_wechat):
 
 
 def _adds_up(r: dict) -> bool:
-    return r["total"] == r["sent"] + r["pending"] + r["failed"] + r["refused"] + r["cancelled"]
+    return r["total"] == r["sent"] + r["pending"] + r["failed"] + r["refused"] + r["cancelled"] + r["unbound"]
 
 
 def _denials(session, caller) -> int:
@@ -92,7 +92,7 @@ def test_a_notice_created_over_http_is_delivered_and_its_report_adds_up(callers,
     assert len(seen) == len(set(seen)) == 8 and any("干事1" in s for s in seen)
 
     r = county.post(f"{V1}/notices/{notice['id']}/cancel")
-    assert r.status_code == 409 and r.json["code"] == "already_sent"
+    assert r.status_code == 409 and r.json["code"] == "nothing_pending"
 
 
 def test_a_scheduled_notice_waits_in_beijing_time_and_can_be_cancelled(callers, world):
@@ -104,9 +104,9 @@ def test_a_scheduled_notice_waits_in_beijing_time_and_can_be_cancelled(callers, 
     assert r.json["status"] == "待发送" and r.json["send_at_local"] == later.strftime("%Y-%m-%d %H:%M")
     assert datetime.fromisoformat(r.json["send_at"]) == later
     r = county.post(f"{V1}/notices/{r.json['id']}/cancel")
-    assert r.status_code == 200 and r.json["stopped"] == 11
+    assert r.status_code == 200 and r.json["stopped"] == 0  # its recipients were never decided: nothing to stop
     report = county.get(f"{V1}/notices/{r.json['notice_id']}/report").json
-    assert (report["cancelled"], report["status"]) == (11, "已撤回") and _adds_up(report)
+    assert (report["total"], report["resolved"], report["status"]) == (0, False, "已撤回") and _adds_up(report)
 
 
 def test_work_groups_and_a_scheduler_draft(callers, session, world):
@@ -351,9 +351,13 @@ def test_annual_uses_for_the_county_and_unit_hr(callers, session, quarters):
     assert sum(c["value"] for c in summary["chart"]["outlook"]) == 11
     assert sum(c["value"] for c in summary["chart"]["max_grade"]) == 11
 
-    cands = county.get(f"{V1}/annual/candidates?year={YEAR}&kind=training&min_good=2").json
+    cands = county.get(f"{V1}/annual/candidates?year={YEAR}&kind=promotion&min_good=2").json
     assert [c["name"] for c in cands["items"]] == ["张局长", "干事1", "税务局长"]
-    assert [c["rank"] for c in cands["items"]] == [1, 2, 3]
+    assert [c["rank"] for c in cands["items"]] == [1, 2, 3] and cands["items"][0]["list"] == "选拔任用参考名单"
+    training = county.get(f"{V1}/annual/candidates?year={YEAR}&kind=training&quarter=4").json
+    assert [c["name"] for c in training["items"]] == ["干事4", "干事2"]  # 一般/较差 in the year, most first
+    assert [c["count"] for c in training["items"]] == sorted((c["count"] for c in training["items"]), reverse=True)
+    assert county.get(f"{V1}/annual/candidates?year={YEAR}&quarter=5").status_code == 422
     tiered = hr.get(f"{V1}/annual/candidates?year={YEAR}&unit=县财政局&min_good=1&tier=一般干事").json
     assert [c["name"] for c in tiered["items"]] == ["干事1"]
     assert county.get(f"{V1}/annual/candidates?year={YEAR}&kind=all").status_code == 422

@@ -101,3 +101,37 @@ def test_sweep_ends_sessions_of_people_who_left(session, world, callers, api_app
     assert callers["clerks"][1].get(f"{V1}/me").status_code == 401
     assert callers["clerks"][2].get(f"{V1}/me").status_code == 200
     assert session.scalar(select(ApiSession.revoked_at).where(ApiSession.person_id == clerk.id)) is not None
+
+
+def test_a_partly_scored_form_suggests_no_grade(session, policy, world, callers):
+    year, quarter = year_quarter()
+    cycle = open_cycle(session, system_actor(), world.unit.id, year, quarter, policy, today=utcnow().date())
+    transition(session, system_actor(), cycle, "start_scoring")
+    session.commit()
+    clerk = world.people["clerks"][0]
+    eid = session.scalar(select(Evaluation.id).where(Evaluation.cycle_id == cycle.id, Evaluation.person_id == clerk.id))
+    boss = callers["boss"]
+    detail = boss.get(f"{V1}/evaluations/{eid}").json
+    first = detail["indicators"][0]
+    r = boss.put(f"{V1}/evaluations/{eid}/scores", json={"scores": [{"indicator_id": first["id"], "level": "优"}]},
+                 headers={"If-Match": str(detail["version"])})
+    assert r.status_code == 200 and not r.json["complete"] and 0 < r.json["total"] < 60
+    assert r.json["suggested_grade"] is None
+    again = boss.get(f"{V1}/evaluations/{eid}").json
+    assert again["result"]["suggested_grade"] is None
+    session.expire_all()
+    assert session.get(Evaluation, eid).suggested_grade is None
+
+
+def test_indicators_for_a_post_nobody_holds_warn_and_name_the_posts_that_exist(session, policy, world, callers):
+    year, quarter = year_quarter()
+    cycle = open_cycle(session, system_actor(), world.unit.id, year, quarter, policy, today=utcnow().date())
+    session.commit()
+    held = sorted(set(session.scalars(select(Evaluation.post).where(Evaluation.cycle_id == cycle.id))) - {""})
+    good = [{"dimension": "绩", "name": f"任务{i}", "points": p} for i, p in enumerate([20, 10, 10, 10, 10])]
+    r = callers["hr"].put(f"{V1}/cycles/{cycle.id}/indicators/综合文密", json={"indicators": good})  # a typo
+    assert r.status_code == 200 and len(r.json["warnings"]) == 1
+    warning = r.json["warnings"][0]
+    assert "没有人在岗位“综合文密”上" in warning and all(p in warning for p in held) and held
+    r = callers["hr"].put(f"{V1}/cycles/{cycle.id}/indicators/{held[0]}", json={"indicators": good})
+    assert r.status_code == 200 and r.json["warnings"] == []

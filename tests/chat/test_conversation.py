@@ -135,11 +135,34 @@ def test_long_replies_are_split_with_a_continuation(sim, db, team, bind):
     assert not second.startswith("【") and "认真履行岗位职责" in second
     parts = [first, second]
     while parts[-1].endswith("（未完，回复“继续”查看后续）"):
-        parts.append(sim.text("o-long", "1").text)
+        parts.append(sim.text("o-long", "继续").text)
         assert len(parts) < 10
     joined = "".join(p.removesuffix("\n（未完，回复“继续”查看后续）") for p in parts)
     assert joined.count("认真履行岗位职责") == 300 and "3. 第3部分" in joined
-    assert sim.text("o-long", "继续").text.startswith("已记录")  # nothing left to continue: “继续” is content
+    assert "没有未显示完的内容" in sim.text("o-long", "继续").text  # nothing left: said, never saved as content
+    assert len(summary(db).paragraphs) == 3
+
+
+def test_a_short_paragraph_after_a_long_reply_is_content(sim, db, team, bind):
+    bind(sim, "C001", "o-short")
+    sim.text("o-short", "写小结")
+    for i in range(3):
+        sim.text("o-short", f"第{i + 1}部分：" + "认真履行岗位职责，" * 100)
+    assert sim.text("o-short", "预览").text.endswith("（未完，回复“继续”查看后续）")
+    assert sim.text("o-short", "好的").text.startswith("已记录")  # not taken as “继续”
+    assert summary(db).paragraphs[-1] == "好的"
+
+
+def test_cancel_after_submitting_does_not_speak_of_a_draft(sim, db, team, bind):
+    bind(sim, "C001", "o-cancel")
+    assert "草稿" not in sim.text("o-cancel", "取消").text  # nothing written yet
+    sim.text("o-cancel", "写小结")
+    sim.text("o-cancel", "本季度完成了预算编制。")
+    assert "草稿已保存" in sim.text("o-cancel", "取消").text
+    sim.text("o-cancel", "提交")
+    sim.text("o-cancel", "确认")
+    reply = sim.text("o-cancel", "取消").text
+    assert "草稿" not in reply and "已提交" in reply
 
 
 def test_unsubscribe_removes_only_the_binding(sim, db, team, bind):

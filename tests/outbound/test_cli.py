@@ -42,13 +42,27 @@ def test_groups_and_notices_from_the_command_line(run, people, drainer):
     notice_id = int(sent.stdout.strip())
     drainer.drain()
     report = run("notice", "report", str(notice_id))
-    assert "共 4：已送达 2，待发送 0，失败 2" in report.output and "未绑定微信，无法送达：2" in report.output
+    assert "部分送达" in report.output and "共 4：已送达 2，待发送 0，未绑定微信 2，发送失败 0" in report.output
     exported = json.loads(run("notice", "report", str(notice_id), "--json").stdout)
-    assert exported["total"] == 4 and exported["progress"] == 100 and len(exported["rows"]) == 4
-    assert {r["state"] for r in exported["rows"]} == {"已送达", "失败"}
-    assert f"{notice_id}\t通知\t已完成\t关于报送材料的通知\t2/4\t100%" in run("notice", "list").output
+    assert exported["total"] == 4 and exported["unbound"] == 2 and exported["failed"] == 0
+    assert len(exported["rows"]) == 4 and {r["state"] for r in exported["rows"]} == {"已送达", "未绑定微信"}
+    assert f"{notice_id}\t通知\t部分送达\t关于报送材料的通知\t送达 2/4\t未绑定 2" in run("notice", "list").output
     done = run("notice", "cancel", str(notice_id))
-    assert done.exit_code == 1 and "已全部发出" in done.output
+    assert done.exit_code == 1 and "没有待发送的消息" in done.output and "已送达 2，未绑定微信 2" in done.output
+
+
+def test_a_notice_to_people_without_wechat_is_not_reported_as_sent(run, session):
+    unit = factories.unit(session, "县水利局")
+    factories.person(session, unit)
+    factories.person(session, unit)
+    session.commit()
+    sent = run("notice", "send", "--title", "通知", "--body", "正文", "--to", "unit:县水利局")
+    notice_id = sent.stdout.strip()
+    assert "共 2：已送达 0，未绑定微信 2" in sent.output
+    report = run("notice", "report", notice_id).output
+    assert "未送达" in report and "已完成" not in report
+    done = run("notice", "cancel", notice_id)
+    assert done.exit_code == 1 and "已全部发出" not in done.output and "已送达 0，未绑定微信 2" in done.output
 
 
 def test_scheduled_notice_is_cancelled_and_bad_input_is_refused(run, people):
@@ -56,8 +70,9 @@ def test_scheduled_notice_is_cancelled_and_bad_input_is_refused(run, people):
     notice_id = later.stdout.strip()
     assert later.exit_code == 0 and "将于 2099-01-01 09:00 发送" in later.output
     cancelled = run("notice", "cancel", notice_id)
-    assert cancelled.exit_code == 0 and "停止发送 1 条" in cancelled.output  # two were never reachable (not bound)
-    assert "失败 2，拒收 0，已撤回 1" in run("notice", "report", notice_id).output
+    assert cancelled.exit_code == 0 and "尚未到发送时间，没有发出任何消息" in cancelled.output
+    report = run("notice", "report", notice_id).output
+    assert "已撤回" in report and "尚未到发送时间" in report
     for args, message in [(("--to", "unit:无此单位"), "找不到单位"), (("--to", "everyone"), "接收范围“everyone”无效"),
                           (("--to", "all", "--at", "明天"), "发送时间“明天”格式不正确")]:
         bad = run("notice", "send", "--title", "t", "--body", "b", *args)
@@ -76,6 +91,6 @@ def test_a_draft_circular_is_sent_by_the_county_office(run, session, people):
     refused = run("notice", "send-draft", str(draft.id))  # nobody is 单位管理员 here
     assert refused.exit_code == 1 and "没有任何接收人" in refused.output
     sent = run("notice", "send-draft", str(draft.id), "--to", "unit:县财政局")
-    assert sent.exit_code == 0 and "接收人 3 个" in sent.output
+    assert sent.exit_code == 0 and "共 3：已送达 0，待发送 1，未绑定微信 2" in sent.output
     again = run("notice", "send-draft", str(draft.id))
     assert again.exit_code == 1 and "只有草稿可以发送" in again.output

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from handlers import groups, notices
 from handlers.actor import actor_for_person
 from handlers.errors import Conflict, InvalidInput, NotFound
-from models import AuditEntry, Delivery, utcnow
+from models import AuditEntry, Delivery, Unit, utcnow
 from tests import factories
 
 from .conftest import bind
@@ -70,9 +70,9 @@ def test_notice_reaches_everyone_once_and_the_report_adds_up(db, session, county
     assert all(len(c.body["data"]["thing1"]["value"]) <= 20 and c.body["data"]["thing1"]["value"].endswith("…")
                for c in sends)
     r = notices.report(session, county_actor, n.id, with_rows=True)
-    assert (r.total, r.sent, r.failed, r.pending, r.refused, r.progress) == (7, 6, 1, 0, 0, 100)
-    assert r.total == r.sent + r.pending + r.failed + r.refused + r.cancelled
-    assert r.failures == [{"errcode": None, "reason": "未绑定微信，无法送达", "count": 1}]
+    assert (r.total, r.sent, r.unbound, r.failed, r.pending, r.refused, r.progress) == (7, 6, 1, 0, 0, 0, 100)
+    assert r.total == r.sent + r.pending + r.failed + r.refused + r.cancelled + r.unbound
+    assert r.failures == [] and r.status == "部分送达"
     assert len(r.rows) == 7 and sum(row["state"] == "已送达" for row in r.rows) == 6
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "notice")).all()
     assert actions == ["notice.create"]
@@ -82,19 +82,57 @@ def test_scheduled_notice_waits_and_can_be_cancelled(db, session, county_actor, 
     later = notices.compose(session, county_actor, title="定时通知", body="明早发送", to=["unit:县财政局"],
                             send_at=utcnow() + timedelta(hours=12))
     session.commit()
+    notices.release_due(session)
     drainer.drain()
     assert fake_wechat.fake.delivered() == {}
     r = notices.report(session, county_actor, later.id)
-    assert (r.total, r.pending, r.progress) == (4, 4, 0)
-    assert notices.cancel(session, county_actor, later.id) == 4
+    assert (r.resolved, r.total, r.progress, r.status) == (False, 0, 0, "待发送")
+    assert notices.cancel(session, county_actor, later.id) == 0
     session.commit()
-    drainer.drain()
+    assert notices.release_due(session, utcnow() + timedelta(hours=13)) == []  # a cancelled notice never goes out
     r = notices.report(session, county_actor, later.id)
-    assert (r.cancelled, r.pending, r.sent, r.state) == (4, 0, 0, "cancelled")
+    assert (r.total, r.sent, r.state, r.status) == (0, 0, "cancelled", "已撤回")
     with pytest.raises(Conflict):
         notices.cancel(session, county_actor, later.id)
     with pytest.raises(InvalidInput):
         notices.compose(session, county_actor, title="过去", body="b", to=["all"], send_at=utcnow() - timedelta(hours=1))
+
+
+def test_a_scheduled_notice_reaches_whoever_is_in_the_audience_and_bound_when_it_goes_out(
+        db, session, county_actor, org, drainer, fake_wechat):
+    at = utcnow() + timedelta(hours=2)
+    n = notices.compose(session, county_actor, title="定时通知", body="两小时后发送", to=["unit:县教育局"], send_at=at)
+    late_binder = org["staff"][4]  # not bound when the notice is written
+    newcomer = factories.person(session, session.scalar(select(Unit).where(Unit.name == "县教育局")))
+    session.commit()
+    bind(session, late_binder)
+    bind(session, newcomer)
+    session.commit()
+    assert notices.release_due(session, at - timedelta(minutes=1)) == []
+    assert notices.release_due(session, at) == [n.id]
+    session.commit()
+    assert notices.release_due(session, at) == []  # released once
+    r = notices.report(session, county_actor, n.id)
+    assert (r.total, r.pending, r.unbound) == (4, 4, 0)
+    drainer.clock = lambda: at
+    drainer.drain()
+    assert {o: 1 for o in fake_wechat.fake.delivered()} == {f"o-{p.staff_no}": 1 for p in
+                                                             [org["staff"][3], late_binder, newcomer, org["hr"]]}
+    assert notices.report(session, county_actor, n.id).status == "已完成"
+
+
+def test_cancel_stops_what_has_not_gone_and_says_what_already_went(db, session, county_actor, org, drainer):
+    n = notices.compose(session, county_actor, title="通知", body="正文", to=["all"])
+    session.commit()
+    first = session.scalars(select(Delivery).where(Delivery.notice_id == n.id, Delivery.state == "pending")
+                            .order_by(Delivery.id)).first()
+    first.state, first.sent_at = "sent", utcnow()
+    session.commit()
+    assert notices.cancel(session, county_actor, n.id) == 5
+    session.commit()
+    r = notices.report(session, county_actor, n.id)
+    assert (r.sent, r.cancelled, r.unbound, r.pending) == (1, 5, 1, 0)
+    assert r.outcome == "共 7：已送达 1，未绑定微信 1，已撤回 5"
 
 
 def test_notify_person_is_idempotent(db, session, org, drainer, fake_wechat):

@@ -35,13 +35,28 @@ def test_summary_counts_for_the_chart(session, policy, county, cli_actor):
 
 def test_candidates_filter_by_tier_unit_and_good_count(session, policy, county, cli_actor):
     rows = A.candidates(session, cli_actor, policy, 2026, kind="training", today=TODAY)
-    assert [r["staff_no"] for r in rows] == ["E001", "E002", "E003", "E004", "F002"]
+    assert [(r["staff_no"], r["count"]) for r in rows] == [("F004", 2)]  # 一般 twice: the policy's training list
+    assert rows[0]["list"] == "培训参考名单" and rows[0]["window"] == "2026年第1季度至2026年第4季度"
     assert A.candidates(session, cli_actor, policy, 2026, today=TODAY) == []  # promotion needs 3 好
     one = A.candidates(session, cli_actor, policy, 2026, min_good=1, unit_name="县财政局", tier="中层干部",
                        today=TODAY)
     assert [(r["staff_no"], r["rank"]) for r in one] == [("F001", 1)]
     with pytest.raises(InvalidInput):
         A.candidates(session, cli_actor, policy, 2026, kind="bonus")
+
+
+def test_candidates_honour_the_quarter_and_the_policys_window(session, policy, county, cli_actor):
+    from .conftest import add_quarter
+
+    two_good = A.candidates(session, cli_actor, policy, 2026, quarter=2, min_good=2, today=TODAY)
+    assert [r["staff_no"] for r in two_good] == ["E001", "E002", "E003", "E004", "F002"]
+    assert A.candidates(session, cli_actor, policy, 2026, quarter=1, min_good=2, today=TODAY) == []  # Q1 only
+    add_quarter(session, policy, county.units["fin"], 2025, 4, {county.people["F004"]: (60, "较差", None)})
+    training = A.candidates(session, cli_actor, policy, 2026, kind="training", quarter=1, today=TODAY)
+    assert [(r["staff_no"], r["count"], r["window"]) for r in training] == [
+        ("F004", 2, "2025年第2季度至2026年第1季度")]  # the last four quarters, across the year boundary
+    with pytest.raises(InvalidInput):
+        A.candidates(session, cli_actor, policy, 2026, quarter=5)
 
 
 def test_honours_and_scope(session, policy, county, cli_actor):

@@ -59,9 +59,10 @@ def test_a_year_from_seed_to_annual_lists(session, policy, run, seeded, tmp_path
                                                                 reverse=True)
 
     training = A.candidates(session, actor, policy, 2025, kind="training")
-    goods = [r["good_count"] for r in training]
-    assert goods == sorted(goods, reverse=True) and min(goods) >= policy.results.training_min_good
-    assert len(training) == sum(1 for g in grades.values() if g.count("好") >= policy.results.training_min_good)
+    rule = policy.results.list_rule("training", policy.good_grade)
+    counts = [r["count"] for r in training]
+    assert counts == sorted(counts, reverse=True) and min(counts) >= rule.min_count
+    assert len(training) == sum(1 for g in grades.values() if sum(x in rule.grades for x in g) >= rule.min_count)
 
     talks = A.talk_reminders(session, actor, policy, 2026, 1)
     q4, q1 = _grades(session, 2025), _grades(session, 2026)
