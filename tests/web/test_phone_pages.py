@@ -259,3 +259,18 @@ def test_leaving_the_roster_ends_the_page_session(web_app, fake_wechat, world, s
     services(web_app).store.delete(f"api:sess:{token_hash(token)}")  # the cached actor ages out (≤ 1 minute)
     r = client.get("/m/me")
     assert r.status_code == 302 and r.headers["Location"].startswith("/m/login")
+
+
+def test_the_full_text_of_what_was_pushed_is_on_the_notices_page(web_app, fake_wechat, world, session):
+    from handlers.notices import notify_person
+
+    long_text = "您的2026年第4季度平时考核结果：“好”。" + "公示期内如有异议请向单位反映。" * 5
+    notice = notify_person(session, world["a"].people["c1"].id, long_text, dedupe_key="test:result", title="考核结果")
+    session.commit()
+    client, _ = signed_in(web_app, fake_wechat, world["a"].openids["c1"], "/m/notices")
+    listing = client.get("/m/notices").get_data(as_text=True)
+    assert "考核结果" in listing and f"/m/notices/{notice.id}" in listing
+    page = client.get(f"/m/notices/{notice.id}").get_data(as_text=True)
+    assert "“好”" in page and "公示期内如有异议请向单位反映。" * 5 in page
+    other, _ = signed_in(web_app, fake_wechat, world["a"].openids["c2"], "/m/notices")
+    assert other.get(f"/m/notices/{notice.id}").status_code == 404
