@@ -46,6 +46,8 @@ class TemplatePolicy:
 class QuotaPolicy:
     good_percent: int
     rounding: str
+    min_one_from: int = 0  # a quota group of at least this many graded people gets at least one 好 (0: off)
+    pool_below: int = 0  # a unit's tiers with fewer graded people than this share one quota (0: off)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,16 @@ class NotGradedPolicy:
     probation_reason: str
     leave_days_max: int
     leave_reason: str
+
+
+@dataclass(frozen=True)
+class LeadersPolicy:
+    """Unit leaders (班子成员, roster 是否领导 = 是): evaluated by the county ("county": not in the unit's cycle) or in
+    the unit ("unit"), then in ``tier`` when set (its own 好 quota) or else in their roster tier."""
+
+    evaluated_by: str = "unit"
+    tier: str = ""
+    reason: str = "单位领导班子成员由县委组织部考核，不参加本单位平时考核"
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,7 @@ class Policy:
     summary: SummaryPolicy
     binding: BindingPolicy
     results: ResultsPolicy = ResultsPolicy()
+    leaders: LeadersPolicy = LeadersPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -180,7 +193,8 @@ def parse_policy(data: dict) -> Policy:
             county=data.get("county", "本县"),
             grades=tuple(data["grades"]),
             bands=tuple(Band(b["grade"], float(b["min"])) for b in data["bands"]),
-            quota=QuotaPolicy(int(data["quota"]["good_percent"]), data["quota"].get("rounding", "down")),
+            quota=QuotaPolicy(int(data["quota"]["good_percent"]), data["quota"].get("rounding", "down"),
+                              int(data["quota"].get("min_one_from", 0)), int(data["quota"].get("pool_below", 0))),
             template=TemplatePolicy(
                 total=float(t["total"]),
                 common_total=float(t["common_total"]),
@@ -214,6 +228,7 @@ def parse_policy(data: dict) -> Policy:
             summary=SummaryPolicy(**{k: int(v) for k, v in data["summary"].items()}),
             binding=BindingPolicy(**{k: int(v) for k, v in data["binding"].items()}),
             results=_results(data.get("results", {})),
+            leaders=LeadersPolicy(**data.get("leaders", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
@@ -232,6 +247,8 @@ def _check(p: Policy) -> None:
         raise PolicyError("quota.rounding 只能是 down、nearest 或 up")
     if not 0 <= p.quota.good_percent <= 100:
         raise PolicyError("quota.good_percent 必须在 0 到 100 之间")
+    if p.quota.min_one_from < 0 or p.quota.pool_below < 0:
+        raise PolicyError("quota.min_one_from 和 quota.pool_below 不能为负数（0 表示不启用）")
     t = p.template
     if t.common_total + t.specific_total != t.total:
         raise PolicyError("template.common_total + specific_total 必须等于 total")
@@ -239,6 +256,8 @@ def _check(p: Policy) -> None:
         raise PolicyError("template.common 的个数或分值与 common_count/common_total 不符")
     if len(t.specific) != t.specific_count or sum(s.points for s in t.specific) != t.specific_total:
         raise PolicyError("template.specific 的个数或分值与 specific_count/specific_total 不符")
+    if p.leaders.evaluated_by not in ("county", "unit"):
+        raise PolicyError("leaders.evaluated_by 只能是 county（由县里考核）或 unit（在本单位考核）")
     r = p.results
     if not 0 < r.duplicate_threshold <= 1:
         raise PolicyError("results.duplicate_threshold 必须在 0 到 1 之间")

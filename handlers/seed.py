@@ -20,7 +20,7 @@ from models import (
 )
 from models.rules.calendar import quarter_bounds, quarter_of, step_deadlines
 from models.rules.eligibility import not_graded_reason
-from models.rules.quota import good_quota
+from models.rules.quota import good_quota, quota_groups
 from models.rules.scoring import suggested_grade
 
 from . import seed_data as W
@@ -321,7 +321,8 @@ def _decide(rows: list[dict], policy: Policy) -> None:
             by_tier.setdefault(r["person"].tier, []).append(r)
         else:
             r["final"] = None
-    for members in by_tier.values():
+    for tiers in quota_groups({t: len(m) for t, m in by_tier.items()}, policy):  # pooled as the policy says
+        members = [r for t in tiers for r in by_tier[t]]
         quota = good_quota(len(members), policy)
         for r in sorted(members, key=lambda r: -r["total"]):
             grade = r["suggested"]

@@ -204,6 +204,7 @@ class OpenCycleIn(In):
 
 class AdvanceIn(In):
     action: Literal["start_scoring", "start_deciding"]
+    reason: str = Field(default="", max_length=500)  # required to move on before the deadline with people missing
 
 
 class CycleOut(Out):
@@ -219,6 +220,7 @@ class CycleOut(Out):
     decision_due: datetime
     filing_due: datetime
     publicity_ends: datetime | None
+    attention: list[str] = []  # on opening: who is not evaluated in the unit, who has no scorer and what to do
 
 
 class TierProgressOut(Out):
@@ -308,6 +310,7 @@ class TierQuotaOut(Out):
     used: int
     remaining: int
     people: list[DecisionPerson]
+    pooled_with: list[str] = []  # the tiers sharing this quota when the policy pools small tiers
 
 
 class NotGradedOut(Out):

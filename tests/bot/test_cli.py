@@ -110,13 +110,17 @@ def test_cycle_commands_open_advance_and_reassign(run, tmp_path):
     y, q = quarter_of(datetime.now(ZoneInfo("Asia/Shanghai")).date())
     when = ("--year", str(y), "--quarter", str(q))
     result = run("cycle", "open", "--unit", "县财政局", *when)
-    assert result.exit_code == 0 and f"已开启县财政局{y}年第{q}季度考核，考核对象 3 人" in result.output
+    assert result.exit_code == 0 and f"已开启县财政局{y}年第{q}季度考核，考核对象 2 人" in result.output
+    assert "请注意：不参加本单位平时考核 1 人（单位领导班子成员由县委组织部考核，不参加本单位平时考核）：张局长（A001）" \
+        in result.output
     result = run("cycle", "assign", "--unit", "县财政局", *when, "--person", "A002",
                  "--supervisor", "A003")
     assert result.exit_code == 0 and "评鉴人改为 A003" in result.output
     result = run("cycle", "advance", "--unit", "县财政局", *when, "publish")
     assert result.exit_code == 1 and "不能开始结果公示" in result.output
     result = run("cycle", "advance", "--unit", "县财政局", *when, "start_scoring")
+    assert result.exit_code == 1 and "还有 2 人未提交：王干事、赵干事" in result.output and "请填写原因" in result.output
+    result = run("cycle", "advance", "--unit", "县财政局", *when, "start_scoring", "--reason", "县里通知提前")
     assert result.exit_code == 0 and "领导评鉴" in result.output
 
 
