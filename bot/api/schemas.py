@@ -274,6 +274,9 @@ class MyStatusOut(Out):
     quarters: list[str | None]
     annual_reasons: list[str]
     excellent_eligible: bool
+    summary_open: bool = False
+    step_deadline: str | None = None
+    not_evaluated_reason: str | None = None
 
 
 # ---- decision, publishing, filing ---------------------------------------------------------------------------------
