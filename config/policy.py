@@ -88,6 +88,15 @@ class LeadersPolicy:
 
 
 @dataclass(frozen=True)
+class MissingSummaryPolicy:
+    """What a supervisor may do for a person whose summary is not submitted when scoring starts: score anyway
+    after recording why (``allow_score``), or mark them 不定等次 with one of ``not_graded_reasons``."""
+
+    allow_score: bool = True
+    not_graded_reasons: tuple[str, ...] = ("本季度未按规定提交个人小结，不确定等次",)
+
+
+@dataclass(frozen=True)
 class AnnualPolicy:
     excellent_min_good: int
     excellent_blocking_grades: tuple[str, ...]
@@ -142,6 +151,13 @@ def _results(data: dict) -> ResultsPolicy:
     return ResultsPolicy(**values)
 
 
+def _missing_summary(data: dict) -> MissingSummaryPolicy:
+    values = dict(data)
+    if "not_graded_reasons" in values:
+        values["not_graded_reasons"] = tuple(values["not_graded_reasons"])
+    return MissingSummaryPolicy(**values)
+
+
 @dataclass(frozen=True)
 class Policy:
     name: str
@@ -162,6 +178,7 @@ class Policy:
     binding: BindingPolicy
     results: ResultsPolicy = ResultsPolicy()
     leaders: LeadersPolicy = LeadersPolicy()
+    missing_summary: MissingSummaryPolicy = MissingSummaryPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -229,6 +246,7 @@ def parse_policy(data: dict) -> Policy:
             binding=BindingPolicy(**{k: int(v) for k, v in data["binding"].items()}),
             results=_results(data.get("results", {})),
             leaders=LeadersPolicy(**data.get("leaders", {})),
+            missing_summary=_missing_summary(data.get("missing_summary", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
@@ -256,6 +274,10 @@ def _check(p: Policy) -> None:
         raise PolicyError("template.common 的个数或分值与 common_count/common_total 不符")
     if len(t.specific) != t.specific_count or sum(s.points for s in t.specific) != t.specific_total:
         raise PolicyError("template.specific 的个数或分值与 specific_count/specific_total 不符")
+    if not p.missing_summary.allow_score and not p.missing_summary.not_graded_reasons:
+        raise PolicyError("missing_summary 至少要允许一种处理：allow_score 或 not_graded_reasons")
+    if any(not r or len(r) > 200 for r in p.missing_summary.not_graded_reasons):
+        raise PolicyError("missing_summary.not_graded_reasons 每条须为 1–200 个字")
     if p.leaders.evaluated_by not in ("county", "unit"):
         raise PolicyError("leaders.evaluated_by 只能是 county（由县里考核）或 unit（在本单位考核）")
     r = p.results

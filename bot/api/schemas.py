@@ -202,6 +202,11 @@ class OpenCycleIn(In):
     quarter: int = Field(ge=1, le=4)
 
 
+class WithoutSummaryIn(In):
+    action: Literal["score", "not_graded"]
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class AdvanceIn(In):
     action: Literal["start_scoring", "start_deciding"]
     reason: str = Field(default="", max_length=500)  # required to move on before the deadline with people missing

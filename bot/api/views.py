@@ -184,6 +184,13 @@ def reopen_evaluation(ctx: Ctx, evaluation_id: int):
     return scoring.reopen(ctx.db, ctx.actor, ctx.policy, evaluation_id)
 
 
+@api.endpoint("POST", "/evaluations/<int:evaluation_id>/without-summary", body=S.WithoutSummaryIn,
+              response=S.ScoreOut, tag=SCORING, errors=(403, 409, 422),
+              summary="考核对象未提交个人小结：填写原因后照常评分（score），或按规定确定为不定等次（not_graded）")
+def evaluation_without_summary(ctx: Ctx, body: S.WithoutSummaryIn, evaluation_id: int):
+    return scoring.without_summary(ctx.db, ctx.actor, ctx.policy, evaluation_id, body.action, body.reason)
+
+
 # ---- step 1 and the cycle -----------------------------------------------------------------------------------------
 def _cycle_out(cycle: Cycle, attention: list[str] | None = None) -> S.CycleOut:
     return S.CycleOut(id=cycle.id, unit_id=cycle.unit_id, year=cycle.year, quarter=cycle.quarter, label=cycle.label,

@@ -81,6 +81,15 @@ def test_five_steps_end_to_end(api, callers, world, session):
         assert detail.status_code == 200 and detail.json["can_score"]
         if item["staff_no"] in levels:
             assert detail.json["summary_paragraphs"]  # the supervisor reads the summary beside the scores
+        else:  # no summary submitted: scoring needs the supervisor's recorded reason (the policy allows it)
+            r = scorer.put(f"{V1}/evaluations/{item['evaluation_id']}/scores",
+                           json={"scores": [{"indicator_id": detail.json["indicators"][0]["id"], "points": 8}]},
+                           headers={"If-Match": etag(detail)})
+            assert r.status_code == 409 and r.json["code"] == "summary_missing" and "不定等次" in r.json["message"]
+            r = scorer.post(f"{V1}/evaluations/{item['evaluation_id']}/without-summary",
+                            json={"action": "score", "reason": "长期驻村，书面小结改为口头汇报"})
+            assert r.status_code == 200
+            detail = scorer.get(f"{V1}/evaluations/{item['evaluation_id']}")
         ids = [i["id"] for i in detail.json["indicators"]]
         level = levels.get(item["staff_no"], "良")
         # first tap: one indicator by points, then the rest by quick level in one call
