@@ -77,6 +77,8 @@ def seed(url: str, redis_url: str, clients: int) -> tuple[str, list[tuple[int, i
         year, quarter = today.year, (today.month - 1) // 3 + 1
         cycle = open_cycle(s, system_actor(), unit.id, year, quarter, policy, today=today)
         transition(s, system_actor(), cycle, "start_scoring")
+        for e in s.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)):
+            e.no_summary_note = "基准测试：未收个人小结，照常评分"  # the policy's missing_summary.allow_score
         token = create_session(s, store, SessionPolicy(3600, 7200), boss.id, "miniapp").token
         evals = [(e.id, e.version) for e in s.scalars(select(Evaluation).where(
             Evaluation.cycle_id == cycle.id, Evaluation.supervisor_id == boss.id).order_by(Evaluation.id))]

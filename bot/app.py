@@ -1,9 +1,12 @@
 """The application factory. It only wires: each part has ``init_app``; nothing connects here."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from config import Settings, load_settings
+from config.settings import development_parts
 
 from . import api, downloads, errors, ext, health, home, web
 
@@ -12,6 +15,8 @@ MAX_BODY = 1024 * 1024  # 1 MiB: WeChat messages and API bodies are far smaller
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
+    for part in development_parts(settings):
+        logging.getLogger("kaohe").warning("仅供开发的部分已开启：%s", part)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False

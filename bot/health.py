@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 from sqlalchemy import text
 
+from config.settings import development_parts
+
 from .ext import services
 
 bp = Blueprint("health", __name__)
@@ -30,7 +32,10 @@ def readyz():
     except Exception as exc:
         checks["redis"] = {"ok": False, "backend": backend, "error": type(exc).__name__}
     ready = all(c["ok"] for c in checks.values())
-    return jsonify({"ready": ready, "checks": checks}), 200 if ready else 503
+    # Said plainly so an operator sees a demo part left on (the simulator, the development key, a fake WeChat).
+    dev = development_parts(s.settings)
+    return jsonify({"ready": ready, "checks": checks, "env": s.settings.env, "development_only": dev,
+                    "warning": f"仅供开发的部分已开启：{'；'.join(dev)}" if dev else None}), 200 if ready else 503
 
 
 def init_app(app: Flask) -> None:

@@ -46,6 +46,8 @@ class TemplatePolicy:
 class QuotaPolicy:
     good_percent: int
     rounding: str
+    min_one_from: int = 0  # a quota group of at least this many graded people gets at least one 好 (0: off)
+    pool_below: int = 0  # a unit's tiers with fewer graded people than this share one quota (0: off)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,25 @@ class NotGradedPolicy:
     probation_reason: str
     leave_days_max: int
     leave_reason: str
+
+
+@dataclass(frozen=True)
+class LeadersPolicy:
+    """Unit leaders (班子成员, roster 是否领导 = 是): evaluated by the county ("county": not in the unit's cycle) or in
+    the unit ("unit"), then in ``tier`` when set (its own 好 quota) or else in their roster tier."""
+
+    evaluated_by: str = "unit"
+    tier: str = ""
+    reason: str = "单位领导班子成员由县委组织部考核，不参加本单位平时考核"
+
+
+@dataclass(frozen=True)
+class MissingSummaryPolicy:
+    """What a supervisor may do for a person whose summary is not submitted when scoring starts: score anyway
+    after recording why (``allow_score``), or mark them 不定等次 with one of ``not_graded_reasons``."""
+
+    allow_score: bool = True
+    not_graded_reasons: tuple[str, ...] = ("本季度未按规定提交个人小结，不确定等次",)
 
 
 @dataclass(frozen=True)
@@ -235,6 +256,13 @@ def _results(data: dict) -> ResultsPolicy:
     return ResultsPolicy(**values)
 
 
+def _missing_summary(data: dict) -> MissingSummaryPolicy:
+    values = dict(data)
+    if "not_graded_reasons" in values:
+        values["not_graded_reasons"] = tuple(values["not_graded_reasons"])
+    return MissingSummaryPolicy(**values)
+
+
 @dataclass(frozen=True)
 class Policy:
     name: str
@@ -256,6 +284,8 @@ class Policy:
     results: ResultsPolicy = ResultsPolicy()
     assignment: AssignmentPolicy = AssignmentPolicy()
     calendar: CalendarPolicy = CalendarPolicy()
+    leaders: LeadersPolicy = LeadersPolicy()
+    missing_summary: MissingSummaryPolicy = MissingSummaryPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -287,7 +317,8 @@ def parse_policy(data: dict) -> Policy:
             county=data.get("county", "本县"),
             grades=tuple(data["grades"]),
             bands=tuple(Band(b["grade"], float(b["min"])) for b in data["bands"]),
-            quota=QuotaPolicy(int(data["quota"]["good_percent"]), data["quota"].get("rounding", "down")),
+            quota=QuotaPolicy(int(data["quota"]["good_percent"]), data["quota"].get("rounding", "down"),
+                              int(data["quota"].get("min_one_from", 0)), int(data["quota"].get("pool_below", 0))),
             template=TemplatePolicy(
                 total=float(t["total"]),
                 common_total=float(t["common_total"]),
@@ -323,6 +354,8 @@ def parse_policy(data: dict) -> Policy:
             results=_results(data.get("results", {})),
             assignment=_assignment(data.get("assignment", {})),
             calendar=_calendar(data.get("calendar", {})),
+            leaders=LeadersPolicy(**data.get("leaders", {})),
+            missing_summary=_missing_summary(data.get("missing_summary", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
@@ -341,6 +374,8 @@ def _check(p: Policy) -> None:
         raise PolicyError("quota.rounding 只能是 down、nearest 或 up")
     if not 0 <= p.quota.good_percent <= 100:
         raise PolicyError("quota.good_percent 必须在 0 到 100 之间")
+    if p.quota.min_one_from < 0 or p.quota.pool_below < 0:
+        raise PolicyError("quota.min_one_from 和 quota.pool_below 不能为负数（0 表示不启用）")
     t = p.template
     if t.common_total + t.specific_total != t.total:
         raise PolicyError("template.common_total + specific_total 必须等于 total")
@@ -348,6 +383,12 @@ def _check(p: Policy) -> None:
         raise PolicyError("template.common 的个数或分值与 common_count/common_total 不符")
     if len(t.specific) != t.specific_count or sum(s.points for s in t.specific) != t.specific_total:
         raise PolicyError("template.specific 的个数或分值与 specific_count/specific_total 不符")
+    if not p.missing_summary.allow_score and not p.missing_summary.not_graded_reasons:
+        raise PolicyError("missing_summary 至少要允许一种处理：allow_score 或 not_graded_reasons")
+    if any(not r or len(r) > 200 for r in p.missing_summary.not_graded_reasons):
+        raise PolicyError("missing_summary.not_graded_reasons 每条须为 1–200 个字")
+    if p.leaders.evaluated_by not in ("county", "unit"):
+        raise PolicyError("leaders.evaluated_by 只能是 county（由县里考核）或 unit（在本单位考核）")
     r = p.results
     if not 0 < r.duplicate_threshold <= 1:
         raise PolicyError("results.duplicate_threshold 必须在 0 到 1 之间")

@@ -5,6 +5,7 @@ raises :class:`SettingsError` whose message is one line naming the variable.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -152,3 +153,46 @@ def validate(s: Settings) -> None:
             raise SettingsError("KAOHE_SECRET_KEY 至少 32 个字符")
         if s.simulator is True:
             raise SettingsError("KAOHE_SIMULATOR 在生产环境必须为 false")
+
+
+def development_parts(s: Settings) -> list[str]:
+    """What is on that only belongs on a developer's machine, in Chinese, for ``/readyz`` and the startup log."""
+    parts = []
+    if not s.is_production:
+        parts.append(f"非生产环境（KAOHE_ENV={s.env}）")
+    if s.secret_key == Settings.secret_key:
+        parts.append("开发用密钥（未设置 KAOHE_SECRET_KEY）")
+    if s.simulator_enabled:
+        parts.append("微信模拟器 /simulator（无需登录即可生成绑定码）")
+    if s.wechat_token == Settings.wechat_token or s.wechat_secret == Settings.wechat_secret:
+        parts.append("演示用公众号凭据（未设置 KAOHE_WECHAT_TOKEN / KAOHE_WECHAT_SECRET）")
+    if any(is_loopback(urlparse(url).hostname or "") for url in (s.wechat_api_base, s.wecom_api_base)):
+        parts.append("模拟微信接口（KAOHE_WECHAT_API_BASE 指向本机，消息不会发到真实微信）")
+    return parts
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_is_local(bind: str) -> bool:
+    """``host:port`` (or a unix socket) reachable only from this machine."""
+    if bind.startswith("unix:"):
+        return True
+    host = bind.rsplit(":", 1)[0] if ":" in bind and not bind.endswith("]") else bind
+    return is_loopback(host)
+
+
+def refuse_exposed(s: Settings, bind: str, command: str = "kaohe serve") -> None:
+    """Development-only parts (the simulator hands out bind codes to anyone; the development secret signs every
+    session) never listen on a non-loopback address."""
+    parts = [p for p in development_parts(s) if not p.startswith("非生产环境")]
+    if parts and not bind_is_local(bind):
+        raise SettingsError(f"{command} 要监听 {bind}（本机以外可访问），但以下仅供开发的部分开启：{'；'.join(parts)}。"
+                            "请按 README“Production”一节设置环境变量，或只监听 127.0.0.1")

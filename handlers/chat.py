@@ -207,11 +207,11 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
     s = progress.my_status(session, actor, policy)
     lines = []
     if s.cycle_label:
-        lines.append(f"【{s.cycle_label}】当前阶段：{s.step}")
+        lines.append(f"【{s.cycle_label}】当前阶段：{s.step}" + (f"（本阶段截止 {s.step_deadline}）" if s.step_deadline else ""))
         if s.not_graded_reason:
             lines.append(f"本季度不定等次：{s.not_graded_reason}")
         line = f"个人小结：{s.summary_label}"
-        if s.summary_state in ("not_started", "draft", "returned") and s.summary_deadline:
+        if s.summary_open and s.summary_deadline:  # a deadline only while the person can still act on it
             line += f"（截止 {s.summary_deadline}）"
         lines.append(line)
         if s.returned_reason:
@@ -220,6 +220,8 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
             lines.append(f"本季度等次：{s.final_grade}")
         elif s.scored:
             lines.append("分管领导已评鉴，等待党委(党组)审定")
+    elif s.not_evaluated_reason:
+        lines.append(f"您不参加本单位的平时考核：{s.not_evaluated_reason}。")
     else:
         lines.append("本季度考核尚未开始。")
     names = ["一", "二", "三", "四"]

@@ -8,10 +8,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import Cycle, Evaluation, Indicator, Membership, Person, Summary, Unit, utcnow
+from models import AuditEntry, Cycle, Evaluation, Indicator, Membership, Person, Summary, Tier, Unit, utcnow
 from models.rules import states
 from models.rules.calendar import publicity_end, quarter_bounds, step_deadlines
-from models.rules.eligibility import not_graded_reason
+from models.rules.eligibility import leader_placement, not_graded_reason
 from models.rules.scoring import COMMON, SPECIFIC, RuleViolation
 
 from . import audit
@@ -102,16 +102,73 @@ def open_cycle(
     roster = roster_of_quarter(session, unit_id, year, quarter, today)
     _, end = quarter_bounds(year, quarter)
     members = {r.person_id for r in roster}
+    excluded: list[dict] = []
+    evaluated = 0
     for entry in roster:
+        reason, tier_name = leader_placement(entry.is_leader, policy)
+        if reason:  # e.g. 班子成员 evaluated by the county: listed, not in the unit's cycle
+            excluded.append({"person_id": entry.person_id, "reason": reason})
+            continue
         session.add(Evaluation(
-            cycle_id=cycle.id, person_id=entry.person_id, tier_id=entry.tier_id, post=entry.post,
+            cycle_id=cycle.id, person_id=entry.person_id,
+            tier_id=_tier_id(session, unit_id, tier_name) if tier_name else entry.tier_id, post=entry.post,
             supervisor_id=default_supervisor(entry, roster, members), state="pending",
             not_graded_reason=not_graded_reason(entry.hired_on, entry.leave_days, end, policy),
         ))
+        evaluated += 1
     audit.record(session, actor, "cycle.create", "cycle", cycle.id, None,
-                 {"unit_id": unit_id, "year": year, "quarter": quarter, "evaluatees": len(roster)})
+                 {"unit_id": unit_id, "year": year, "quarter": quarter, "evaluatees": evaluated,
+                  "not_evaluated": excluded})
     transition(session, actor, cycle, "open")
     return cycle
+
+
+def _tier_id(session: Session, unit_id: int, name: str) -> int:
+    """The policy's tier for unit leaders, created in the unit the first time it is needed."""
+    tier = session.scalar(select(Tier).where(Tier.unit_id == unit_id, Tier.name == name))
+    if tier is None:
+        tier = Tier(unit_id=unit_id, name=name)
+        session.add(tier)
+        session.flush()
+    return tier.id
+
+
+@dataclass(frozen=True)
+class OpeningNotes:
+    """What unit HR must know after opening: who is not evaluated in the unit, who has nobody to score them."""
+
+    not_evaluated: list[dict]  # staff_no, name, reason
+    without_scorer: list[dict]  # staff_no, name, evaluation_id
+
+    def lines(self) -> list[str]:
+        out = []
+        by_reason: dict[str, list[str]] = {}
+        for p in self.not_evaluated:
+            by_reason.setdefault(p["reason"], []).append(f"{p['name']}（{p['staff_no']}）")
+        for reason, names in by_reason.items():
+            out.append(f"不参加本单位平时考核 {len(names)} 人（{reason}）：{'、'.join(names)}")
+        if self.without_scorer:
+            names = "、".join(f"{p['name']}（{p['staff_no']}）" for p in self.without_scorer)
+            out.append(f"没有评鉴人 {len(self.without_scorer)} 人：{names}。指定评鉴人之前不能进入党委(党组)审定，"
+                       "请用“kaohe cycle assign --person 人员编号 --supervisor 评鉴人编号”（或接口 "
+                       "PUT /evaluations/<id>/supervisor）指定，或在花名册中填写其分管领导编号")
+        return out
+
+
+def opening_notes(session: Session, cycle: Cycle) -> OpeningNotes:
+    """Who the opening left out (from its audit record) and who has no scorer now (live)."""
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "cycle.create",
+                                                    AuditEntry.object_id == str(cycle.id)))
+    left_out = (entry.after or {}).get("not_evaluated", []) if entry else []
+    people = {p.id: p for p in session.scalars(select(Person).where(
+        Person.id.in_([x["person_id"] for x in left_out])))} if left_out else {}
+    not_evaluated = [{"staff_no": people[x["person_id"]].staff_no, "name": people[x["person_id"]].name,
+                      "reason": x["reason"]} for x in left_out if x["person_id"] in people]
+    rows = session.execute(select(Evaluation.id, Person.staff_no, Person.name)
+                           .join(Person, Person.id == Evaluation.person_id)
+                           .where(Evaluation.cycle_id == cycle.id, Evaluation.supervisor_id.is_(None),
+                                  Evaluation.not_graded_reason.is_(None)).order_by(Person.staff_no)).all()
+    return OpeningNotes(not_evaluated, [{"evaluation_id": i, "staff_no": s, "name": n} for i, s, n in rows])
 
 
 def add_default_indicators(session: Session, cycle: Cycle, policy: Policy, post: str = "") -> None:
@@ -121,8 +178,10 @@ def add_default_indicators(session: Session, cycle: Cycle, policy: Policy, post:
                               name=spec.name, points=spec.points, position=position))
 
 
-def transition(session: Session, actor: Actor, cycle: Cycle, action: str, *, policy: Policy | None = None) -> Cycle:
-    """The only place a cycle changes state. Side effects of each step live here too."""
+def transition(session: Session, actor: Actor, cycle: Cycle, action: str, *, policy: Policy | None = None,
+               note: dict | None = None) -> Cycle:
+    """The only place a cycle changes state. Side effects of each step live here too. ``note`` (e.g. why a step was
+    moved on early, and who was missing) goes into the audit record."""
     if not (actor.can_admin_unit(cycle.unit_id) or (action == "return_filing" and actor.is_county)):
         raise NotFound("找不到该考核周期")
     try:
@@ -143,12 +202,14 @@ def transition(session: Session, actor: Actor, cycle: Cycle, action: str, *, pol
         except RuleViolation as exc:
             raise from_rule(exc) from None
     cycle.state = target
-    audit.record(session, actor, f"cycle.{action}", "cycle", cycle.id, before, {"state": target})
+    audit.record(session, actor, f"cycle.{action}", "cycle", cycle.id, before, {"state": target, **(note or {})})
     return cycle
 
 
 def _lock_summaries(session: Session, cycle: Cycle) -> None:
-    for summary in session.scalars(select(Summary).where(Summary.cycle_id == cycle.id, Summary.state != "locked")):
+    """Only submitted summaries are locked: a draft stays a draft (never counted as submitted); the cycle's state
+    already stops anyone from editing it."""
+    for summary in session.scalars(select(Summary).where(Summary.cycle_id == cycle.id, Summary.state == "submitted")):
         summary.state = states.SUMMARY.next_state(summary.state, "lock")
 
 

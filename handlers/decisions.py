@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from config.policy import Policy
 from models import CommitteeDecision, Cycle, Evaluation, Person, Tier, utcnow
 from models.rules import states
-from models.rules.quota import check_quotas, good_quota
+from models.rules.quota import check_quotas
 from models.rules.scoring import RuleViolation
 
 from . import audit
@@ -31,6 +31,7 @@ class TierOverview:
     used: int
     remaining: int
     people: list[dict] = field(default_factory=list)
+    pooled_with: list[str] = field(default_factory=list)  # the tiers sharing this quota (empty: its own quota)
 
 
 @dataclass
@@ -65,17 +66,16 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
                                "reason": e.not_graded_reason})
             continue
         by_tier.setdefault(tier, []).append((e, staff_no, name))
-    report = check_quotas({t: [e.final_grade for e, _, _ in people] for t, people in by_tier.items()}, policy)
-    # The quota is counted on everybody to be graded in the tier, decided or not yet.
+    # The quota is counted on everybody to be graded in the tier, decided or not yet (pooled as the policy says).
+    report = check_quotas({t: [e.final_grade or "" for e, _, _ in people] for t, people in by_tier.items()}, policy)
     tiers = []
     for t, people in by_tier.items():
-        quota = good_quota(len(people), policy)
-        used = sum(1 for e, _, _ in people if e.final_grade == policy.good_grade)
-        tiers.append(TierOverview(t, len(people), quota, used, quota - used, [
+        group = report.for_tier(t)
+        tiers.append(TierOverview(t, len(people), group.quota, group.used, group.remaining, [
             {"evaluation_id": e.id, "staff_no": s, "name": n, "state": e.state,
              "state_label": states.EVALUATION.label(e.state), "total": e.total, "suggested_grade": e.suggested_grade,
              "final_grade": e.final_grade}
-            for e, s, n in sorted(people, key=lambda p: (p[0].total is None, -(p[0].total or 0), p[1]))]))
+            for e, s, n in sorted(people, key=lambda p: (p[0].total is None, -(p[0].total or 0), p[1]))], list(group.members) if len(group.members) > 1 else []))
     meeting = session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id))
     undecided = sum(1 for people in by_tier.values() for e, _, _ in people if not e.final_grade)
     return DecisionOverview(
@@ -155,13 +155,13 @@ def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades
     for e, _, _, tier in rows:
         if not e.not_graded_reason:
             proposed.setdefault(tier, []).append(grades.get(e.id, e.final_grade))
-    # Quota over the whole tier (every person to be graded), not only those decided so far.
-    for tier, gs in proposed.items():
-        quota = good_quota(len(gs), policy)
-        used = sum(1 for g in gs if g == policy.good_grade)
-        if used > quota:
-            raise Conflict(f"“{tier}”共 {len(gs)} 人，“{policy.good_grade}”等次最多 {quota} 人，本次审定后为 {used} 人，"
-                           f"请调整后再提交", "quota_exceeded", tier=tier, size=len(gs), quota=quota, proposed=used)
+    # Quota over the whole tier (every person to be graded), not only those decided so far ("" = not decided yet).
+    report = check_quotas({t: [g or "" for g in gs] for t, gs in proposed.items()}, policy)
+    if not report.ok:
+        over = [q for q in report.tiers if q.exceeded]
+        raise Conflict(f"本次审定超出“{policy.good_grade}”等次名额：{'；'.join(report.violations)}。请调整后再提交",
+                       "quota_exceeded", tiers=[{"tier": q.tier, "members": list(q.members), "size": q.size,
+                                                 "quota": q.quota, "proposed": q.used, "over": q.over} for q in over])
     now = utcnow()
     for eid, grade in grades.items():
         e = by_id[eid][0]

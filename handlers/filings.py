@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from config.policy import Policy
 from models import Filing, Tier, Unit, utcnow
 from models.rules import states
-from models.rules.quota import good_quota
+from models.rules.quota import quota_by_tier
 from models.rules.scoring import RuleViolation
 
 from . import audit, follow_ups
@@ -40,8 +40,10 @@ def _snapshot(session: Session, policy: Policy, unit: Unit, kind: str, year: int
             tiers[r[4]] = tiers.get(r[4], 0) + 1
         for name in session.scalars(select(Tier.name).where(Tier.unit_id == unit.id)):
             tiers.setdefault(name, 0)
+        groups = quota_by_tier({t: (n, 0) for t, n in tiers.items()}, policy)
         return {"people": len(roster), "staff_nos": [r[1] for r in roster],
-                "tiers": [{"tier": t, "people": n, "good_quota": good_quota(n, policy)} for t, n in tiers.items()]}
+                "tiers": [{"tier": t, "people": n, "good_quota": groups[t].quota, "quota_group": groups[t].tier}
+                          for t, n in tiers.items()]}
     changes = quarterly_changes(session, year, quarter, unit.id)
     return {"changes": [c.as_row() for c in changes], "count": len(changes)}
 

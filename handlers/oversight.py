@@ -24,7 +24,7 @@ from models import (
 )
 from models.rules import states
 from models.rules.calendar import format_local
-from models.rules.quota import good_quota
+from models.rules.quota import quota_by_tier
 
 from . import audit
 from .actor import Actor
@@ -150,10 +150,17 @@ def grade_distribution(session: Session, actor: Actor, policy: Policy, year: int
             t["max_total"] = hi if t["max_total"] is None else max(t["max_total"], hi)
     rows = []
     overall = {g: 0 for g in policy.grades}
+    by_unit: dict[int, dict[str, dict]] = {}
+    for (unit_id, tier), t in tiers.items():
+        by_unit.setdefault(unit_id, {})[tier] = t
+    for unit_tiers in by_unit.values():  # the quota groups of one unit (pooled as the policy says)
+        groups = quota_by_tier({k: (t["graded"], t["counts"][policy.good_grade]) for k, t in unit_tiers.items()},
+                               policy)
+        for k, t in unit_tiers.items():
+            t["quota"], t["quota_group"] = groups[k].quota, groups[k].tier
+            t["within_quota"] = not groups[k].exceeded
     for t in tiers.values():
-        t["quota"] = good_quota(t["graded"], policy)
         t["good"] = t["counts"][policy.good_grade]
-        t["within_quota"] = t["good"] <= t["quota"]
         for g, n in t["counts"].items():
             overall[g] += n
         rows.append(t)

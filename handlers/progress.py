@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import Cycle, Evaluation, Person, Summary, Tier, Unit, utcnow
+from models import Cycle, Evaluation, Membership, Person, Summary, Tier, Unit, utcnow
 from models.rules import states
 from models.rules.annual import annual_outcome
 from models.rules.outlook import outlook
 from models.rules.calendar import format_local
+from models.rules.eligibility import leader_placement
 
 from .actor import Actor
 from .errors import Forbidden, NotFound
@@ -32,12 +33,15 @@ class MyStatus:
     scored: bool
     final_grade: str | None  # only once published to the person
     not_graded_reason: str | None
-    summary_deadline: str | None
+    summary_deadline: str | None  # only while the person can still write or submit the summary
     year: int
     quarters: list[str | None] = field(default_factory=list)  # this year's published grades, Q1→Q4
     annual_reasons: list[str] = field(default_factory=list)
     excellent_eligible: bool = False
     outlook: str = ""  # where the person stands for 优秀 this year ("还需 1 次好…")
+    summary_open: bool = False  # the person can still write/submit this quarter's summary
+    step_deadline: str | None = None  # the deadline of the step the cycle is in now
+    not_evaluated_reason: str | None = None  # e.g. 班子成员 evaluated by the county, not in the unit's cycle
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -67,19 +71,43 @@ def my_status(session: Session, actor: Actor, policy: Policy, now: datetime | No
     remaining = sum(1 for i, g in enumerate(quarters) if g is None and i + 1 >= current_q)
     ahead = outlook(quarters, remaining, policy)
     state = summary.state if summary else "not_started"
+    can_write = bool(cycle) and ((cycle.state == "open" and now <= cycle.summary_due)
+                                 or (state == "returned" and cycle.state in ("open", "scoring")))
+    if state == "locked":
+        label = "已提交（已锁定）"
+    elif state in ("not_started", "draft", "returned") and cycle and not can_write:
+        label = "未提交（已截止，不能再填写）"
+    else:
+        label = states.SUMMARY.label(state) if summary else "未开始"
     return MyStatus(
         cycle_label=cycle.label if cycle else None,
         step=states.CYCLE.label(cycle.state) if cycle else None,
         summary_state=state,
-        summary_label=states.SUMMARY.label(state) if summary else "未开始",
+        summary_label=label,
         returned_reason=summary.returned_reason if summary and summary.state == "returned" else None,
         scored=bool(evaluation and evaluation.state in SCORED),
         final_grade=evaluation.final_grade if evaluation and evaluation.state == "published" else None,
         not_graded_reason=evaluation.not_graded_reason if evaluation else None,
-        summary_deadline=format_local(cycle.summary_due, policy) if cycle else None,
+        summary_deadline=format_local(cycle.summary_due, policy) if cycle and can_write else None,
         year=year, quarters=quarters, annual_reasons=outcome.reasons,
         excellent_eligible=outcome.excellent_eligible, outlook=ahead.message,
+        summary_open=can_write, step_deadline=_step_deadline(cycle, policy) if cycle else None,
+        not_evaluated_reason=None if evaluation else _not_evaluated(session, actor.person_id, policy),
     )
+
+
+def _step_deadline(cycle: Cycle, policy: Policy) -> str | None:
+    due = {"open": cycle.summary_due, "scoring": cycle.scoring_due, "deciding": cycle.decision_due,
+           "publicity": cycle.publicity_ends}.get(cycle.state)
+    return format_local(due, policy) if due else None
+
+
+def _not_evaluated(session: Session, person_id: int, policy: Policy) -> str | None:
+    """A unit leader whom the policy leaves to the county is told so, not "not started"."""
+    is_leader = session.scalar(select(Membership.is_leader).where(Membership.person_id == person_id,
+                                                                  Membership.end_on.is_(None)))
+    reason, _ = leader_placement(bool(is_leader), policy)
+    return reason
 
 
 @dataclass(frozen=True)
@@ -105,8 +133,19 @@ def supervisor_queue(session: Session, actor: Actor, policy: Policy) -> list[Wai
                Cycle.state.in_(("open", "scoring")))
         .order_by(Cycle.year, Cycle.quarter, Person.staff_no)
     )
-    return [Waiting(eid, staff_no, name, cycle.label, states.SUMMARY.label(s) if s else "未开始",
+    return [Waiting(eid, staff_no, name, cycle.label, _summary_for_scorer(s, cycle),
                     format_local(cycle.scoring_due, policy)) for eid, staff_no, name, cycle, s in rows]
+
+
+def _summary_for_scorer(state: str | None, cycle: Cycle) -> str:
+    """What a supervisor needs to know: submitted or not (a draft is not a summary to score against)."""
+    if state in SUBMITTED:
+        return "已提交"
+    if state == "returned":
+        return "已退回修改"
+    if cycle.state == "open":
+        return "未开始" if state is None else "草稿（未提交）"
+    return "未提交"
 
 
 @dataclass

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from difflib import get_close_matches
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from models import County, Membership, Person, RoleGrant, Section, Tier, Unit
 from . import audit
 from .actor import Actor
 from .errors import Forbidden, InvalidInput
-from .roster_format import COLUMNS, HEADERS, STATUS_LABELS, RosterRow, RowError, validate_row
+from .roster_format import COLUMNS, HEADERS, STAFF_NO, STATUS_LABELS, RosterRow, RowError, validate_row
 
 Progress = Callable[[int], None]
 
@@ -28,11 +29,17 @@ class ImportReport:
     changed: Counter = field(default_factory=Counter)
     unchanged: int = 0
     skipped: list[RowError] = field(default_factory=list)
+    created_units: list[str] = field(default_factory=list)
+    created_tiers: list[str] = field(default_factory=list)  # "单位/层次"
 
     def lines(self) -> list[str]:
         from models.org import CHANGE_KINDS
 
         out = [f"共 {self.total} 行：新增 {self.created} 人，无变化 {self.unchanged} 人"]
+        if self.created_units:
+            out.append(f"新建单位 {len(self.created_units)} 个：{'、'.join(self.created_units)}")
+        if self.created_tiers:
+            out.append(f"新建考评层次 {len(self.created_tiers)} 个：{'、'.join(self.created_tiers)}")
         for kind, n in sorted(self.changed.items()):
             out.append(f"  {CHANGE_KINDS.get(kind, kind)}：{n} 人")
         if self.skipped:
@@ -71,21 +78,53 @@ def read_workbook(path: str | Path) -> list[tuple[int, dict]]:
         wb.close()
 
 
-def validate_rows(session: Session, raw_rows: Iterable[tuple[int, dict]]) -> tuple[list[RosterRow], list[RowError]]:
-    """Every row on its own, then across rows: duplicates and supervisors that exist nowhere."""
+def _hint(name: str, existing: Iterable[str]) -> str:
+    """The nearest existing names, as a hint for a typo."""
+    names = sorted(set(existing))
+    near = get_close_matches(name, names, n=3, cutoff=0.5)
+    if near:
+        return f"，是否为：{'、'.join(near)}？"
+    return f"（现有：{'、'.join(names[:8])}{'等' if len(names) > 8 else ''}）" if names else ""
+
+
+def _check_org(session: Session, rows: list[RosterRow], county_name: str, create_units: bool,
+               errors: list[RowError]) -> None:
+    """A unit or tier the system does not know is a typo until the operator says to create it."""
+    if create_units:
+        return
+    units = dict(session.execute(select(Unit.name, Unit.id).join(County, County.id == Unit.county_id)
+                                 .where(County.name == county_name)).all())
+    tiers: dict[int, set[str]] = {}
+    for unit_id, name in session.execute(select(Tier.unit_id, Tier.name)):
+        tiers.setdefault(unit_id, set()).add(name)
+    flag = "如确需新建，请使用 --create-units"
+    for r in rows:
+        if not r.unit:
+            continue
+        if r.unit not in units:
+            errors.append(RowError(r.row, "单位", f"系统中没有单位“{r.unit}”{_hint(r.unit, units)}{flag}"))
+        elif r.tier and r.tier not in tiers.get(units[r.unit], set()):
+            known = tiers.get(units[r.unit], set())
+            errors.append(RowError(r.row, "考评层次", f"{r.unit}没有考评层次“{r.tier}”{_hint(r.tier, known)}{flag}"))
+
+
+def validate_rows(session: Session, raw_rows: Iterable[tuple[int, dict]], *, county_name: str = "",
+                  create_units: bool = False) -> tuple[list[RosterRow], list[RowError]]:
+    """Every check in one pass, so the first report is complete: each row on its own, unknown units and tiers
+    (unless ``create_units``), then across rows: duplicates and supervisors that exist nowhere."""
     errors: list[RowError] = []
-    rows: list[RosterRow] = []
-    for row_no, raw in raw_rows:
-        parsed = validate_row(row_no, raw, errors)
-        if parsed:
-            rows.append(parsed)
+    rows = [validate_row(row_no, raw, errors) for row_no, raw in raw_rows]
+    _check_org(session, rows, county_name, create_units, errors)
     seen: dict[str, int] = {}
     for r in rows:
+        if not r.staff_no:
+            continue
         if r.staff_no in seen:
             errors.append(RowError(r.row, "人员编号", f"与第 {seen[r.staff_no]} 行重复"))
         else:
             seen[r.staff_no] = r.row
     wanted = {r.supervisor for r in rows if r.supervisor and r.supervisor not in seen}
+    wanted = {w for w in wanted if STAFF_NO.match(w)}
     known: dict[str, str | None] = {}  # staff_no -> name of the unit of the current membership (None: none)
     if wanted:
         known = dict.fromkeys(session.scalars(select(Person.staff_no).where(Person.staff_no.in_(wanted))))
@@ -95,7 +134,7 @@ def validate_rows(session: Session, raw_rows: Iterable[tuple[int, dict]]) -> tup
             .where(Person.staff_no.in_(wanted), Membership.end_on.is_(None), Person.status == "active")).all())
     in_file = {r.staff_no: r for r in rows}
     for r in rows:
-        if not r.supervisor:
+        if not r.supervisor or not STAFF_NO.match(r.supervisor):
             continue
         if r.supervisor not in in_file and r.supervisor not in known:
             errors.append(RowError(r.row, "分管领导编号", f"人员编号 {r.supervisor} 既不在本表中，也不在系统中"))
@@ -123,6 +162,8 @@ class _Org:
         self.units = {u.name: u for u in session.scalars(select(Unit).where(Unit.county_id == self.county.id))}
         self.tiers = {(t.unit_id, t.name): t for t in session.scalars(select(Tier))}
         self.sections = {(x.unit_id, x.name): x for x in session.scalars(select(Section))}
+        self.created_units: list[str] = []
+        self.created_tiers: list[str] = []
 
     def unit(self, name: str, kind: str) -> Unit:
         unit = self.units.get(name)
@@ -131,6 +172,7 @@ class _Org:
             self.s.add(unit)
             self.s.flush()
             self.units[name] = unit
+            self.created_units.append(name)
             audit.record(self.s, self.actor, "unit.create", "unit", unit.id, after={"name": name, "kind": kind})
         elif unit.kind != kind:
             audit.record(self.s, self.actor, "unit.update", "unit", unit.id, {"kind": unit.kind}, {"kind": kind})
@@ -144,6 +186,8 @@ class _Org:
             self.s.add(tier)
             self.s.flush()
             self.tiers[(unit.id, name)] = tier
+            self.created_tiers.append(f"{unit.name}/{name}")
+            audit.record(self.s, self.actor, "tier.create", "tier", tier.id, after={"unit": unit.name, "name": name})
         return tier
 
     def section(self, unit: Unit, name: str) -> Section | None:
@@ -183,12 +227,13 @@ def _change_kind(old: dict, new: dict) -> str | None:
 
 def import_roster(
     session: Session, actor: Actor, raw_rows: list[tuple[int, dict]], policy: Policy, *,
-    today: date, skip_invalid: bool = False, progress: Progress | None = None,
+    today: date, skip_invalid: bool = False, create_units: bool = False, progress: Progress | None = None,
 ) -> ImportReport:
-    """Validate everything first; refuse the whole file on any error unless ``skip_invalid``."""
+    """Validate everything first; refuse the whole file on any error unless ``skip_invalid``. A unit or tier the
+    system does not know is a row error unless ``create_units`` (the report then lists what was created)."""
     if not actor.is_county:
         raise Forbidden("只有县公务员办可以导入全县花名册")
-    rows, errors = validate_rows(session, raw_rows)
+    rows, errors = validate_rows(session, raw_rows, county_name=policy.county, create_units=create_units)
     if errors and not skip_invalid:
         raise InvalidInput(
             f"花名册有 {len({e.row for e in errors})} 行错误，未导入任何数据", "roster_invalid",
@@ -280,6 +325,7 @@ def import_roster(
     if progress:
         progress(len(rows) % 200)
     session.flush()
+    report.created_units, report.created_tiers = org.created_units, org.created_tiers
     return report
 
 

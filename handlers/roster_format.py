@@ -91,9 +91,9 @@ def _date(value) -> date:
     return datetime.strptime(text, "%Y-%m-%d").date()
 
 
-def validate_row(row_no: int, raw: dict[str, object], errors: list[RowError]) -> RosterRow | None:
-    """Validate one row; append every problem to ``errors``; return the parsed row when it has none."""
-    start = len(errors)
+def validate_row(row_no: int, raw: dict[str, object], errors: list[RowError]) -> RosterRow:
+    """Validate one row; append every problem to ``errors``; return the row as parsed as it can be (a wrong value
+    falls back to its default), so the checks across rows still see it and the first report is complete."""
     v = {f: raw.get(f) for _, f, _ in COLUMNS}
     text = {f: _text(x) for f, x in v.items()}
 
@@ -133,24 +133,22 @@ def validate_row(row_no: int, raw: dict[str, object], errors: list[RowError]) ->
                 dates[f] = _date(v[f])
             except ValueError:
                 bad(f, "日期格式应为 YYYY-MM-DD")
-    if len(errors) > start:
-        return None
     return RosterRow(
         row=row_no,
         staff_no=text["staff_no"],
         name=text["name"],
         unit=text["unit"],
         tier=text["tier"],
-        unit_kind=text["unit_kind"] or "机关",
+        unit_kind=text["unit_kind"] if text["unit_kind"] in UNIT_KINDS else "机关",
         section=text["section"],
         post=text["post"],
         rank=text["rank"],
         is_leader=text["is_leader"] in YES,
         supervisor=text["supervisor"],
         phone=text["phone"],
-        staffing_type=text["staffing_type"] or "行政编制",
+        staffing_type=text["staffing_type"] if text["staffing_type"] in STAFFING_TYPES else "行政编制",
         hired_on=dates.get("hired_on"),
-        status=STATUSES.get(text["status"], "active"),
-        roles=tuple(ROLE_BY_LABEL[r] for r in roles),
+        status=STATUSES.get(text["status"], "active"),  # an unknown status is already an error
+        roles=tuple(ROLE_BY_LABEL[r] for r in roles if r in ROLE_BY_LABEL),
         effective_on=dates.get("effective_on"),
     )

@@ -101,6 +101,8 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
         raise from_rule(exc) from None
     if evaluation.not_graded_reason:
         raise Conflict(f"该考核对象不确定等次（{evaluation.not_graded_reason}），无需评分", "not_graded")
+    if evaluation.state == "pending" and not evaluation.no_summary_note:  # the first score only: one query
+        _require_summary(session, policy, evaluation)
     template = _frozen_template(session, cycle, evaluation.post)
     by_id = {d.key: d for d in template}
     scores = dict(evaluation.scores or {})
@@ -135,6 +137,65 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
     return ScoreResult(evaluation_id, target, states.EVALUATION.label(target), {k: float(v) for k, v in scores.items()},
                        total, float(sum(d.points for d in template)), grade, not missing, missing,
                        expected_version + 1)
+
+
+SUMMARY_SUBMITTED = ("submitted", "locked")
+
+
+def _summary_state(session: Session, evaluation: Evaluation) -> str | None:
+    return session.scalar(select(Summary.state).where(Summary.cycle_id == evaluation.cycle_id,
+                                                      Summary.person_id == evaluation.person_id))
+
+
+def _require_summary(session: Session, policy: Policy, evaluation: Evaluation) -> None:
+    """Scoring someone whose summary is not in needs the supervisor's explicit choice, as the policy allows."""
+    if _summary_state(session, evaluation) in SUMMARY_SUBMITTED:
+        return
+    options = []
+    if policy.missing_summary.allow_score:
+        options.append("填写原因后照常评分")
+    if policy.missing_summary.not_graded_reasons:
+        options.append(f"按规定确定为不定等次（{'；'.join(policy.missing_summary.not_graded_reasons)}）")
+    raise Conflict(f"该考核对象尚未提交个人小结（草稿不算提交）。可以：{'，或'.join(options)}",
+                   "summary_missing", options=[o for o, ok in (("score", policy.missing_summary.allow_score),
+                                                               ("not_graded", bool(policy.missing_summary.not_graded_reasons)))
+                                               if ok], not_graded_reasons=list(policy.missing_summary.not_graded_reasons))
+
+
+def without_summary(session: Session, actor: Actor, policy: Policy, evaluation_id: int, action: str,
+                    reason: str) -> ScoreResult:
+    """The supervisor's choice for a person with no submitted summary: ``score`` (with a recorded reason) or
+    ``not_graded`` (with one of the policy's reasons). Audited; only while scoring and before the scores are in."""
+    evaluation, cycle = evaluation_for_scorer(session, actor, evaluation_id)
+    _open_for_scoring(cycle)
+    rules = policy.missing_summary
+    reason = (reason or "").strip()
+    if evaluation.state not in ("pending", "scoring") or evaluation.not_graded_reason:
+        raise Conflict("评鉴已提交或已确定为不定等次，不能再更改", "scoring_closed")
+    if _summary_state(session, evaluation) in SUMMARY_SUBMITTED:
+        raise Conflict("该考核对象已提交个人小结，请直接评分", "summary_submitted")
+    if action == "score":
+        if not rules.allow_score:
+            raise Conflict("本县规定：未提交个人小结的人员不能照常评分，请确定为不定等次", "score_not_allowed")
+        if not reason or len(reason) > 200:
+            raise InvalidInput("请填写照常评分的原因（1–200 个字）", "reason_required")
+        before = {"no_summary_note": evaluation.no_summary_note}
+        evaluation.no_summary_note = reason
+        audit.record(session, actor, "evaluation.score_without_summary", "evaluation", evaluation.id, before,
+                     {"no_summary_note": reason})
+    elif action == "not_graded":
+        if reason not in rules.not_graded_reasons:
+            raise InvalidInput(f"不定等次的原因只能是：{'；'.join(rules.not_graded_reasons) or '（本县未规定）'}",
+                               "bad_reason", reasons=list(rules.not_graded_reasons))
+        before = {"not_graded_reason": None, "scores": dict(evaluation.scores or {})}
+        evaluation.not_graded_reason, evaluation.scores, evaluation.total, evaluation.suggested_grade = \
+            reason, {}, None, None
+        audit.record(session, actor, "evaluation.not_graded", "evaluation", evaluation.id, before,
+                     {"not_graded_reason": reason})
+    else:
+        raise InvalidInput("操作只能是 score（照常评分）或 not_graded（不定等次）", "bad_action")
+    session.flush()
+    return _result(evaluation, defs(template_for(session, cycle.id, evaluation.post)), policy)
 
 
 def _move(session: Session, actor: Actor, evaluation: Evaluation, action: str, **changes) -> None:

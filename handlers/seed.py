@@ -19,8 +19,8 @@ from models import (
     Section, Summary, Tier, Unit,
 )
 from models.rules.calendar import quarter_bounds, quarter_of, step_deadlines
-from models.rules.eligibility import not_graded_reason
-from models.rules.quota import good_quota
+from models.rules.eligibility import leader_placement, not_graded_reason
+from models.rules.quota import good_quota, quota_groups
 from models.rules.scoring import suggested_grade
 
 from . import seed_data as W
@@ -265,7 +265,8 @@ def _seed_quarter(w: _Writer, rng: random.Random, policy: Policy, ids: dict, by_
             w.add(Indicator, id=ids["indicator"], cycle_id=cid, post="", kind=kind, dimension=spec.dimension,
                   name=spec.name, points=spec.points, position=position)
         ref = min(today, q_end)
-        roster = [p for p in members if max(p.hired_on, date(2020, 1, 1)) <= ref]
+        roster = [p for p in members if max(p.hired_on, date(2020, 1, 1)) <= ref
+                  and leader_placement(p.leader, policy)[0] is None]  # as open_cycle: 班子成员 may be the county's
         rows = []
         for p in roster:
             reason = not_graded_reason(p.hired_on, 0, q_end, policy)
@@ -321,7 +322,8 @@ def _decide(rows: list[dict], policy: Policy) -> None:
             by_tier.setdefault(r["person"].tier, []).append(r)
         else:
             r["final"] = None
-    for members in by_tier.values():
+    for tiers in quota_groups({t: len(m) for t, m in by_tier.items()}, policy):  # pooled as the policy says
+        members = [r for t in tiers for r in by_tier[t]]
         quota = good_quota(len(members), policy)
         for r in sorted(members, key=lambda r: -r["total"]):
             grade = r["suggested"]

@@ -109,6 +109,8 @@ class Evaluation(Base):
     suggested_grade: Mapped[str | None] = mapped_column(String(4))
     final_grade: Mapped[str | None] = mapped_column(String(4))
     not_graded_reason: Mapped[str | None] = mapped_column(String(200))
+    # Why the supervisor scored a person whose summary was not submitted (the policy allows it with a reason).
+    no_summary_note: Mapped[str | None] = mapped_column(String(200))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -208,8 +208,14 @@ class OpenCycleIn(In):
     quarter: int = Field(ge=1, le=4)
 
 
+class WithoutSummaryIn(In):
+    action: Literal["score", "not_graded"]
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class AdvanceIn(In):
     action: Literal["start_scoring", "start_deciding"]
+    reason: str = Field(default="", max_length=500)  # required to move on before the deadline with people missing
 
 
 class CycleOut(Out):
@@ -225,6 +231,7 @@ class CycleOut(Out):
     decision_due: datetime
     filing_due: datetime
     publicity_ends: datetime | None
+    attention: list[str] = []  # on opening: who is not evaluated in the unit, who has no scorer and what to do
 
 
 class TierProgressOut(Out):
@@ -278,6 +285,9 @@ class MyStatusOut(Out):
     quarters: list[str | None]
     annual_reasons: list[str]
     excellent_eligible: bool
+    summary_open: bool = False
+    step_deadline: str | None = None
+    not_evaluated_reason: str | None = None
 
 
 # ---- decision, publishing, filing ---------------------------------------------------------------------------------
@@ -314,6 +324,7 @@ class TierQuotaOut(Out):
     used: int
     remaining: int
     people: list[DecisionPerson]
+    pooled_with: list[str] = []  # the tiers sharing this quota when the policy pools small tiers
 
 
 class NotGradedOut(Out):

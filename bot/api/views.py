@@ -191,19 +191,27 @@ def reopen_evaluation(ctx: Ctx, evaluation_id: int):
     return scoring.reopen(ctx.db, ctx.actor, ctx.policy, evaluation_id)
 
 
+@api.endpoint("POST", "/evaluations/<int:evaluation_id>/without-summary", body=S.WithoutSummaryIn,
+              response=S.ScoreOut, tag=SCORING, errors=(403, 409, 422),
+              summary="考核对象未提交个人小结：填写原因后照常评分（score），或按规定确定为不定等次（not_graded）")
+def evaluation_without_summary(ctx: Ctx, body: S.WithoutSummaryIn, evaluation_id: int):
+    return scoring.without_summary(ctx.db, ctx.actor, ctx.policy, evaluation_id, body.action, body.reason)
+
+
 # ---- step 1 and the cycle -----------------------------------------------------------------------------------------
-def _cycle_out(cycle: Cycle) -> S.CycleOut:
+def _cycle_out(cycle: Cycle, attention: list[str] | None = None) -> S.CycleOut:
     return S.CycleOut(id=cycle.id, unit_id=cycle.unit_id, year=cycle.year, quarter=cycle.quarter, label=cycle.label,
                       state=cycle.state, state_label=states.CYCLE.label(cycle.state), summary_due=cycle.summary_due,
                       scoring_due=cycle.scoring_due, decision_due=cycle.decision_due, filing_due=cycle.filing_due,
-                      publicity_ends=cycle.publicity_ends)
+                      publicity_ends=cycle.publicity_ends, attention=attention or [])
 
 
 @api.endpoint("POST", "/units/<int:unit_id>/cycles", body=S.OpenCycleIn, response=S.CycleOut, status=201, tag=STEPS,
               summary="单位管理员开启某季度考核（按花名册生成考核对象和默认指标）", errors=(409,))
 def open_cycle(ctx: Ctx, body: S.OpenCycleIn, unit_id: int):
-    return _cycle_out(cycle_steps.open_for_unit(ctx.db, ctx.actor, ctx.policy, unit_id, body.year, body.quarter,
-                                                _today(ctx)))
+    cycle, notes = cycle_steps.open_for_unit(ctx.db, ctx.actor, ctx.policy, unit_id, body.year, body.quarter,
+                                             _today(ctx))
+    return _cycle_out(cycle, notes.lines())
 
 
 @api.endpoint("GET", "/units/<int:unit_id>/cycles", response=S.CycleOut, paginated=True, tag=STEPS,
@@ -224,7 +232,7 @@ def get_cycle(ctx: Ctx, cycle_id: int):
 @api.endpoint("POST", "/cycles/<int:cycle_id>/advance", body=S.AdvanceIn, response=S.CycleOut, tag=STEPS,
               summary="推进考核：进入领导评鉴 / 进入党委(党组)审定", errors=(403, 409))
 def advance_cycle(ctx: Ctx, body: S.AdvanceIn, cycle_id: int):
-    return _cycle_out(cycle_steps.advance(ctx.db, ctx.actor, ctx.policy, cycle_id, body.action))
+    return _cycle_out(cycle_steps.advance(ctx.db, ctx.actor, ctx.policy, cycle_id, body.action, reason=body.reason))
 
 
 def _templates(by_post, warnings=()) -> S.TemplatesOut:

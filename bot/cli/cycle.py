@@ -5,7 +5,8 @@ import click
 from sqlalchemy import select
 
 from handlers.actor import system_actor
-from handlers.cycles import assign_supervisor, get_cycle, open_cycle, transition
+from handlers.cycle_steps import ADVANCE, advance_cycle
+from handlers.cycles import assign_supervisor, get_cycle, open_cycle, opening_notes, transition
 from handlers.errors import NotFound
 from handlers.people import find_people
 from models import Evaluation, Person, Unit
@@ -37,7 +38,10 @@ def open_cmd(ctx: Context, unit: str, year: int, quarter: int):
         cycle = open_cycle(session, system_actor(), _unit(session, unit).id, year, quarter, ctx.policy,
                            today=ctx.today())
         n = len(session.scalars(select(Evaluation.id).where(Evaluation.cycle_id == cycle.id)).all())
+        notes = opening_notes(session, cycle).lines()
     click.echo(f"已开启{unit}{year}年第{quarter}季度考核，考核对象 {n} 人")
+    for line in notes:
+        click.echo(f"请注意：{line}")
 
 
 @cycle_group.command("advance", help=f"推进考核周期，操作：{'、'.join(CYCLE.actions)}")
@@ -45,14 +49,18 @@ def open_cmd(ctx: Context, unit: str, year: int, quarter: int):
 @click.option("--year", required=True, type=int)
 @click.option("--quarter", required=True, type=click.IntRange(1, 4))
 @click.argument("action", type=click.Choice(list(CYCLE.actions)))
+@click.option("--reason", default="", help="截止前仍有人未完成时提前推进的原因（记入操作日志）")
 @pass_ctx
 @handle_errors
-def advance_cmd(ctx: Context, unit: str, year: int, quarter: int, action: str):
+def advance_cmd(ctx: Context, unit: str, year: int, quarter: int, action: str, reason: str):
     with ctx.db.session() as session:
         cycle = get_cycle(session, _unit(session, unit).id, year, quarter)
         if cycle is None:
             raise NotFound(f"{unit}{year}年第{quarter}季度考核尚未开启")
-        transition(session, system_actor(), cycle, action, policy=ctx.policy)
+        if action in ADVANCE:  # the same checks as the API: who is missing, a reason before the deadline
+            advance_cycle(session, system_actor(), ctx.policy, cycle, action, reason=reason)
+        else:
+            transition(session, system_actor(), cycle, action, policy=ctx.policy)
         click.echo(f"{unit}{cycle.label}考核：{CYCLE.label(cycle.state)}")
 
 

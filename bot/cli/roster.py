@@ -16,14 +16,16 @@ from .common import Context, handle_errors, pass_ctx
 @click.command("import-roster", help="导入花名册（xlsx）。先校验全部行，有错误时不导入任何数据。")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--skip-invalid", is_flag=True, help="跳过有错误的行，导入其余的行")
+@click.option("--create-units", is_flag=True,
+              help="允许新建系统中没有的单位和考评层次（否则视为填写错误），新建的会列在报告中")
 @pass_ctx
 @handle_errors
-def import_roster_cmd(ctx: Context, file: str, skip_invalid: bool):
+def import_roster_cmd(ctx: Context, file: str, skip_invalid: bool, create_units: bool):
     raw = read_workbook(file)
     with ctx.db.session() as session:
         with click.progressbar(length=len(raw), label="导入花名册", file=sys.stderr) as bar:
             report = import_roster(session, system_actor(), raw, ctx.policy, today=ctx.today(),
-                                   skip_invalid=skip_invalid, progress=bar.update)
+                                   skip_invalid=skip_invalid, create_units=create_units, progress=bar.update)
         ended = _end_departed_sessions(ctx, session)
     for line in report.lines():
         click.echo(line)

@@ -6,6 +6,8 @@ import os
 import click
 from sqlalchemy import func, select
 
+from config.settings import development_parts
+
 from .common import Context, ensure_schema, handle_errors, pass_ctx
 
 THREADS = 8  # per worker: slow clients each hold one; the database pool (10 + 20 overflow) covers them
@@ -22,6 +24,9 @@ def demo(ctx: Context, host: str, port: int):
 
     from ..app import create_app
 
+    from config.settings import refuse_exposed
+
+    refuse_exposed(ctx.settings, f"{host}:{port}", "kaohe demo")
     ensure_schema(ctx)
     from handlers import demo as demo_cast
 
@@ -70,7 +75,7 @@ def _demo_outbound(settings, host: str, port: int, cast):
     return settings
 
 
-@click.command("serve", help="生产服务（gunicorn），只读取环境变量中的配置")
+@click.command("serve", help="生产服务（gunicorn），只读取环境变量中的配置；未设置 KAOHE_ENV 时按生产环境（production）运行")
 @click.option("--workers", default=lambda: int(os.environ.get("KAOHE_WORKERS", "0")) or (os.cpu_count() or 1) * 2 + 1,
               type=click.IntRange(1, 256), help="工作进程数（默认 CPU×2+1）")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
@@ -81,7 +86,9 @@ def _demo_outbound(settings, host: str, port: int, cast):
 def serve(ctx: Context, workers: int, bind: str, threads: int):
     from gunicorn.app.base import BaseApplication
 
-    settings = ctx.settings  # validate before forking: a wrong setting stops start-up here
+    settings = serve_settings(bind)  # validate before forking: a wrong setting stops start-up here
+    for part in development_parts(settings):
+        click.echo(f"警告：仅供开发的部分已开启：{part}", err=True)
 
     class Server(BaseApplication):
         def load_config(self):
@@ -102,6 +109,19 @@ def serve(ctx: Context, workers: int, bind: str, threads: int):
             return create_app(settings)
 
     Server().run()
+
+
+def serve_settings(bind: str, environ=None):
+    """``kaohe serve`` is production unless ``KAOHE_ENV`` says otherwise; whatever the environment, development-only
+    parts never listen beyond loopback."""
+    from config import load_settings
+    from config.settings import refuse_exposed
+
+    env = dict(os.environ if environ is None else environ)
+    env["KAOHE_ENV"] = env.get("KAOHE_ENV") or "production"
+    settings = load_settings(env)
+    refuse_exposed(settings, bind)
+    return settings
 
 
 COMMANDS = [demo, serve]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from config.policy import Policy
 from models import CommitteeDecision, Cycle, Evaluation, Membership, Person, Section, Tier, Unit
 from models.rules.calendar import step_deadlines
-from models.rules.quota import good_quota
+from models.rules.quota import quota_by_tier
 
 from ..actor import Actor
 from ..changes import HEADERS as CHANGE_HEADERS
@@ -62,9 +62,9 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
             t["graded"] += 1
         if final:
             t["counts"][final] += 1
-    for t in tiers.values():
-        t["quota"] = good_quota(t["graded"], policy)
-        t["within_quota"] = t["counts"][policy.good_grade] <= t["quota"]
+    groups = quota_by_tier({k: (t["graded"], t["counts"][policy.good_grade]) for k, t in tiers.items()}, policy)
+    for k, t in tiers.items():
+        t["quota"], t["quota_group"], t["within_quota"] = groups[k].quota, groups[k].tier, not groups[k].exceeded
     return {
         "unit": unit.name, "year": year, "quarter": quarter, "state": cycle.state,
         "meeting": {"date": decision.meeting_on.isoformat(), "attendees": decision.attendees, "note": decision.note}
@@ -198,9 +198,12 @@ def annual_filing(session: Session, actor: Actor, policy: Policy, unit_name: str
     per_tier: dict[str, int] = {}
     for r in roster:
         per_tier[r[4]] = per_tier.get(r[4], 0) + 1
-    for tier in session.scalars(select(Tier.name).where(Tier.unit_id == unit.id).order_by(Tier.id)):
-        n = per_tier.get(tier, 0)
-        plan.append(_row([tier, n, good_quota(n, policy)]))
+    names = list(session.scalars(select(Tier.name).where(Tier.unit_id == unit.id).order_by(Tier.id)))
+    groups = quota_by_tier({t: (per_tier.get(t, 0), 0) for t in names}, policy)
+    for tier in names:
+        group = groups[tier]
+        plan.append(_row([tier, per_tier.get(tier, 0),
+                          group.quota if len(group.members) == 1 else f"{group.quota}（{group.tier}）"]))
     plan.append([])
     plan.append(["类别", "维度", "评鉴指标", "分值"])
     for kind, specs in (("共性指标", policy.template.common), ("个性指标", policy.template.specific)):

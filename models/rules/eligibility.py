@@ -13,3 +13,14 @@ def not_graded_reason(hired_on: date | None, leave_days: int, quarter_end: date,
     if leave_days > rules.leave_days_max:
         return rules.leave_reason.format(days=rules.leave_days_max)
     return None
+
+
+def leader_placement(is_leader: bool, policy: Policy) -> tuple[str | None, str | None]:
+    """Where a unit leader is evaluated: ``(reason, None)`` when not in the unit's cycle at all (the county
+    evaluates them), ``(None, tier)`` when in the unit in the policy's tier, ``(None, None)`` when like everyone."""
+    rules = policy.leaders
+    if not is_leader:
+        return None, None
+    if rules.evaluated_by == "county":
+        return rules.reason, None
+    return None, rules.tier or None

@@ -53,13 +53,13 @@ def test_roster_import_ends_sessions_of_people_who_left(database_url, db, sessio
 
     env = {"KAOHE_DATABASE_URL": database_url, **({"KAOHE_REDIS_URL": redis_url} if redis_url else {})}
     runner = CliRunner()
-    assert runner.invoke(main, ["import-roster", roster([row, clerk])], env=env).exit_code == 0
+    assert runner.invoke(main, ["import-roster", "--create-units", roster([row, clerk])], env=env).exit_code == 0
     person = session.scalar(select(Person).where(Person.staff_no == "A002"))
     store = make_store(redis_url)
     create_session(session, store, SessionPolicy(3600, 7200), person.id, "miniapp")
     session.commit()
     left = clerk[:13] + ["调离", "", ""]
-    r = runner.invoke(main, ["import-roster", roster([row, left])], env=env, catch_exceptions=False)
+    r = runner.invoke(main, ["import-roster", "--create-units", roster([row, left])], env=env, catch_exceptions=False)
     assert r.exit_code == 0 and "已结束离职/退休人员的登录会话 1 个" in r.output
     session.expire_all()
     assert session.scalar(select(ApiSession.revoked_at).where(ApiSession.person_id == person.id)) is not None

@@ -41,7 +41,7 @@ GOOD = [
 
 
 def test_import_roster_reports_and_export_writes_it_back(run, tmp_path):
-    result = run("import-roster", roster_file(tmp_path / "r.xlsx", GOOD))
+    result = run("import-roster", "--create-units", roster_file(tmp_path / "r.xlsx", GOOD))
     assert result.exit_code == 0, result.output
     assert "共 2 行：新增 2 人" in result.output
     out = tmp_path / "out.xlsx"
@@ -51,13 +51,13 @@ def test_import_roster_reports_and_export_writes_it_back(run, tmp_path):
 
 def test_a_bad_roster_prints_every_row_error_and_imports_nothing(run, tmp_path):
     bad = [GOOD[0], ["A002", "", "县财政局", "机关", "", "", "", "", "也许", "", "123", "", "昨天", "", "", ""]]
-    result = run("import-roster", roster_file(tmp_path / "r.xlsx", bad))
+    result = run("import-roster", "--create-units", roster_file(tmp_path / "r.xlsx", bad))
     assert result.exit_code == 1
     for line in ("花名册有 1 行错误，未导入任何数据", "第 3 行「姓名」：不能为空", "第 3 行「是否领导」：只能填“是”或“否”",
                  "第 3 行「录用日期」：日期格式应为 YYYY-MM-DD"):
         assert line in result.output
     assert "新增" not in run("export-roster", "-o", str(tmp_path / "o.xlsx")).output
-    result = run("import-roster", "--skip-invalid", roster_file(tmp_path / "r.xlsx", bad))
+    result = run("import-roster", "--skip-invalid", "--create-units", roster_file(tmp_path / "r.xlsx", bad))
     assert result.exit_code == 0 and "新增 1 人" in result.output and "跳过有错误的行 1 行" in result.output
 
 
@@ -66,7 +66,7 @@ def test_seed_and_annual_json_shape(run):
     assert result.exit_code == 0, result.output
     assert "已生成 4 个单位、40 人" in result.output and "行/秒" in result.output
     people = json.loads(run("annual", "--year", "2021", "--json").output)
-    assert 30 < len(people) <= 40  # people hired after 2021 have no 2021 quarters
+    assert 18 < len(people) <= 40 - 4 * 3  # 班子成员 (3 a unit): the county's; people hired after 2021: none
     first = people[0]
     assert set(first) >= {"staff_no", "name", "quarters", "excellent_eligible", "excellent_priority", "max_grade",
                           "forced_grade", "reasons"}
@@ -95,7 +95,7 @@ def test_help_lists_the_commands():
 
 
 def test_bind_code_prints_a_code_for_the_person(run, tmp_path):
-    run("import-roster", roster_file(tmp_path / "r.xlsx", GOOD))
+    run("import-roster", "--create-units", roster_file(tmp_path / "r.xlsx", GOOD))
     result = run("bind-code", "--person", "A002")
     assert result.exit_code == 0
     code = result.output.splitlines()[0]
@@ -106,21 +106,25 @@ def test_bind_code_prints_a_code_for_the_person(run, tmp_path):
 def test_cycle_commands_open_advance_and_reassign(run, tmp_path):
     three = GOOD + [["A003", "赵干事", "县财政局", "机关", "办公室", "一般干事", "综合文秘", "", "否", "A001",
                      "13800000003", "行政编制", "2015-07-01", "在职", "分管领导", ""]]
-    run("import-roster", roster_file(tmp_path / "r.xlsx", three))  # effective today: in this quarter's roster
+    run("import-roster", "--create-units", roster_file(tmp_path / "r.xlsx", three))  # effective today: in this quarter's roster
     y, q = quarter_of(datetime.now(ZoneInfo("Asia/Shanghai")).date())
     when = ("--year", str(y), "--quarter", str(q))
     result = run("cycle", "open", "--unit", "县财政局", *when)
-    assert result.exit_code == 0 and f"已开启县财政局{y}年第{q}季度考核，考核对象 3 人" in result.output
+    assert result.exit_code == 0 and f"已开启县财政局{y}年第{q}季度考核，考核对象 2 人" in result.output
+    assert "请注意：不参加本单位平时考核 1 人（单位领导班子成员由县委组织部考核，不参加本单位平时考核）：张局长（A001）" \
+        in result.output
     result = run("cycle", "assign", "--unit", "县财政局", *when, "--person", "A002",
                  "--supervisor", "A003")
     assert result.exit_code == 0 and "评鉴人改为 A003" in result.output
     result = run("cycle", "advance", "--unit", "县财政局", *when, "publish")
     assert result.exit_code == 1 and "不能开始结果公示" in result.output
     result = run("cycle", "advance", "--unit", "县财政局", *when, "start_scoring")
+    assert result.exit_code == 1 and "还有 2 人未提交：王干事、赵干事" in result.output and "请填写原因" in result.output
+    result = run("cycle", "advance", "--unit", "县财政局", *when, "start_scoring", "--reason", "县里通知提前")
     assert result.exit_code == 0 and "领导评鉴" in result.output
 
 
 def test_person_lookup_by_phone_masks_it(run, tmp_path):
-    run("import-roster", roster_file(tmp_path / "r.xlsx", GOOD))
+    run("import-roster", "--create-units", roster_file(tmp_path / "r.xlsx", GOOD))
     result = run("person", "13800000002")
     assert "A002" in result.output and "138****0002" in result.output and "13800000002" not in result.output

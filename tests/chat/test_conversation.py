@@ -75,9 +75,9 @@ def test_supervisors_queue_and_progress(sim, db, team, bind):
     queue = sim.text("o-boss", "待评").text
     assert "等待您评鉴的人员（2 人" in queue and "王干事（C001）小结已提交" in queue and "李人事（H001）小结未开始" in queue
     progress = sim.text("o-boss", "进度").text
-    assert "县财政局" in progress and "应考核 3 人" in progress and "小结已交 1" in progress
+    assert "县财政局" in progress and "应考核 2 人" in progress and "小结已交 1" in progress
     bind(sim, "H001", "o-hr")
-    assert "应考核 3 人" in sim.text("o-hr", "进度").text  # unit HR sees progress too
+    assert "应考核 2 人" in sim.text("o-hr", "进度").text  # unit HR sees progress too
     assert "这项功能您暂时不能使用" in sim.text("o-hr", "待评").text
 
 
@@ -173,7 +173,7 @@ def test_unsubscribe_removes_only_the_binding(sim, db, team, bind):
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(WeChatBinding)) == 0
         assert s.scalar(select(Summary.paragraphs)) == ["保留的内容"]
-        assert s.scalar(select(func.count()).select_from(Evaluation)) == 3
+        assert s.scalar(select(func.count()).select_from(Evaluation)) == 2  # the unit head: evaluated by the county
     assert "请先绑定身份" in sim.text("o-u", "预览").text  # the cached identity was dropped at once
 
 

@@ -1,4 +1,5 @@
 """Opening a quarter snapshots its roster; every state change goes through one audited transition."""
+import dataclasses
 from datetime import date
 
 import pytest
@@ -17,6 +18,7 @@ def unit(session):
 
 
 def test_opening_a_cycle_snapshots_the_roster_with_supervisors_and_indicators(session, policy, unit):
+    policy = dataclasses.replace(policy, leaders=dataclasses.replace(policy.leaders, evaluated_by="unit"))
     head = f.person(session, unit, "中层干部", leader=True)
     office = f.section(session, unit, "办公室")
     deputy = f.person(session, unit, "中层干部", leader=True, section_=office, supervisor=head)

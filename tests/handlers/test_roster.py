@@ -38,6 +38,7 @@ def base_roster():
 
 
 def do_import(session, policy, rows, today=date(2026, 1, 10), **kw):
+    kw.setdefault("create_units", True)  # these tests start from an empty system
     return import_roster(session, system_actor(), rows, policy, today=today, **kw)
 
 
@@ -213,3 +214,38 @@ def test_unescape_is_the_exact_inverse_of_safe_cell(text):
 
     assert unescape_cell(safe_cell(text)) == text
     assert not str(safe_cell(text)).startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_a_typo_in_unit_or_tier_is_a_row_error_with_the_nearest_names(session, policy):
+    do_import(session, policy, base_roster())
+    rows = raw(row("A020", "新人甲", unit="县财正局"), row("A021", "新人乙", tier="一般干部"),
+               row("A022", "新人丙", unit="县财政局", 分管领导编号="Q7"))
+    with pytest.raises(InvalidInput) as exc:
+        do_import(session, policy, rows, create_units=False)
+    errors = exc.value.details["errors"]
+    assert errors[0].startswith("第 2 行「单位」：系统中没有单位“县财正局”，是否为：县财政局？")
+    assert errors[1].startswith("第 3 行「考评层次」：县财政局没有考评层次“一般干部”，是否为：一般干事")
+    assert "--create-units" in errors[0] and "--create-units" in errors[1]
+    assert "第 4 行「分管领导编号」：人员编号 Q7 既不在本表中，也不在系统中" in errors  # same pass, same report
+    assert session.scalar(select(func.count()).select_from(Unit)) == 2
+    assert session.scalar(select(func.count()).select_from(Person)) == 4
+
+
+def test_every_check_runs_in_one_pass_even_on_a_row_with_other_errors(session, policy):
+    do_import(session, policy, base_roster())
+    rows = raw(row("A030", "", unit="县财正局", 手机号="123", 分管领导编号="Q8"))
+    with pytest.raises(InvalidInput) as exc:
+        do_import(session, policy, rows, create_units=False)
+    columns = [e.split("「")[1].split("」")[0] for e in exc.value.details["errors"]]
+    assert columns == ["姓名", "手机号", "单位", "分管领导编号"]
+
+
+def test_create_units_creates_and_lists_them(session, policy):
+    do_import(session, policy, base_roster())
+    report = do_import(session, policy, raw(row("C001", "新人丁", unit="县审计局", tier="一般干事"),
+                                           row("A040", "新人戊", tier="综合组")), create_units=True)
+    assert report.created_units == ["县审计局"]
+    assert report.created_tiers == ["县审计局/一般干事", "县财政局/综合组"]
+    lines = report.lines()
+    assert "新建单位 1 个：县审计局" in lines and "新建考评层次 2 个：县审计局/一般干事、县财政局/综合组" in lines
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "unit.create")) == 3
