@@ -181,7 +181,13 @@ def import_roster(
             f"花名册有 {len({e.row for e in errors})} 行错误，未导入任何数据", "roster_invalid",
             errors=[str(e) for e in errors],
         )
-    report = ImportReport(total=len(raw_rows), skipped=errors)
+    return apply_rows(session, actor, rows, errors, len(raw_rows), policy, today=today, progress=progress)
+
+
+def apply_rows(session: Session, actor: Actor, rows: list[RosterRow], errors: list[RowError], total: int,
+               policy: Policy, *, today: date, progress: Progress | None = None) -> ImportReport:
+    """Write validated rows (the caller has checked who may import them): people, memberships, roles, audit."""
+    report = ImportReport(total=total, skipped=errors)
     org = _Org(session, actor, policy.county)
     staff_nos = [r.staff_no for r in rows] + [r.supervisor for r in rows if r.supervisor]
     people = {p.staff_no: p for p in session.scalars(select(Person).where(Person.staff_no.in_(staff_nos)))}
