@@ -20,7 +20,7 @@ from handlers.errors import InvalidInput, NotFound
 from models.rules.calendar import to_local
 
 from ..ext import services
-from .console import bp, render, section, uow
+from .console import bp, render, section
 
 #: ``?msg=`` after a redirect → what the officer is told (never free text from the URL).
 DONE = {

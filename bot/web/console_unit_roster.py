@@ -12,7 +12,7 @@ import os
 import secrets
 import tempfile
 
-from flask import redirect, request, send_file
+from flask import request, send_file
 
 from handlers import binding, unit_desk, unit_roster
 from handlers.errors import InvalidInput, NotFound
@@ -21,7 +21,7 @@ from handlers.roster import read_workbook
 from ..ext import services
 from . import jobs
 from .console import bp, render, uow
-from .console_unit import current_unit, int_arg, page_unit, table, today
+from .console_unit import current_unit, page_unit, table, today
 from .session import page
 
 INLINE_ROWS = 300
@@ -80,15 +80,27 @@ def _open_upload(actor, token: str) -> tuple[str, int]:
     return path, value["unit_id"]
 
 
+def _discard(token: str) -> None:
+    services().store.delete(f"upload:{token}")
+    if os.path.exists(_path(token)):
+        os.remove(_path(token))
+
+
 @bp.post("/console/unit/roster/check")
 @page
 def unit_roster_check(actor):
     with uow() as session:
         unit_id, unit, _ = current_unit(session, actor)
     token = _save_upload(actor, unit_id)
-    raw = read_workbook(_path(token))
-    with uow() as session:
-        check = unit_roster.check_unit_roster(session, actor, services().policy, unit_id, raw, today=today())
+    try:
+        raw = read_workbook(_path(token))
+        with uow() as session:
+            check = unit_roster.check_unit_roster(session, actor, services().policy, unit_id, raw, today=today())
+    except Exception:
+        _discard(token)
+        raise
+    if check.errors:  # nothing can be imported from this file: keep nothing of it
+        _discard(token)
     status = 422 if check.errors else 200
     return render("console/unit/roster_check.html", actor, status, title=f"花名册检查 · {unit}", check=check,
                   token=token, unit_id=unit_id, large=len(raw) > INLINE_ROWS,
@@ -103,13 +115,14 @@ def _result(check) -> dict:
 @bp.post("/console/unit/roster/import")
 @page
 def unit_roster_import(actor):
-    path, unit_id = _open_upload(actor, request.form.get("token", ""))
+    token = request.form.get("token", "")
+    path, unit_id = _open_upload(actor, token)
     raw = read_workbook(path)
     s = services()
     if len(raw) <= INLINE_ROWS:
         with uow() as session:
             check = unit_roster.import_unit_roster(session, actor, s.policy, unit_id, raw, today=today())
-        os.remove(path)
+        _discard(token)
         return page_unit("console/unit/roster_done.html", actor, title="花名册已导入", r=_result(check),
                          unit_id=unit_id)
     on = today()
@@ -121,9 +134,14 @@ def unit_roster_import(actor):
             done[0] += n
             progress(done[0] * 100 // max(1, len(raw)), f"已导入 {done[0]} / {len(raw)} 行")
 
-        with s.db.session() as session:
-            check = unit_roster.import_unit_roster(session, actor, s.policy, unit_id, raw, today=on, progress=step)
-        os.remove(path)
+        try:
+            with s.db.session() as session:
+                check = unit_roster.import_unit_roster(session, actor, s.policy, unit_id, raw, today=on,
+                                                       progress=step)
+        finally:
+            s.store.delete(f"upload:{token}")
+            if os.path.exists(path):
+                os.remove(path)
         return _result(check)
 
     job_id = jobs.start(s.store, actor, "导入花名册", work)

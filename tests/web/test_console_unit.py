@@ -6,6 +6,7 @@ HR gets 404 for unit B's objects, CSRF is required and what people wrote is show
 from __future__ import annotations
 
 import io
+import os
 import re
 import time
 from datetime import timedelta
@@ -94,6 +95,18 @@ def test_a_bad_row_is_named_before_anything_is_imported_then_the_fixed_file_impo
     hires = session.query(AuditEntry).filter_by(action="roster.hire").all()
     assert {h.actor for h in hires} == {"person:AH1"}  # audited under the officer, not system:cli
     assert post(hr, "/console/unit/roster/import", {"token": token_of(page)}).status_code == 404  # used up
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_in_chinese_and_not_kept(hr, world):
+    from bot.web.console_unit_roster import _DIR
+
+    before = set(os.listdir(_DIR)) if os.path.isdir(_DIR) else set()
+    r = post(hr, "/console/unit/roster/check", {"file": (io.BytesIO(b"name,phone\n"), "roster.csv")},
+             content_type="multipart/form-data")
+    assert r.status_code == 422 and "无法读取 Excel 文件（仅支持 .xlsx）" in r.get_data(as_text=True)
+    assert upload(hr, [row("AN9", "错", phone="1")]).status_code == 422
+    assert set(os.listdir(_DIR)) <= before  # neither the unreadable file nor the one with errors is kept
+    assert post(hr, "/console/unit/roster/check", {}).status_code == 422
 
 
 def test_a_unit_imports_only_its_own_people(hr, world, session):
