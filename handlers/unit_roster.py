@@ -1,6 +1,6 @@
 """Unit HR imports its own unit's roster (the console), with the same validation as the county-wide import plus
 what a unit may not do: rows of another unit, taking in someone who is a member of another unit (a transfer goes
-through the county office), or granting the county office's role.
+through the county office), granting or taking away the county office's role, or taking away one's own.
 
 Checking never writes: ``check_unit_roster`` validates and then previews what importing would change (counts and
 the 人员异动 it implies) by applying the rows inside a savepoint that is always rolled back.
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import Membership, Person, Unit
+from models import Membership, Person, RoleGrant, Unit
 
 from .access import unit_for_admin
 from .actor import Actor
@@ -63,7 +63,14 @@ def validate_for_unit(session: Session, actor: Actor, unit_id: int,
         .join(Unit, Unit.id == Membership.unit_id)
         .where(Person.staff_no.in_([r.staff_no for r in rows]), Membership.end_on.is_(None),
                Membership.unit_id != unit.id)).all()) if rows else {}
+    county_role = set(session.scalars(
+        select(Person.staff_no).join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role == "county_admin", Person.staff_no.in_([r.staff_no for r in rows])))) if rows else set()
     for r in rows:
+        if r.staff_no in county_role:  # the county office's role is the county's to give and to take away
+            r.roles = tuple(sorted(set(r.roles) | {"county_admin"}))
+        if r.staff_no == actor.ref.removeprefix("person:") and "unit_admin" not in r.roles:
+            errors.append(RowError(r.row, "角色", "不能在导入中取消自己的“单位管理员”角色（请由县公务员办调整）"))
         if r.staff_no in elsewhere:
             errors.append(RowError(r.row, "人员编号",
                                    f"该人员现属“{elsewhere[r.staff_no]}”，调入须由县公务员办办理调动后再导入"))

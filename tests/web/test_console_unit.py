@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 from handlers import publishing
 from handlers.actor import system_actor
-from models import AuditEntry, BindCode, Cycle, Evaluation, Filing, Membership, Person, utcnow
+from models import AuditEntry, BindCode, Cycle, Evaluation, Filing, Membership, Person, RoleGrant, utcnow
 from tests import factories as f
 
 from .conftest import console_sign_in, current_totp, move
@@ -117,6 +117,20 @@ def test_a_unit_imports_only_its_own_people(hr, world, session):
     session.expire_all()
     moved = session.query(Membership).filter_by(person_id=world["b"].people["c1"].id, end_on=None).one()
     assert moved.unit_id == world["b"].unit.id
+
+
+def test_a_unit_import_keeps_the_county_role_and_the_officers_own_role(hr, world, session):
+    a = world["a"]
+    session.add(RoleGrant(person_id=a.people["c1"].id, role="county_admin"))
+    session.commit()
+    mine = row("AH1", "A人事", tier="中层干部")
+    r = upload(hr, [mine])
+    assert r.status_code == 422 and "不能在导入中取消自己的“单位管理员”角色" in r.get_data(as_text=True)
+    page = upload(hr, [row("AH1", "A人事", tier="中层干部", roles="单位管理员"), row("AC1", "A干事1")]).get_data(as_text=True)
+    assert post(hr, "/console/unit/roster/import", {"token": token_of(page)}).status_code == 200
+    session.expire_all()
+    roles = {(g.person_id, g.role) for g in session.query(RoleGrant)}
+    assert (a.people["c1"].id, "county_admin") in roles and (a.people["hr"].id, "unit_admin") in roles
 
 
 def test_a_large_roster_imports_in_the_background_with_progress(hr, world, session, monkeypatch):
