@@ -92,7 +92,8 @@ def _changes(session: Session, unit_id: int, rows: list[RosterRow], today: date)
 
 
 def check_unit_roster(session: Session, actor: Actor, policy: Policy, unit_id: int,
-                      raw_rows: list[tuple[int, dict]], *, today: date) -> RosterCheck:
+                      raw_rows: list[tuple[int, dict]], *, today: date,
+                      progress: Progress | None = None) -> RosterCheck:
     """The validation report, and — when the file is clean — what importing it would do. Writes nothing."""
     unit, rows, errors = validate_for_unit(session, actor, unit_id, raw_rows)
     check = RosterCheck(unit.name, len(raw_rows), errors)
@@ -100,7 +101,7 @@ def check_unit_roster(session: Session, actor: Actor, policy: Policy, unit_id: i
         return check
     savepoint = session.begin_nested()
     try:
-        check.preview = apply_rows(session, actor, rows, [], len(raw_rows), policy, today=today)
+        check.preview = apply_rows(session, actor, rows, [], len(raw_rows), policy, today=today, progress=progress)
         check.changes = _changes(session, unit.id, rows, today)
     finally:
         savepoint.rollback()

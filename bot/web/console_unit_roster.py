@@ -80,31 +80,79 @@ def _open_upload(actor, token: str) -> tuple[str, int]:
     return path, value["unit_id"]
 
 
-def _discard(token: str) -> None:
-    services().store.delete(f"upload:{token}")
+def _discard(token: str, store=None) -> None:
+    (store or services().store).delete(f"upload:{token}")
     if os.path.exists(_path(token)):
         os.remove(_path(token))
+
+
+def _stepper(progress, total: int, verb: str):
+    """``apply_rows`` reports rows done in steps; the job shows a percentage."""
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        progress(done[0] * 100 // max(1, total), f"已{verb} {done[0]} / {total} 行")
+
+    return step
+
+
+def _check_result(check, token: str, unit_id: int, large: bool) -> dict:
+    """The report as plain data (a background check keeps it in the job's state)."""
+    return {"unit": check.unit, "unit_id": unit_id, "total": check.total, "bad_rows": check.bad_rows,
+            "errors": [[e.row, e.column, e.message] for e in check.errors],
+            "lines": check.preview.lines() if check.preview else [], "changes": [c.as_row() for c in check.changes],
+            "token": None if check.errors else token, "large": large}
+
+
+def _show_check(actor, r: dict):
+    return render("console/unit/roster_check.html", actor, 422 if r["errors"] else 200,
+                  title=f"花名册检查 · {r['unit']}", r=r,
+                  error=f"有 {r['bad_rows']} 行错误，未导入任何数据。请修改后重新上传。" if r["errors"] else None)
 
 
 @bp.post("/console/unit/roster/check")
 @page
 def unit_roster_check(actor):
+    """Validate and preview; nothing is written. A large file is checked in the background."""
+    s = services()
     with uow() as session:
         unit_id, unit, _ = current_unit(session, actor)
     token = _save_upload(actor, unit_id)
     try:
         raw = read_workbook(_path(token))
-        with uow() as session:
-            check = unit_roster.check_unit_roster(session, actor, services().policy, unit_id, raw, today=today())
     except Exception:
         _discard(token)
         raise
-    if check.errors:  # nothing can be imported from this file: keep nothing of it
-        _discard(token)
-    status = 422 if check.errors else 200
-    return render("console/unit/roster_check.html", actor, status, title=f"花名册检查 · {unit}", check=check,
-                  token=token, unit_id=unit_id, large=len(raw) > INLINE_ROWS,
-                  error=f"有 {check.bad_rows} 行错误，未导入任何数据。请修改后重新上传。" if check.errors else None)
+    large, on = len(raw) > INLINE_ROWS, today()
+
+    def check(progress=None) -> dict:
+        try:
+            with s.db.session() as session:
+                report = unit_roster.check_unit_roster(session, actor, s.policy, unit_id, raw, today=on,
+                                                       progress=progress)
+        except Exception:
+            _discard(token, s.store)
+            raise
+        if report.errors:  # nothing can be imported from this file: keep nothing of it
+            _discard(token, s.store)
+        return _check_result(report, token, unit_id, large)
+
+    if not large:
+        return _show_check(actor, check())
+    job_id = jobs.start(s.store, actor, "检查花名册", lambda progress: check(_stepper(progress, len(raw), "检查")))
+    return render("console/unit/roster_job.html", actor, title="正在检查花名册", job_id=job_id,
+                  job_title=f"检查花名册（{len(raw)} 行）", after=f"/console/unit/roster/checked/{job_id}",
+                  after_label="查看检查结果", back=f"/console/unit/roster?unit={unit_id}")
+
+
+@bp.get("/console/unit/roster/checked/<job_id>")
+@page
+def unit_roster_checked(actor, job_id: str):
+    state = jobs.state(services().store, job_id, actor)
+    if state.get("state") != "done":
+        raise NotFound(state.get("message") or "检查尚未完成")
+    return _show_check(actor, state["result"])
 
 
 def _result(check) -> dict:
@@ -128,26 +176,18 @@ def unit_roster_import(actor):
     on = today()
 
     def work(progress):
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            progress(done[0] * 100 // max(1, len(raw)), f"已导入 {done[0]} / {len(raw)} 行")
-
         try:
             with s.db.session() as session:
                 check = unit_roster.import_unit_roster(session, actor, s.policy, unit_id, raw, today=on,
-                                                       progress=step)
+                                                       progress=_stepper(progress, len(raw), "导入"))
         finally:
-            s.store.delete(f"upload:{token}")
-            if os.path.exists(path):
-                os.remove(path)
+            _discard(token, s.store)
         return _result(check)
 
     job_id = jobs.start(s.store, actor, "导入花名册", work)
     return render("console/unit/roster_job.html", actor, title="正在导入花名册", job_id=job_id,
                   job_title=f"导入花名册（{len(raw)} 行）", after=f"/console/unit/roster/imported/{job_id}",
-                  back=f"/console/unit/roster?unit={unit_id}")
+                  after_label="查看导入结果", back=f"/console/unit/roster?unit={unit_id}")
 
 
 @bp.get("/console/unit/roster/imported/<job_id>")

@@ -133,25 +133,41 @@ def test_a_unit_import_keeps_the_county_role_and_the_officers_own_role(hr, world
     assert (a.people["c1"].id, "county_admin") in roles and (a.people["hr"].id, "unit_admin") in roles
 
 
-def test_a_large_roster_imports_in_the_background_with_progress(hr, world, session, monkeypatch):
+def finish(client, job_page: str) -> tuple[str, dict]:
+    """Poll a background job the way the page does, until it ends; ``(job id, last state)``."""
+    job = re.search(r'data-job="([^"]+)"', job_page).group(1)
+    for _ in range(400):
+        state = client.get(f"/console/api/jobs/{job}").json
+        if state["state"] != "running":
+            return job, state
+        time.sleep(0.05)
+    raise AssertionError(f"job {job} still running: {state}")
+
+
+def test_a_large_roster_is_checked_and_imported_in_the_background_with_progress(hr, world, session, monkeypatch):
     from bot.web import console_unit_roster
 
     monkeypatch.setattr(console_unit_roster, "INLINE_ROWS", 5)
     rows = [row(f"AL{i}", f"批量{i}", phone=f"139{i:08d}") for i in range(12)]
-    page = upload(hr, rows).get_data(as_text=True)
-    assert "后台进行" in page
+    bad = upload(hr, rows + [row("AL99", "坏行", phone="1")])
+    assert bad.status_code == 200 and "正在检查花名册" in bad.get_data(as_text=True)
+    job, state = finish(hr, bad.get_data(as_text=True))
+    assert state["state"] == "done" and state["progress"] == 100, state
+    report = hr.get(f"/console/unit/roster/checked/{job}")
+    assert report.status_code == 422 and "第 14 行" in report.get_data(as_text=True)
+
+    job, _ = finish(hr, upload(hr, rows).get_data(as_text=True))
+    page = hr.get(f"/console/unit/roster/checked/{job}").get_data(as_text=True)
+    assert "新增 12 人" in page and "后台进行" in page
+    assert session.query(Person).filter(Person.staff_no.like("AL%")).count() == 0  # the check wrote nothing
     r = post(hr, "/console/unit/roster/import", {"token": token_of(page)})
-    job = re.search(r'data-job="([^"]+)"', r.get_data(as_text=True)).group(1)
-    for _ in range(100):
-        state = hr.get(f"/console/api/jobs/{job}").json
-        if state["state"] != "running":
-            break
-        time.sleep(0.05)
+    job, state = finish(hr, r.get_data(as_text=True))
     assert state["state"] == "done" and state["progress"] == 100, state
     result = hr.get(f"/console/unit/roster/imported/{job}").get_data(as_text=True)
     assert "新增 12 人" in result and "批量11" in result
     session.expire_all()
     assert session.query(Person).filter(Person.staff_no.like("AL%")).count() == 12
+    assert hr.get(f"/console/unit/roster/imported/{job}x").status_code == 404  # a job one does not own
 
 
 def test_the_roster_exports_as_xlsx_and_the_table_filters_and_sorts_on_the_server(hr, world):
@@ -332,11 +348,7 @@ def test_documents_for_a_person_a_tier_and_the_unit(hr, world, session, policy):
     tier = hr.get(f"/console/unit/documents/print?{q}&tier=一般干事").get_data(as_text=True)
     assert "考评组：一般干事" in tier and "考评组：中层干部" not in tier and "A干事3" in tier
     r = post(hr, "/console/unit/documents/bundle", {"cycle": a.cycle_id, "tier": "一般干事"})
-    job = re.search(r'data-job="([^"]+)"', r.get_data(as_text=True)).group(1)
-    for _ in range(200):
-        if hr.get(f"/console/api/jobs/{job}").json["state"] != "running":
-            break
-        time.sleep(0.05)
+    job, _ = finish(hr, r.get_data(as_text=True))
     import zipfile
 
     with hr.get(f"/console/jobs/{job}/download") as download:
