@@ -1,8 +1,9 @@
 """Unit HR: the roster (upload → validation report → import → 人员异动; export) and WeChat bind codes.
 
 An upload is checked first and nothing is written until the officer presses 导入; the checked file waits in the
-process's temporary directory under a random token bound to the officer (the store remembers whose it is).
-A roster of more than :data:`INLINE_ROWS` rows is imported as a background job with progress.
+process's temporary directory under a random token bound to the officer (the store remembers whose it is), like the
+background jobs' result files — so several web hosts need a shared temporary directory or sticky sessions.
+A roster of more than :data:`INLINE_ROWS` rows is checked and imported as background jobs with progress.
 """
 from __future__ import annotations
 
