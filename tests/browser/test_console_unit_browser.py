@@ -86,7 +86,6 @@ def _score_everyone(db, cycle_id: int) -> None:
 
 
 def test_unit_hr_runs_the_quarter_on_the_console(browser, live_server, db, policy, unit_hr, tmp_path):
-    started = time.monotonic()
     browser.set_window_size(1366, 768)
     c = Console(browser, live_server)
     try:
@@ -194,4 +193,3 @@ def test_unit_hr_runs_the_quarter_on_the_console(browser, live_server, db, polic
     except BaseException:
         browser.save_screenshot(str(tmp_path / "failure.png"))
         raise
-    assert time.monotonic() - started < 60
