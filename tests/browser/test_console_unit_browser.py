@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -57,7 +58,9 @@ class Console:
         self.d.get(self.base + path)
 
     def wait(self, condition, what: str):
-        return WebDriverWait(self.d, TIMEOUT).until(condition, message=f"waiting for {what}")
+        # after a click the old page may go away between finding an element and reading it: look again
+        return WebDriverWait(self.d, TIMEOUT, ignored_exceptions=(StaleElementReferenceException,)).until(
+            condition, message=f"waiting for {what}")
 
     def text(self) -> str:
         return self.d.find_element(By.TAG_NAME, "main").text
