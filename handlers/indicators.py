@@ -55,6 +55,23 @@ def set_post_specific(session: Session, actor: Actor, policy: Policy, cycle_id: 
                       items: list[SpecificInput]) -> list[Indicator]:
     """Replace the post-specific indicators of ``post`` ('' = the unit-wide default set). Weights must add up."""
     cycle = cycle_for_admin(session, actor, cycle_id)
+    post, common = _checked(session, policy, cycle, post, items)
+    before = [i.name for i in template_for(session, cycle.id, post) if i.kind == SPECIFIC]
+    session.execute(delete(Indicator).where(Indicator.cycle_id == cycle.id, Indicator.post == post,
+                                            Indicator.kind == SPECIFIC))
+    start = len(common)
+    for n, item in enumerate(items):
+        session.add(Indicator(cycle_id=cycle.id, post=post, kind=SPECIFIC, dimension=item.dimension,
+                              name=item.name.strip(), points=float(item.points), position=start + n))
+    session.flush()
+    audit.record(session, actor, "indicators.set", "cycle", cycle.id, {"post": post, "specific": before},
+                 {"post": post, "specific": [i.name for i in items]})
+    return template_for(session, cycle.id, post)
+
+
+def _checked(session: Session, policy: Policy, cycle, post: str,
+             items: list[SpecificInput]) -> tuple[str, list[Indicator]]:
+    """The template rule (counts and the 40 + 60 points) on the cycle's common indicators plus ``items``."""
     if cycle.state not in EDITABLE_STATES:
         raise Conflict("考核已进入评鉴阶段，指标不能再修改", "template_locked", state=cycle.state)
     post = post.strip()
@@ -70,17 +87,17 @@ def set_post_specific(session: Session, actor: Actor, policy: Policy, cycle_id: 
         validate_template(proposed, policy)
     except RuleViolation as exc:
         raise from_rule(exc) from None
-    before = [i.name for i in template_for(session, cycle.id, post) if i.kind == SPECIFIC]
-    session.execute(delete(Indicator).where(Indicator.cycle_id == cycle.id, Indicator.post == post,
-                                            Indicator.kind == SPECIFIC))
-    start = len(common)
-    for n, item in enumerate(items):
-        session.add(Indicator(cycle_id=cycle.id, post=post, kind=SPECIFIC, dimension=item.dimension,
-                              name=item.name.strip(), points=float(item.points), position=start + n))
-    session.flush()
-    audit.record(session, actor, "indicators.set", "cycle", cycle.id, {"post": post, "specific": before},
-                 {"post": post, "specific": [i.name for i in items]})
-    return template_for(session, cycle.id, post)
+    return post, common
+
+
+def check_post_specific(session: Session, actor: Actor, policy: Policy, cycle_id: int, post: str,
+                        items: list[SpecificInput]) -> str:
+    """Check a set as it is being edited, without saving: the same rule and message as saving it. Returns the
+    confirmation to show; a set that breaks the rule raises the same error saving would."""
+    cycle = cycle_for_admin(session, actor, cycle_id)
+    _, common = _checked(session, policy, cycle, post, items)
+    fixed, own = sum(i.points for i in common), sum(float(i.points) for i in items)
+    return f"共性指标 {fixed:g} 分 + 个性指标 {own:g} 分 = {fixed + own:g} 分，符合要求"
 
 
 def unheld_post_warning(session: Session, cycle_id: int, post: str) -> str | None:

@@ -10,7 +10,7 @@ from flask import Flask, request
 
 from models.rules import states
 
-from . import auth, console, console_county, mobile
+from . import auth, console, console_county, console_unit, mobile  # noqa: F401  (console_*: routes on console.bp)
 from .session import csrf_token
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
