@@ -149,7 +149,7 @@ def results_filing(session: Session, actor: Actor, policy: Policy, cycle_id: int
     return _filing_row(filing, "", policy) if filing else None
 
 
-def assign_in_cycle(session: Session, actor: Actor, cycle_id: int, evaluation_id: int, staff_no: str) -> None:
+def assign_in_cycle(session: Session, actor: Actor, policy, cycle_id: int, evaluation_id: int, staff_no: str) -> None:
     """Unit HR names who scores one evaluatee of the cycle: a current member of the cycle's unit."""
     from .cycles import assign_supervisor
     from .errors import InvalidInput
@@ -165,4 +165,4 @@ def assign_in_cycle(session: Session, actor: Actor, cycle_id: int, evaluation_id
                                    Membership.end_on.is_(None), Membership.unit_id == cycle.unit_id))
     if member is None:
         raise InvalidInput(f"人员编号 {staff_no} 不是本单位的在职人员，评鉴人应为本单位人员", "supervisor_not_member")
-    assign_supervisor(session, actor, evaluation_id, staff_no)
+    assign_supervisor(session, actor, evaluation_id, staff_no, policy)

@@ -52,7 +52,10 @@ def validate_for_unit(session: Session, actor: Actor, unit_id: int,
     unit = _unit(session, actor, unit_id)
     if len(raw_rows) > MAX_ROWS:
         raise InvalidInput(f"一次最多导入 {MAX_ROWS} 行", "roster_too_large")
-    rows, errors = validate_rows(session, raw_rows)
+    from models import County
+
+    # unit HR never creates units or tiers: an unknown one is a row error with the nearest names
+    rows, errors = validate_rows(session, raw_rows, county_name=session.get(County, unit.county_id).name)
     for r in rows:
         if r.unit != unit.name:
             errors.append(RowError(r.row, "单位", f"只能导入本单位（{unit.name}）的人员，此行为“{r.unit}”"))

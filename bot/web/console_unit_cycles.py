@@ -87,7 +87,7 @@ def unit_cycle_supervisor(actor, cycle_id: int):
     evaluation_id = int_arg("evaluation_id") or 0
     try:
         with uow() as session:
-            unit_desk.assign_in_cycle(session, actor, cycle_id, evaluation_id,
+            unit_desk.assign_in_cycle(session, actor, services().policy, cycle_id, evaluation_id,
                                       request.form.get("supervisor", "").strip()[:32])
     except DomainError as exc:
         if exc.status == 404:

@@ -110,7 +110,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_in_chinese_and_not_kept(hr,
 
 
 def test_a_unit_imports_only_its_own_people(hr, world, session):
-    r = upload(hr, [row("AX1", "别的单位", unit="县交通局"), row("BC1", "挖人"), row("AX2", "越权", roles="县公务员办")])
+    r = upload(hr, [row("AX1", "别的单位", unit="县交通局", supervisor="BB1"), row("BC1", "挖人"), row("AX2", "越权", roles="县公务员办")])
     page = r.get_data(as_text=True)
     assert r.status_code == 422
     assert "只能导入本单位（县财政局）的人员" in page and "现属“县交通局”" in page and "不能授予“县公务员办”角色" in page
@@ -200,6 +200,10 @@ def test_opening_a_quarter_shows_its_deadlines_in_beijing_time(hr, world, sessio
 def test_advancing_shows_the_workflows_refusal_and_moves_on_when_allowed(hr, world, session, policy):
     a = world["a"]
     r = post(hr, f"/console/unit/cycles/{a.cycle_id}/advance", {"action": "start_scoring"})
+    early = r.get_data(as_text=True)  # before the summary deadline with summaries missing: a reason is required
+    assert r.status_code == 409 and "A干事1" in early
+    r = post(hr, f"/console/unit/cycles/{a.cycle_id}/advance", {"action": "start_scoring",
+                                                                "reason": "县里统一要求提前进入评鉴"})
     assert r.status_code == 302
     r = post(hr, f"/console/unit/cycles/{a.cycle_id}/advance", {"action": "start_deciding"})
     page = r.get_data(as_text=True)
@@ -210,15 +214,21 @@ def test_advancing_shows_the_workflows_refusal_and_moves_on_when_allowed(hr, wor
 
 def test_changing_a_persons_scorer(hr, world, session):
     a = world["a"]
+    from models import RoleGrant
+
+    session.add(RoleGrant(person_id=a.people["c2"].id, role="supervisor", unit_id=a.unit.id))  # a 分管领导
+    session.commit()
     clerk = session.query(Evaluation).filter_by(cycle_id=a.cycle_id, person_id=a.people["c1"].id).one()
     r = post(hr, f"/console/unit/cycles/{a.cycle_id}/supervisor", {"evaluation_id": clerk.id, "supervisor": "AH1"})
+    assert r.status_code == 422  # unit HR does not name themself as a scorer (policy: acting_admin_may_score)
+    r = post(hr, f"/console/unit/cycles/{a.cycle_id}/supervisor", {"evaluation_id": clerk.id, "supervisor": "AC2"})
     assert r.status_code == 302
     session.expire_all()
-    assert session.get(Evaluation, clerk.id).supervisor_id == a.people["hr"].id
+    assert session.get(Evaluation, clerk.id).supervisor_id == a.people["c2"].id
     r = post(hr, f"/console/unit/cycles/{a.cycle_id}/supervisor", {"evaluation_id": clerk.id, "supervisor": "BB1"})
     assert r.status_code == 422 and "不是本单位的在职人员" in r.get_data(as_text=True)
     page = hr.get(f"/console/unit/cycles/{a.cycle_id}?q=A干事1").get_data(as_text=True)
-    assert "A人事（AH1）" in page
+    assert "A干事2（AC2）" in page
 
 
 # -- indicators ----------------------------------------------------------------------------------------------------
