@@ -20,6 +20,7 @@ from handlers.errors import InvalidInput, NotFound
 from models.rules.calendar import to_local
 
 from ..ext import services
+from .forms import int_arg  # noqa: F401  (the unit pages import it from here)
 from .console import bp, render, section
 
 #: ``?msg=`` after a redirect → what the officer is told (never free text from the URL).
@@ -34,19 +35,6 @@ PER_PAGE = 50
 
 def today() -> date:
     return to_local(datetime.now(timezone.utc), services().policy).date()
-
-
-def int_arg(name: str, source=None, default: int | None = None) -> int | None:
-    raw = (source if source is not None else request.values).get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} 应为整数", "bad_field") from None
-    if not 0 <= value < 2 ** 31:
-        raise InvalidInput(f"{name} 超出范围", "bad_field")
-    return value
 
 
 def current_unit(session, actor) -> tuple[int, str, list[tuple[int, str]]]:

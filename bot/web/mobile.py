@@ -16,6 +16,7 @@ from handlers.scoring import Tap
 from models.rules.calendar import to_local
 
 from ..ext import services
+from .forms import int_arg
 from .session import page
 
 bp = Blueprint("mobile", __name__)
@@ -40,19 +41,6 @@ def _today() -> date:
     from datetime import timezone
 
     return to_local(datetime.now(timezone.utc), services().policy).date()
-
-
-def _int_field(name: str, source=None) -> int | None:
-    raw = (source if source is not None else request.form).get(name)
-    if raw in (None, "", "null"):
-        return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} 应为整数", "bad_field") from None
-    if not 0 <= value < 2 ** 31:
-        raise InvalidInput(f"{name} 超出范围", "bad_field")
-    return value
 
 
 def _render(template: str, actor, http_status: int = 200, **context):
@@ -115,7 +103,7 @@ def summary_save(actor):
     if not isinstance(body, dict) or not isinstance(body.get("paragraphs"), list) \
             or not all(isinstance(p, str) for p in body["paragraphs"]):
         raise InvalidInput("请求内容不正确：paragraphs 应为文本数组", "invalid_body")
-    version = _int_field("version", body)
+    version = int_arg("version", body)
     with uow() as session:
         view = summaries.save_draft(session, actor, services().policy, body["paragraphs"],
                                     expected_version=0 if version is None else version)
@@ -134,7 +122,7 @@ def summary_preview(actor):
 @page
 def summary_submit(actor):
     with uow() as session:
-        summaries.submit(session, actor, services().policy, expected_version=_int_field("version"))
+        summaries.submit(session, actor, services().policy, expected_version=int_arg("version"))
     return redirect("/m/summary?msg=submitted")
 
 
@@ -185,7 +173,7 @@ def score_save(actor, evaluation_id: int):
     if not isinstance(body, dict) or not isinstance(body.get("taps"), list) or not body["taps"] \
             or len(body["taps"]) > 50:
         raise InvalidInput("请求内容不正确：taps 应为 1–50 项", "invalid_body")
-    version = _int_field("version", body)
+    version = int_arg("version", body)
     if version is None:
         raise InvalidInput("请求内容不正确：缺少 version", "invalid_body")
     taps = []
@@ -196,7 +184,7 @@ def score_save(actor, evaluation_id: int):
         if (points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)))) or \
                 (level is not None and not isinstance(level, str)):
             raise InvalidInput("请求内容不正确：分数应为数字，档次应为文本", "invalid_body")
-        taps.append(Tap(_int_field("indicator_id", t) or 0, float(points) if points is not None else None, level))
+        taps.append(Tap(int_arg("indicator_id", t) or 0, float(points) if points is not None else None, level))
     with uow() as session:
         result = scoring.save_scores(session, actor, services().policy, evaluation_id, taps, version)
     return jsonify(result.__dict__)
@@ -206,7 +194,7 @@ def score_save(actor, evaluation_id: int):
 @page
 def score_submit(actor, evaluation_id: int):
     with uow() as session:
-        scoring.submit(session, actor, services().policy, evaluation_id, _int_field("version"))
+        scoring.submit(session, actor, services().policy, evaluation_id, int_arg("version"))
     return redirect("/m/score?msg=scored")
 
 
@@ -251,7 +239,7 @@ def decide_page(actor, cycle_id: int, error: str | None = None, status: int = 20
 @bp.post("/m/decide/<int:cycle_id>/grade")
 @page
 def decide_grade(actor, cycle_id: int):
-    evaluation_id = _int_field("evaluation_id")
+    evaluation_id = int_arg("evaluation_id")
     grade = request.form.get("grade", "")
     try:
         with uow() as session:
@@ -288,7 +276,7 @@ NOTICES_PER_PAGE = 20
 @bp.get("/m/notices")
 @page
 def notice_list(actor):
-    page_no = max(1, min(_int_field("page", request.args) or 1, 1000))
+    page_no = max(1, min(int_arg("page", request.args) or 1, 1000))
     with uow() as session:
         rows = notices.my_notices(session, actor, offset=(page_no - 1) * NOTICES_PER_PAGE, limit=NOTICES_PER_PAGE + 1)
     return _render("m/notices.html", actor, rows=rows[:NOTICES_PER_PAGE], page_no=page_no,
