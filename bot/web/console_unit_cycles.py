@@ -15,6 +15,7 @@ from handlers.indicators import SpecificInput
 from ..ext import services
 from .console import bp, uow
 from .console_unit import current_unit, int_arg, page_unit, table, today
+from .forms import act
 from .session import page
 
 PEOPLE_COLUMNS = ("staff_no", "name", "tier", "post", "summary", "state", "supervisor", "total", "grade")
@@ -70,30 +71,23 @@ def unit_cycle(actor, cycle_id: int):
 @page
 def unit_cycle_advance(actor, cycle_id: int):
     action = request.form.get("action", "")
-    try:
-        with uow() as session:
-            cycle_steps.advance(session, actor, services().policy, cycle_id, action,
-                                reason=request.form.get("reason", "")[:1000])
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _cycle_page(actor, cycle_id, error=exc.message, status=exc.status)
-    return redirect(f"/console/unit/cycles/{cycle_id}?msg=advanced")
+    reason = request.form.get("reason", "")[:1000]
+    return act(lambda session: cycle_steps.advance(session, actor, services().policy, cycle_id, action, reason=reason),
+               f"/console/unit/cycles/{cycle_id}?msg=advanced", lambda exc: _cycle_again(actor, cycle_id, exc))
 
 
 @bp.post("/console/unit/cycles/<int:cycle_id>/supervisor")
 @page
 def unit_cycle_supervisor(actor, cycle_id: int):
     evaluation_id = int_arg("evaluation_id") or 0
-    try:
-        with uow() as session:
-            unit_desk.assign_in_cycle(session, actor, services().policy, cycle_id, evaluation_id,
-                                      request.form.get("supervisor", "").strip()[:32])
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _cycle_page(actor, cycle_id, error=exc.message, status=exc.status)
-    return redirect(f"/console/unit/cycles/{cycle_id}?msg=assigned")
+    staff_no = request.form.get("supervisor", "").strip()[:32]
+    return act(lambda session: unit_desk.assign_in_cycle(session, actor, services().policy, cycle_id, evaluation_id,
+                                                         staff_no),
+               f"/console/unit/cycles/{cycle_id}?msg=assigned", lambda exc: _cycle_again(actor, cycle_id, exc))
+
+
+def _cycle_again(actor, cycle_id: int, exc):
+    return _cycle_page(actor, cycle_id, error=exc.message, status=exc.status)
 
 
 # -- indicators ----------------------------------------------------------------------------------------------------
@@ -202,15 +196,9 @@ def unit_decide_meeting(actor, cycle_id: int):
         meeting_on = date.fromisoformat(request.form.get("meeting_on", ""))
     except ValueError:
         return unit_decide.__wrapped__(actor, cycle_id, error="会议日期格式应为 YYYY-MM-DD", status=422)
-    try:
-        with uow() as session:
-            decisions.record_meeting(session, actor, cycle_id, meeting_on, request.form.get("attendees", "")[:500],
-                                     request.form.get("note", "")[:2000], today())
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return unit_decide.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
-    return redirect(f"/console/unit/cycles/{cycle_id}/decide?msg=meeting")
+    attendees, note = request.form.get("attendees", "")[:500], request.form.get("note", "")[:2000]
+    return act(lambda session: decisions.record_meeting(session, actor, cycle_id, meeting_on, attendees, note, today()),
+               f"/console/unit/cycles/{cycle_id}/decide?msg=meeting", lambda exc: _decide_again(actor, cycle_id, exc))
 
 
 @bp.post("/console/unit/cycles/<int:cycle_id>/decide")
@@ -225,37 +213,26 @@ def unit_decide_save(actor, cycle_id: int):
             grades[int(key[6:])] = value.strip()[:8]
     if not grades:
         return unit_decide.__wrapped__(actor, cycle_id, error="请至少为一人选择等次", status=422)
-    try:
-        with uow() as session:
-            decisions.decide(session, actor, services().policy, cycle_id, grades)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return unit_decide.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status, chosen=grades)
-    return redirect(f"/console/unit/cycles/{cycle_id}/decide?msg=graded")
+    return act(lambda session: decisions.decide(session, actor, services().policy, cycle_id, grades),
+               f"/console/unit/cycles/{cycle_id}/decide?msg=graded",
+               lambda exc: _decide_again(actor, cycle_id, exc, chosen=grades))
 
 
 @bp.post("/console/unit/cycles/<int:cycle_id>/publish")
 @page
 def unit_publish(actor, cycle_id: int):
-    try:
-        with uow() as session:
-            publishing.publish(session, actor, services().policy, cycle_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return unit_decide.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
-    return redirect(f"/console/unit/cycles/{cycle_id}/decide?msg=published")
+    return act(lambda session: publishing.publish(session, actor, services().policy, cycle_id),
+               f"/console/unit/cycles/{cycle_id}/decide?msg=published",
+               lambda exc: _decide_again(actor, cycle_id, exc))
 
 
 @bp.post("/console/unit/cycles/<int:cycle_id>/file")
 @page
 def unit_file_results(actor, cycle_id: int):
-    try:
-        with uow() as session:
-            publishing.file_results(session, actor, services().policy, cycle_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return unit_decide.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
-    return redirect(f"/console/unit/cycles/{cycle_id}/decide?msg=filed")
+    return act(lambda session: publishing.file_results(session, actor, services().policy, cycle_id),
+               f"/console/unit/cycles/{cycle_id}/decide?msg=filed",
+               lambda exc: _decide_again(actor, cycle_id, exc))
+
+
+def _decide_again(actor, cycle_id: int, exc, **kept):
+    return unit_decide.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status, **kept)

@@ -22,6 +22,7 @@ from ..ext import services
 from . import jobs
 from .console import bp, render, uow
 from .console_unit import current_unit, int_arg, page_unit, table, today
+from .forms import act
 from .session import page
 
 FILING_COLUMNS = ("kind_label", "period", "state_label", "submitted_at", "reviewed_at", "return_reason")
@@ -52,15 +53,13 @@ def unit_filings(actor, error: str | None = None, status: int = 200):
 def unit_filing_submit(actor):
     kind = request.form.get("kind", "")
     year, quarter = int_arg("year"), int_arg("quarter", default=0)
-    try:
-        with uow() as session:
-            unit_id, unit, _ = current_unit(session, actor)
-            filings.submit_filing(session, actor, services().policy, kind, unit, year or 0, quarter or 0)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return unit_filings.__wrapped__(actor, error=exc.message, status=exc.status)
-    return redirect(f"/console/unit/filings?unit={unit_id}&msg=submitted")
+    def work(session):
+        unit_id, unit, _ = current_unit(session, actor)
+        filings.submit_filing(session, actor, services().policy, kind, unit, year or 0, quarter or 0)
+        return unit_id
+
+    return act(work, lambda unit_id: f"/console/unit/filings?unit={unit_id}&msg=submitted",
+               lambda exc: unit_filings.__wrapped__(actor, error=exc.message, status=exc.status))
 
 
 @bp.get("/console/unit/filings/<int:filing_id>")

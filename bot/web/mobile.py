@@ -16,7 +16,7 @@ from handlers.scoring import Tap
 from models.rules.calendar import to_local
 
 from ..ext import services
-from .forms import int_arg
+from .forms import act, int_arg
 from .session import page
 
 bp = Blueprint("mobile", __name__)
@@ -241,14 +241,12 @@ def decide_page(actor, cycle_id: int, error: str | None = None, status: int = 20
 def decide_grade(actor, cycle_id: int):
     evaluation_id = int_arg("evaluation_id")
     grade = request.form.get("grade", "")
-    try:
-        with uow() as session:
-            decisions.decide(session, actor, services().policy, cycle_id, {evaluation_id: grade})
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return decide_page.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
-    return redirect(f"/m/decide/{cycle_id}?msg=graded#e{evaluation_id}")
+    return act(lambda session: decisions.decide(session, actor, services().policy, cycle_id, {evaluation_id: grade}),
+               f"/m/decide/{cycle_id}?msg=graded#e{evaluation_id}", lambda exc: _decide_again(actor, cycle_id, exc))
+
+
+def _decide_again(actor, cycle_id: int, exc: DomainError):
+    return decide_page.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
 
 
 @bp.post("/m/decide/<int:cycle_id>/meeting")
@@ -258,15 +256,10 @@ def decide_meeting(actor, cycle_id: int):
         meeting_on = date.fromisoformat(request.form.get("meeting_on", ""))
     except ValueError:
         raise InvalidInput("会议日期格式应为 YYYY-MM-DD", "bad_date") from None
-    try:
-        with uow() as session:
-            decisions.record_meeting(session, actor, cycle_id, meeting_on, request.form.get("attendees", "")[:500],
-                                     request.form.get("note", "")[:2000], _today())
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return decide_page.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status)
-    return redirect(f"/m/decide/{cycle_id}?msg=meeting")
+    return act(lambda session: decisions.record_meeting(
+        session, actor, cycle_id, meeting_on, request.form.get("attendees", "")[:500],
+        request.form.get("note", "")[:2000], _today()),
+        f"/m/decide/{cycle_id}?msg=meeting", lambda exc: _decide_again(actor, cycle_id, exc))
 
 
 # -- everyone: the full text of what was pushed (pushes are cut to WeChat's field limits) -------------------------
