@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import CommitteeDecision, Cycle, Evaluation, Person, Tier, utcnow
+from models import CommitteeDecision, Cycle, Evaluation, Person, Tier, Unit, utcnow
 from models.rules import states
 from models.rules.quota import check_quotas
 from models.rules.scoring import RuleViolation
@@ -98,8 +98,6 @@ def cycles_to_decide(session: Session, actor: Actor) -> list[CycleToDecide]:
     """The latest cycle of each unit the actor administers (unit HR enters the committee's decision)."""
     if not actor.admin_units:
         return []
-    from models import Unit
-
     latest = (select(Cycle.unit_id, func.max(Cycle.year * 10 + Cycle.quarter).label("yq"))
               .where(Cycle.unit_id.in_(sorted(actor.admin_units))).group_by(Cycle.unit_id).subquery())
     rows = session.execute(

@@ -126,7 +126,7 @@ def prepare(session: Session, policy: Policy, today: date) -> list[Persona]:
         cast.append(Persona("县公务员办", county.staff_no, county.name, "县委组织部", "/m/me"))
     for p in cast:
         _bind(session, p)
-    _accounts(session, [p for p in cast if p.start in ("/m/decide",)] + [p for p in cast if p.role == "县公务员办"])
+    _accounts(session, [p for p in cast if p.start == "/m/decide" or p.role == "县公务员办"])
     session.flush()
     return cast
 

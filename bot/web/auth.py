@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, g, redirect, render_template, request
+from flask import Blueprint, g, make_response, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from handlers import login as login_handler
@@ -141,21 +141,27 @@ def ticket():
 
 @bp.post("/m/logout")
 def logout():
+    """End this page session. A request without this session's CSRF token ends nothing (403)."""
     s = services()
     try:
         actor, sid = current()
+    except DomainError:
+        actor = None  # already signed out: just drop the cookie
+    if actor is not None:
         check_csrf(g.web_token)
         with s.db.session() as session:
             sessions.logout(session, s.store, actor, sid)
-    except DomainError:
-        pass
-    response = render_template("m/message.html", title="已退出", message="您已退出登录。", link="/m/me",
-                               link_label="重新登录")
-    from flask import make_response
-
-    response = make_response(response)
+    response = make_response(render_template("m/message.html", title="已退出", message="您已退出登录。",
+                                             link="/m/me", link_label="重新登录"))
     clear_session_cookie(response)
     return response
+
+
+@bp.errorhandler(DomainError)
+def _refused(exc: DomainError):
+    """A refusal on these pages (e.g. a missing CSRF token) is a Chinese page with its status, not JSON."""
+    return render_template("m/message.html", title="无法完成", message=exc.message, link="/m/me",
+                           link_label="返回"), exc.status
 
 
 def _problem(message: str, status: int):

@@ -11,11 +11,11 @@ import io
 import zipfile
 from urllib.parse import quote
 
-from flask import Response, redirect, request
+from flask import Response, request
 
 from handlers import documents, filings, unit_desk
 from handlers.documents import Params
-from handlers.errors import DomainError, InvalidInput
+from handlers.errors import InvalidInput
 
 from ..downloads import HTML_CSP
 from ..ext import services

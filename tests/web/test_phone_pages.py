@@ -244,6 +244,9 @@ def test_unsubscribing_ends_the_page_session(web_app, fake_wechat, world, sessio
 
 def test_signing_out(web_app, fake_wechat, world):
     client, csrf = signed_in(web_app, fake_wechat, world["a"].openids["c1"])
+    forged = client.post("/m/logout")  # another site cannot sign you out: no token, nothing ends
+    assert forged.status_code == 403 and "CSRF" in forged.get_data(as_text=True)
+    assert client.get("/m/me").status_code == 200
     assert client.post("/m/logout", data={"csrf_token": csrf}).status_code == 200
     assert client.get("/m/me").status_code == 302
 
