@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from models.rules import states
+from models.rules.scoring import format_points
 
 from . import auth, console, console_county, console_unit, mobile  # noqa: F401  (console_*: routes on console.bp)
 from .session import csrf_token
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(mobile.bp)
     app.register_blueprint(console.bp)
+    app.jinja_env.filters["points"] = format_points
     app.jinja_env.globals.update(csrf_token=csrf_token, summary_label=summary_label, local=_local)
 
     @app.after_request

@@ -29,7 +29,8 @@ class IndicatorDef:
     points: float
 
 
-def _fmt(x: float) -> str:
+def format_points(x: float) -> str:
+    """Points as people write them: 8, 7.5 — not 8.0 (messages, pages)."""
     return f"{x:g}"
 
 
@@ -61,19 +62,19 @@ def validate_template(indicators: Iterable[IndicatorDef], policy: Policy) -> Non
         actual = round(sum(i.points for i in group), 4)
         if actual != total:
             raise RuleViolation(
-                f"{label}分值合计应为 {_fmt(total)} 分，现为 {_fmt(actual)} 分", "template_weights",
+                f"{label}分值合计应为 {format_points(total)} 分，现为 {format_points(actual)} 分", "template_weights",
                 kind=label, expected=total, actual=actual,
             )
     grand = round(sum(i.points for i in items), 4)
     if grand != t.total:
-        raise RuleViolation(f"指标分值合计应为 {_fmt(t.total)} 分，现为 {_fmt(grand)} 分", "template_weights")
+        raise RuleViolation(f"指标分值合计应为 {format_points(t.total)} 分，现为 {format_points(grand)} 分", "template_weights")
 
 
 def check_score(indicator: IndicatorDef, score: float) -> float:
     """A single tapped score must lie within 0..points (half points allowed)."""
     if not 0 <= score <= indicator.points:
         raise RuleViolation(
-            f"“{indicator.name}”的得分应在 0 到 {_fmt(indicator.points)} 分之间，收到 {_fmt(score)}",
+            f"“{indicator.name}”的得分应在 0 到 {format_points(indicator.points)} 分之间，收到 {format_points(score)}",
             "score_out_of_range", indicator=indicator.key, max=indicator.points, score=score,
         )
     if round(score * 2) != score * 2:
