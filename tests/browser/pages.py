@@ -1,10 +1,18 @@
 """Page objects: what a tester does on ``/simulator`` and ``/``, expressed with Selenium (waits, never sleeps)."""
 from __future__ import annotations
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 TIMEOUT = 20  # seconds; a reply normally takes milliseconds, the margin is for a loaded CI machine
+
+
+def wait(driver, condition, what: str):
+    """Wait until ``condition(driver)`` is truthy. After a click the old page may go away between finding an element
+    and reading it (a stale element): that counts as "not yet" and the condition is asked again."""
+    return WebDriverWait(driver, TIMEOUT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        condition, message=f"waiting for {what}")
 
 
 class ChatPage:
@@ -101,7 +109,7 @@ class ChatPage:
         return reply.text
 
     def _wait(self, condition, what: str):
-        return WebDriverWait(self.driver, TIMEOUT).until(condition, f"timed out waiting for {what}")
+        return wait(self.driver, condition, what)
 
 
 def link_statuses(driver) -> dict[str, int]:

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from bot.channels import build_channels
 from handlers import admin_accounts, filing_lists
@@ -18,7 +18,7 @@ from tests import factories as f
 from tests.web.conftest import _unit
 from tests.web.county_world import decide, file_results
 
-from .pages import TIMEOUT
+from .pages import wait
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_county_office_quarter_in_the_browser(browser, live_server, live_setting
 
 
 def _wait(browser, condition, what: str):
-    return WebDriverWait(browser, TIMEOUT).until(condition, message=f"waiting for {what}")
+    return wait(browser, condition, what)
 
 
 def _submit(browser, form_css: str, confirm: bool = False) -> None:

@@ -10,9 +10,8 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from handlers import admin_accounts
 from handlers.actor import system_actor
@@ -20,7 +19,7 @@ from models import Cycle, Evaluation, Filing, Person, WeChatBinding, utcnow
 from models.rules.quota import good_quota
 from tests import factories as f
 
-from .pages import TIMEOUT
+from .pages import wait
 
 HEADER = ["人员编号", "姓名", "单位", "考评层次", "分管领导编号", "手机号"]
 
@@ -58,9 +57,7 @@ class Console:
         self.d.get(self.base + path)
 
     def wait(self, condition, what: str):
-        # after a click the old page may go away between finding an element and reading it: look again
-        return WebDriverWait(self.d, TIMEOUT, ignored_exceptions=(StaleElementReferenceException,)).until(
-            condition, message=f"waiting for {what}")
+        return wait(self.d, condition, what)
 
     def text(self) -> str:
         return self.d.find_element(By.TAG_NAME, "main").text

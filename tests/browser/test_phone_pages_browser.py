@@ -10,13 +10,12 @@ import threading
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from models import Evaluation, Summary
 from tests.chat.conftest import flush_redis
 from tests.web.conftest import _unit, move, submit_all_summaries
 
-TIMEOUT = 20
+from .pages import wait
 
 
 def _free_port() -> int:
@@ -86,9 +85,6 @@ def screenshots_on_failure(driver, tmp_path, name):
         print(f"screenshot: {path}")
         raise
 
-
-def wait(driver, condition, what):
-    return WebDriverWait(driver, TIMEOUT).until(condition, message=f"waiting for {what}")
 
 
 def sign_in_as(driver, base, fake_wechat, openid, label, page):
