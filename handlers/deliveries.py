@@ -31,6 +31,7 @@ TOKEN_REJECTED = "刷新 access_token 后微信仍返回凭证无效，已停止
 TOKEN_BUDGET = "今日强制刷新 access_token 的次数已用完，北京时间次日零点后自动重发"
 TOKEN_COOLDOWN = "access_token 刚刚刷新过，稍后自动重发"
 QUOTA_TODAY = "接口调用已达微信当日限额，北京时间次日零点后自动重发"
+STORE_DOWN = "系统缓存服务暂时不可用，恢复后自动重发"
 UNBOUND = "未绑定微信，无法送达"
 NO_CHANNEL = "工作群未配置群机器人或公众号标签"
 

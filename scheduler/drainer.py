@@ -9,6 +9,12 @@ third of the lease at the latency observed so far (pace included), a heartbeat t
 claim in hand each third of the lease, and a worker sends a row only while its lease is proven to last another
 third (else — the database did not answer the heartbeat — it gives the rest back). So another drainer re-queues only
 the rows of a drainer that died or hung. A stop (step-down, deadline) also gives the unsent rest back at once.
+
+Outages (docs/architecture.md, "Outages"): a message sent is never forgotten. When the database does not answer a
+result write, the worker keeps the results and writes them again (backing off, for up to a lease) instead of
+dropping them — dropped, their rows would return after the lease and be sent a second time. When Redis does not
+answer the pace, this process paces itself with a local bucket at the same rate until Redis answers again. Either
+outage is logged once when it starts and once when it ends, not as a stack trace per worker and per run.
 """
 from __future__ import annotations
 
@@ -22,12 +28,45 @@ from datetime import datetime
 from typing import Callable
 
 from handlers import deliveries
-from handlers.deliveries import SendResult
+from handlers.deliveries import STORE_DOWN, SendResult
 from models.db import Database, utcnow
-from models.store import Store
+from models.store import MemoryStore, Store
 
 log = logging.getLogger("kaohe.drainer")
 RATE_KEY = "send:rate"
+REDIS_RETRY = 5.0  # seconds between two tries of the shared pace while Redis is down
+MAX_BACKOFF = 2.0  # seconds between two tries of a result write while the database is down
+
+
+def outage_kind(exc: BaseException) -> str | None:
+    from bot.outage import kind  # the one list of what a lost database or Redis raises
+
+    return kind(exc)
+
+
+class OutageNote:
+    """Logs an outage of the database or Redis once when first seen and once when it ends (any thread)."""
+
+    def __init__(self, logger: logging.Logger | None = None):
+        self.log = logger or log
+        self._lock = threading.Lock()
+        self._since: dict[str, float] = {}
+
+    def down(self, what: str, exc: BaseException, doing: str) -> None:
+        with self._lock:
+            if what in self._since:
+                return
+            self._since[what] = time.monotonic()
+        self.log.warning("%s不可用（%s），%s；恢复后自动继续", NAMES[what], type(exc).__name__, doing)
+
+    def up(self, what: str) -> None:
+        with self._lock:
+            since = self._since.pop(what, None)
+        if since is not None:
+            self.log.warning("%s已恢复（约 %.1f 秒）", NAMES[what], time.monotonic() - since)
+
+
+NAMES = {"database": "数据库", "redis": "Redis"}
 
 
 @dataclass
@@ -49,6 +88,9 @@ class Drainer:
         self.latency = latency
         self._lock = threading.Lock()
         self._held: dict[str, float] = {}  # claim token -> monotonic time until which its lease is proven
+        self.outages = OutageNote()
+        self._local_pace = MemoryStore()  # the pace while Redis does not answer
+        self._shared_pace_again = 0.0  # monotonic time of the next try of the shared pace
 
     def batch_size(self) -> int:
         """Rows one worker sends in a third of the lease at the observed latency (at least 1, at most ``batch``)."""
@@ -58,8 +100,15 @@ class Drainer:
         """Send everything due (or until ``max_seconds`` / ``stop``). Returns what happened."""
         started = time.monotonic()
         stats = DrainStats()
-        with self.db.session() as session:
-            back = deliveries.release_expired(session, self.clock())
+        try:
+            with self.db.session() as session:
+                back = deliveries.release_expired(session, self.clock())
+        except Exception as exc:
+            if outage_kind(exc) != "database":
+                raise
+            self.outages.down("database", exc, "本轮不发送")
+            return stats
+        self.outages.up("database")
         if back:
             log.warning("%d 条发送租约已过期，重新排队", back)
         deadline = started + max_seconds if max_seconds else None
@@ -88,8 +137,11 @@ class Drainer:
             try:
                 with self.db.session() as session:
                     deliveries.extend(session, claims, self.lease, self.clock())
-            except Exception:
-                log.warning("发送租约续期失败，租约到期前未发送的记录将交还队列", exc_info=True)
+            except Exception as exc:
+                if outage_kind(exc) == "database":
+                    self.outages.down("database", exc, "发送租约暂不能续期，租约到期前未发送的记录将交还队列")
+                else:
+                    log.warning("发送租约续期失败，租约到期前未发送的记录将交还队列", exc_info=True)
                 continue
             with self._lock:
                 for token in claims:
@@ -106,10 +158,25 @@ class Drainer:
 
     def _pace(self) -> None:
         while self.rate > 0:
-            wait = self.store.take_token(RATE_KEY, self.rate, max(1, int(self.rate)))
+            wait = self._take_token()
             if wait <= 0:
                 return
             time.sleep(wait)
+
+    def _take_token(self) -> float:
+        burst = max(1, int(self.rate))
+        if time.monotonic() >= self._shared_pace_again:
+            try:
+                wait = self.store.take_token(RATE_KEY, self.rate, burst)
+            except Exception as exc:
+                if outage_kind(exc) != "redis":
+                    raise
+                self._shared_pace_again = time.monotonic() + REDIS_RETRY
+                self.outages.down("redis", exc, "发送限速暂由本进程自行控制")
+            else:
+                self.outages.up("redis")
+                return wait
+        return self._local_pace.take_token(RATE_KEY, self.rate, burst)
 
     def _send(self, item) -> SendResult:
         channel = self.channels.get(item.channel)
@@ -118,7 +185,10 @@ class Drainer:
         self._pace()
         try:
             return channel.send(item)
-        except Exception:  # a bug or an unexpected answer must not kill the worker: the row retries later
+        except Exception as exc:  # a bug or an unexpected answer must not kill the worker: the row retries later
+            if outage_kind(exc) == "redis":  # the token's store is away: the row waits, it was not an attempt
+                self.outages.down("redis", exc, "取不到 access_token 的记录稍后重发")
+                return SendResult(None, "store", retry_after=REDIS_RETRY, reason=STORE_DOWN)
             log.exception("发送失败（delivery %s）", item.id)
             return SendResult(None, "http")
 
@@ -138,11 +208,14 @@ class Drainer:
                 finally:
                     with self._lock:
                         self._held.pop(token, None)
-        except Exception:
-            log.exception("发送工作线程出错，已领取的记录将在租约到期后重新发送")
-            session.rollback()
+        except Exception as exc:
+            if outage_kind(exc) == "database":
+                self.outages.down("database", exc, "暂停领取待发记录")
+            else:
+                log.exception("发送工作线程出错，已领取的记录将在租约到期后重新发送")
+            _quietly(session.rollback)
         finally:
-            session.close()
+            _quietly(session.close)
 
     def _send_batch(self, session, batch, stats: DrainStats, deadline: float | None,
                     stop: threading.Event | None) -> None:
@@ -161,15 +234,36 @@ class Drainer:
         self._record(session, done, stats)
 
     def _record(self, session, done, stats: DrainStats) -> None:
+        """Write what was sent. The messages are out: while the database is away, keep them and try again (for up
+        to a lease: after that another drainer may have re-queued the rows, and the results would not apply)."""
         if not done:
             return
-        now = self.clock()
-        deliveries.record(session, done, now)
+        now, give_up, delay = self.clock(), time.monotonic() + self.lease, 0.25
+        while True:
+            try:
+                deliveries.record(session, done, now)
+                break
+            except Exception as exc:
+                _quietly(session.rollback)
+                if outage_kind(exc) != "database" or time.monotonic() + delay > give_up:
+                    raise
+                self.outages.down("database", exc, f"{len(done)} 条已发送的结果暂存在内存中，稍后写入")
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+        self.outages.up("database")
         with self._lock:
             stats.sends += len(done)
             for item, result in done:
                 state = deliveries.outcome(item, result, now)["b_state"]
                 stats.by_state[state] = stats.by_state.get(state, 0) + 1
+
+
+def _quietly(call) -> None:
+    """Roll back or close a session whose connection may be gone: that must not hide the error in hand."""
+    try:
+        call()
+    except Exception:  # the connection is already lost; the pool replaces it
+        log.debug("清理数据库会话失败", exc_info=True)
 
 
 def _stopping(deadline: float | None, stop: threading.Event | None) -> bool:

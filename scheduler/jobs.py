@@ -2,6 +2,7 @@
 was missed (the scheduler was down) simply happens at the next run, within the policy's grace."""
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from models.db import Database, utcnow
 from models.rules.calendar import to_local
 from models.store import Store
 
-from .drainer import Drainer
+from .drainer import Drainer, OutageNote, outage_kind
 
 log = logging.getLogger("kaohe.scheduler")
 
@@ -81,6 +82,28 @@ def refresh_access_token(rt: Runtime) -> None:
 def expire_publicity(rt: Runtime) -> None:
     with rt.db.session() as session:
         timeline.end_publicity(session, rt.policy, rt.now())
+
+
+_outages = OutageNote(log)
+
+
+def survive_outages(job: Callable[[Runtime], None]) -> Callable[[Runtime], None]:
+    """A job that meets a database or Redis outage skips this run with one log line for the whole outage (not a stack
+    trace every 5 s); the next run after the outage catches up, as after any downtime."""
+
+    @functools.wraps(job)
+    def run(rt: Runtime) -> None:
+        try:
+            job(rt)
+        except Exception as exc:
+            what = outage_kind(exc)
+            if what is None:
+                raise
+            _outages.down(what, exc, "定时任务本次跳过")
+            return
+        _outages.up("database")
+
+    return run
 
 
 # (job, trigger arguments). Interval jobs also run once at start: that is the catch-up after downtime.

@@ -32,7 +32,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from models.store import Store
 
-from .jobs import JOBS, Runtime
+from .jobs import JOBS, Runtime, survive_outages
 
 log = logging.getLogger("kaohe.scheduler")
 LOCK_KEY = "scheduler:leader"
@@ -125,7 +125,7 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
                                                            "misfire_grace_time": grace})
     for job, trigger in JOBS:
         extra = {"next_run_time": datetime.now(tz)} if trigger["trigger"] == "interval" else {}
-        sched.add_job(job, args=[rt], id=job.__name__, name=job.__name__, **trigger, **extra)
+        sched.add_job(survive_outages(job), args=[rt], id=job.__name__, name=job.__name__, **trigger, **extra)
     return sched
 
 

@@ -9,6 +9,9 @@ in the store, for all processes together: at most one per ``force_interval`` sec
 ``force_per_day`` per Beijing day (a counter). A token that WeChat rejects although we forced it moments ago will
 not be cured by forcing again (another system is refreshing with the same AppSecret, or the account is blocked):
 that is :class:`TokenRejected`, and the send fails with a reason instead of looping.
+
+While the store (Redis) does not answer, the token this process last saw is used until it expires, so a notice goes
+on through a Redis outage; with no such token the send waits (``TokenError`` with ``retry_after``, not an attempt).
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.store import Store
+
+from ..outage import kind as outage_kind
 
 from .http import Http
 
@@ -56,10 +61,22 @@ class AccessTokens:
         self.forced_key = f"wechat:token-forced:{appid}"
         self.lock_ttl, self.wait = lock_ttl, wait
         self.force_interval, self.force_per_day = force_interval, force_per_day
+        self._known: dict | None = None  # the token item this process last read or fetched
 
     def _item(self) -> dict | None:
         raw = self.store.get(self.key)
-        return json.loads(raw) if raw else None
+        item = json.loads(raw) if raw else None
+        self._known = item or self._known
+        return item
+
+    def _known_token(self, exc: Exception, margin: float = 60) -> str:
+        """The store is away: the token this process last saw, while it lasts; else wait (not an attempt)."""
+        if outage_kind(exc) != "redis":
+            raise exc
+        item = self._known
+        if item and item["expires_at"] - margin > time.time():
+            return item["token"]
+        raise TokenError(None, "store", retry_after=5.0, reason="store") from exc
 
     def _read(self, margin: float = 60) -> str | None:
         item = self._item()
@@ -70,8 +87,12 @@ class AccessTokens:
 
     def get_with(self, key: str) -> tuple[str, str | None]:
         """The token and the value of another store key, read in one round trip (the send path's reads)."""
-        raw, value = self.store.batch([("get", self.key), ("get", key)])
+        try:
+            raw, value = self.store.batch([("get", self.key), ("get", key)])
+        except Exception as exc:
+            return self._known_token(exc), None
         item = json.loads(raw) if raw else None
+        self._known = item or self._known
         fresh = item["token"] if item and item["expires_at"] - 60 > time.time() else None
         return fresh or self.refresh(None), value
 
@@ -119,6 +140,7 @@ class AccessTokens:
         if not result.ok or "access_token" not in data:
             raise TokenError(result.errcode, result.network)
         expires_in = int(data.get("expires_in", 7200))
-        self.store.set(self.key, json.dumps({"token": data["access_token"], "expires_at": time.time() + expires_in,
-                                             "forced": force}), ttl=expires_in)
+        item = {"token": data["access_token"], "expires_at": time.time() + expires_in, "forced": force}
+        self._known = item
+        self.store.set(self.key, json.dumps(item), ttl=expires_in)
         return data["access_token"]

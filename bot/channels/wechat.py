@@ -7,7 +7,7 @@ from datetime import datetime
 
 from zoneinfo import ZoneInfo
 
-from handlers.deliveries import QUOTA_TODAY, TOKEN_BUDGET, TOKEN_COOLDOWN, TOKEN_REJECTED, Claimed, SendResult
+from handlers.deliveries import QUOTA_TODAY, STORE_DOWN, TOKEN_BUDGET, TOKEN_COOLDOWN, TOKEN_REJECTED, Claimed, SendResult
 from handlers.links import notice_url
 
 from .http import Http
@@ -79,7 +79,7 @@ class _TokenSender:
             return SendResult(exc.errcode, reason=TOKEN_REJECTED, final=True)
         except TokenError as exc:
             if exc.retry_after is not None:
-                text = TOKEN_BUDGET if exc.reason == "budget" else TOKEN_COOLDOWN
+                text = {"budget": TOKEN_BUDGET, "store": STORE_DOWN}.get(exc.reason, TOKEN_COOLDOWN)
                 return SendResult(exc.errcode, retry_after=exc.retry_after, reason=text)
             return SendResult(exc.errcode if exc.errcode is not None else -1, exc.network)
         if result.errcode == DAILY_QUOTA:
