@@ -1,6 +1,9 @@
 """Deadline reminders, driven by the policy: only to the people who have not done the step, once per person,
 step and offset (a notice per cycle/step/offset with a unique key, one delivery row per person); after the
-deadline an overdue notice, the laggard list to unit HR, and a draft circular (通报) for the county office."""
+deadline an overdue notice, the laggard list to unit HR, and a draft circular (通报) for the county office.
+
+Nobody is reminded to score a person who has no scorer, so with each scoring reminder unit HR is told who has none
+(by name) and where to assign one; the overdue list marks them too."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -63,7 +66,30 @@ def _late_names(session: Session, cycle: Cycle, step: str) -> list[str]:
     rows = session.execute(select(Person.name, Evaluation.supervisor_id).join(Person, Person.id == Evaluation.person_id)
                            .where(Evaluation.cycle_id == cycle.id, Evaluation.state.in_(("pending", "scoring")))
                            .order_by(Person.staff_no))
-    return [name for name, _ in rows]
+    return [name if supervisor else f"{name}（未指定评鉴人）" for name, supervisor in rows]
+
+
+def without_scorer(session: Session, cycle: Cycle) -> list[str]:
+    """「姓名（人员编号）」 of everyone still to be scored who has no scorer: no reminder reaches anyone for them."""
+    rows = session.execute(select(Person.name, Person.staff_no).join(Evaluation, Evaluation.person_id == Person.id)
+                           .where(Evaluation.cycle_id == cycle.id, Evaluation.state.in_(("pending", "scoring")),
+                                  Evaluation.supervisor_id.is_(None)).order_by(Person.staff_no))
+    return [f"{name}（{staff_no}）" for name, staff_no in rows]
+
+
+def _tell_hr_who_has_no_scorer(session: Session, cycle: Cycle, unit: Unit, key: str, when: str,
+                               now: datetime) -> list[int]:
+    names = without_scorer(session, cycle)
+    if not names:
+        return []
+    notice = system_notice(
+        session, kind="reminder", dedupe_key=f"no-scorer:{cycle.id}:{key}", title="评鉴人未指定提醒",
+        body=f"{unit.name}{cycle.label}“{STEP_LABELS['scoring']}”{'已于' if key == OVERDUE else '将于'}{when}截止，"
+             f"以下{len(names)}人没有评鉴人，无人能为其评鉴，也不能进入党委(党组)审定：{'、'.join(names)}。"
+             "请在管理控制台本季度页面的“考核对象与评鉴人”中指定评鉴人。",
+        person_ids=unit_hr(session, cycle.unit_id), now=now,
+        facts={"deadline": cycle.scoring_due, "lead": f"{cycle.label}评鉴人未指定"})
+    return [notice.id] if notice else []
 
 
 def send_due(session: Session, policy: Policy, now: datetime) -> ReminderRun:
@@ -92,6 +118,8 @@ def send_due(session: Session, policy: Policy, now: datetime) -> ReminderRun:
                 if notice:
                     run.notices.append(notice.id)
                     run.people += len(people)
+                if step == "scoring":
+                    run.notices.extend(_tell_hr_who_has_no_scorer(session, cycle, unit, key, when, now))
                 if late and step in ("summary", "scoring"):
                     names = _late_names(session, cycle, step)
                     lagging.setdefault((cycle.year, cycle.quarter, step), []).append(f"{unit.name}（{len(names)}人）")

@@ -98,6 +98,33 @@ def test_supervisors_are_reminded_to_score(session, policy, quarter):
     assert len(scoring) == 1 and recipients(session, scoring[0]) == [quarter["lead"].id]
 
 
+def test_unit_hr_is_told_who_has_no_scorer_with_each_scoring_reminder(session, policy, quarter):
+    """Nobody is reminded to score a person without a scorer: HR hears of them, by name, and where to fix it."""
+    from models import Evaluation
+
+    orphan = quarter["staff"][2]
+    evaluation = session.scalar(select(Evaluation).where(Evaluation.cycle_id == quarter["cycle"].id,
+                                                         Evaluation.person_id == orphan.id))
+    evaluation.supervisor_id = None
+    session.commit()
+    run = reminders.send_due(session, policy, local("2027-01-07 09:00"))  # scoring due 01-10: d3
+    told = [session.get(Notice, i) for i in run.notices if session.get(Notice, i).title == "评鉴人未指定提醒"]
+    assert len(told) == 1 and recipients(session, told[0].id) == [quarter["hr"].id]
+    assert f"{orphan.name}（{orphan.staff_no}）" in told[0].body and "以下1人没有评鉴人" in told[0].body
+    assert "将于2027-01-10 23:59截止" in told[0].body and "考核对象与评鉴人" in told[0].body
+    assert reminders.send_due(session, policy, local("2027-01-07 15:00")).notices == []  # once per offset
+
+    run = reminders.send_due(session, policy, local("2027-01-11 09:10"))  # overdue
+    by_title = {session.get(Notice, i).title: session.get(Notice, i) for i in run.notices}
+    assert "已于2027-01-10 23:59截止" in by_title["评鉴人未指定提醒"].body
+    assert f"{orphan.name}（未指定评鉴人）" in by_title["领导评鉴逾期名单"].body
+
+
+def test_no_scorer_reminder_when_everyone_has_one(session, policy, quarter):
+    run = reminders.send_due(session, policy, local("2027-01-07 09:00"))
+    assert "评鉴人未指定提醒" not in {session.get(Notice, i).title for i in run.notices}
+
+
 def test_cycles_open_on_the_policy_day_and_publicity_end_is_announced(session, policy, quarter):
     other = factories.unit(session, "县教育局")
     assert timeline.open_due_cycles(session, policy, date(2026, 12, 20)) == []  # opens 12-21
