@@ -109,7 +109,12 @@ def help_text(session: Session, actor: Actor, policy: Policy, commands: list[tup
         if summary is not None:
             lines.append(f"您的个人小结：{states.SUMMARY.label(summary.state)}。")
     elif actor.person_id is not None:
-        lines.append("本季度考核尚未开始。")
+        s = progress.my_status(session, actor, policy)
+        if s.not_evaluated_reason:
+            lines.append(f"本单位{s.unit_step}（您不参加本单位平时考核）。" if s.unit_step
+                         else "本单位本季度考核尚未开始（您不参加本单位平时考核）。")
+        else:
+            lines.append(f"{s.ended}。" if s.ended else "本季度考核尚未开始。")
     lines.append("您可以发送：")
     lines += [f"· {word}：{what}" for word, what, when in commands
               if when is None or (when == "writable" and writable) or (when == "submitted" and submitted)]
@@ -128,7 +133,10 @@ def start_writing(session: Session, actor: Actor, policy: Policy) -> str:
     view = summaries.start_or_resume(session, actor, policy)
     if not view.editable:
         if view.state == "submitted":
-            return f"{view.cycle_label}个人小结已提交。如需修改，请先发送“撤回”。"
+            refusal = summaries.withdraw_refusal(session, actor, policy)
+            if refusal is None:
+                return f"{view.cycle_label}个人小结已提交。如需修改，请先发送“撤回”。"
+            return f"{view.cycle_label}个人小结已提交。{refusal.rstrip('。')}。"
         return f"{view.cycle_label}个人小结{view.state_label}，不能再修改。"
     head = f"开始填写{view.cycle_label}个人小结（截止 {view.deadline}）。"
     if view.paragraphs:
@@ -218,10 +226,14 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
             lines.append(f"退回原因：{s.returned_reason}")
         if s.final_grade:
             lines.append(f"本季度等次：{s.final_grade}")
-        elif s.scored:
-            lines.append("分管领导已评鉴，等待党委(党组)审定")
+        elif s.progress_note:
+            lines.append(s.progress_note)
     elif s.not_evaluated_reason:
         lines.append(f"您不参加本单位的平时考核：{s.not_evaluated_reason}。")
+        if s.unit_step:
+            lines.append(f"本单位{s.unit_step}。")
+    elif s.ended:
+        lines.append(f"{s.ended}。")
     else:
         lines.append("本季度考核尚未开始。")
     names = ["一", "二", "三", "四"]

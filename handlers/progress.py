@@ -12,12 +12,12 @@ from models import Cycle, Evaluation, Membership, Person, Summary, Tier, Unit, u
 from models.rules import states
 from models.rules.annual import annual_outcome
 from models.rules.outlook import outlook
-from models.rules.calendar import format_local
+from models.rules.calendar import format_local, to_local
 from models.rules.eligibility import leader_placement
 
 from .actor import Actor
 from .errors import Forbidden, NotFound
-from .summaries import current_evaluation
+from .summaries import current_evaluation, latest_filed
 
 SUBMITTED = ("submitted", "locked")
 SCORED = ("submitted", "decided", "published")
@@ -42,6 +42,12 @@ class MyStatus:
     summary_open: bool = False  # the person can still write/submit this quarter's summary
     step_deadline: str | None = None  # the deadline of the step the cycle is in now
     not_evaluated_reason: str | None = None  # e.g. 班子成员 evaluated by the county, not in the unit's cycle
+    # Where the evaluation stands between scoring and publication, in words that stay true (no grade before 公布).
+    progress_note: str | None = None
+    # With no quarter in progress: the quarter that has just ended ("2026年第4季度考核已结束…"), if any.
+    ended: str | None = None
+    # For a person the unit does not evaluate: the unit's quarter and its step ("2026年第4季度考核：领导评鉴阶段").
+    unit_step: str | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -66,6 +72,14 @@ def my_status(session: Session, actor: Actor, policy: Policy, now: datetime | No
     )
     for quarter, grade, state in rows:
         quarters[quarter - 1] = grade if state == "published" else None
+    ended = unit_step = None
+    if cycle is None:
+        last = latest_filed(session, actor.person_id, to_local(now, policy).date())
+        if last is not None:
+            ended = f"{last[1].label}考核已结束，结果已报县委组织部公务员办备案"
+            if last[0].final_grade and last[0].state == "published":
+                ended += f"（等次：{last[0].final_grade}）"
+        unit_step = _unit_step(session, actor.person_id, to_local(now, policy).date())
     outcome = annual_outcome(quarters, policy)
     current_q = cycle.quarter if cycle else (now.month - 1) // 3 + 1
     remaining = sum(1 for i, g in enumerate(quarters) if g is None and i + 1 >= current_q)
@@ -93,7 +107,28 @@ def my_status(session: Session, actor: Actor, policy: Policy, now: datetime | No
         excellent_eligible=outcome.excellent_eligible, outlook=ahead.message,
         summary_open=can_write, step_deadline=_step_deadline(cycle, policy) if cycle else None,
         not_evaluated_reason=None if evaluation else _not_evaluated(session, actor.person_id, policy),
+        progress_note=PROGRESS_NOTES.get(evaluation.state) if evaluation else None,
+        ended=ended, unit_step=unit_step,
     )
+
+
+PROGRESS_NOTES = {"submitted": "分管领导已评鉴，等待党委(党组)审定",
+                  "decided": "党委(党组)已审定，结果公布后可查看"}
+
+
+def _unit_step(session: Session, person_id: int, today) -> str | None:
+    """The step of the latest quarter in the person's unit (for someone the unit does not evaluate): in progress, or
+    just ended (this calendar quarter or the previous one)."""
+    unit_id = session.scalar(select(Membership.unit_id).where(Membership.person_id == person_id,
+                                                              Membership.end_on.is_(None)))
+    cycle = session.scalar(select(Cycle).where(Cycle.unit_id == unit_id)
+                           .order_by(Cycle.year.desc(), Cycle.quarter.desc()).limit(1)) if unit_id else None
+    if cycle is None:
+        return None
+    if cycle.state != "filed":
+        return f"{cycle.label}考核：{states.CYCLE.label(cycle.state)}阶段"
+    this = today.year * 4 + (today.month - 1) // 3
+    return f"{cycle.label}考核已结束" if this - (cycle.year * 4 + cycle.quarter - 1) <= 1 else None
 
 
 def _step_deadline(cycle: Cycle, policy: Policy) -> str | None:

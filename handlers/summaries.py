@@ -9,7 +9,7 @@ flushed. Who may do what:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -19,12 +19,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from config.policy import Policy
 from models import Cycle, Evaluation, Membership, Person, RoleGrant, Summary, SummaryRevision, utcnow
 from models.rules import states
-from models.rules.calendar import format_local
+from models.rules.calendar import format_local, to_local
 from models.rules.scoring import RuleViolation
 
 from . import audit, notices
 from .actor import Actor
-from .errors import Conflict, Forbidden, InvalidInput, NotFound, from_rule
+from .errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, from_rule
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,10 @@ def _own_current(session: Session, actor: Actor, policy: Policy,
         unit_id = session.scalar(select(Membership.unit_id).where(Membership.person_id == actor.person_id,
                                                                   Membership.end_on.is_(None)))
         contact = contact_for(session, unit_id, policy) if unit_id else policy.contact
+        ended = latest_filed(session, actor.person_id, to_local(utcnow(), policy).date())
+        if ended is not None:
+            raise Conflict(f"{ended[1].label}考核已结束，下一季度考核开启后再填写个人小结。如有疑问请联系{contact}",
+                           "cycle_not_open")
         raise Conflict(f"本季度考核尚未开始，暂时不能填写个人小结。如有疑问请联系{contact}", "cycle_not_open")
     return row[0], row[1], (row[2] if with_summary else None)
 
@@ -303,13 +307,42 @@ def withdraw(session: Session, actor: Actor, policy: Policy, now: datetime | Non
     now = now or utcnow()
     evaluation, cycle = _own_evaluation(session, actor, policy)
     summary = _summary_for(session, cycle, actor.person_id, create=False)
+    _check_withdrawable(session, policy, evaluation, cycle, summary, now)
+    _move(session, actor, summary, "withdraw", submitted_at=None)
+    return view(summary, cycle, policy, True)
+
+
+def withdraw_refusal(session: Session, actor: Actor, policy: Policy, now: datetime | None = None) -> str | None:
+    """Why “撤回” would be refused now (None: it would work) — so no message offers a withdrawal that is refused."""
+    try:
+        evaluation, cycle = _own_evaluation(session, actor, policy)
+        summary = _summary_for(session, cycle, actor.person_id, create=False)
+        _check_withdrawable(session, policy, evaluation, cycle, summary, now or utcnow())
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
+def _check_withdrawable(session: Session, policy: Policy, evaluation: Evaluation, cycle: Cycle,
+                        summary: Summary | None, now: datetime) -> None:
     if summary is None or summary.state != "submitted":
         raise Conflict("个人小结尚未提交，无需撤回", "summary_not_submitted")
     _writable(session, cycle, None, policy, now)
     if evaluation.state != "pending":
         raise Conflict("分管领导已开始评鉴，不能撤回个人小结；如需修改请联系分管领导退回", "scoring_started")
-    _move(session, actor, summary, "withdraw", submitted_at=None)
-    return view(summary, cycle, policy, True)
+
+
+def latest_filed(session: Session, person_id: int, today: date) -> tuple[Evaluation, Cycle] | None:
+    """With no quarter in progress: the person's last quarter if it has just ended (filed this calendar quarter or
+    for the previous one), so they read "已结束", not "尚未开始"."""
+    row = session.execute(
+        select(Evaluation, Cycle).join(Cycle, Cycle.id == Evaluation.cycle_id)
+        .where(Evaluation.person_id == person_id, Cycle.state == "filed")
+        .order_by(Cycle.year.desc(), Cycle.quarter.desc()).limit(1)).first()
+    if row is None:
+        return None
+    this = today.year * 4 + (today.month - 1) // 3
+    return (row[0], row[1]) if this - (row[1].year * 4 + row[1].quarter - 1) <= 1 else None
 
 
 def readable_summary(session: Session, actor: Actor, summary_id: int) -> tuple[Summary, Evaluation]:

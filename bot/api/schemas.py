@@ -288,6 +288,9 @@ class MyStatusOut(Out):
     summary_open: bool = False
     step_deadline: str | None = None
     not_evaluated_reason: str | None = None
+    progress_note: str | None = None
+    ended: str | None = None
+    unit_step: str | None = None
 
 
 # ---- decision, publishing, filing ---------------------------------------------------------------------------------
