@@ -274,7 +274,7 @@ class FeedbackPolicy:
     answer_working_days: int = 10  # the unit answers an objection within this many working days
     reason_max_chars: int = 1000
     comment_max_chars: int = 200
-    attachment_max_kb: int = 5120
+    attachment_max_kb: int = 700  # request bodies are at most 1 MiB (bot/app.py), base64 in the API
     attachment_types: tuple[str, ...] = ("jpg", "png", "pdf")
 
 
@@ -290,6 +290,8 @@ def _feedback(data: dict) -> FeedbackPolicy:
     if min(policy.sign_working_days, policy.objection_working_days, policy.answer_working_days,
            policy.reason_max_chars, policy.comment_max_chars, policy.attachment_max_kb) < 1:
         raise PolicyError("feedback 中的天数、字数和附件大小都必须至少为 1")
+    if policy.attachment_max_kb > 750:
+        raise PolicyError("feedback.attachment_max_kb 最大 750（请求体上限 1 MiB，小程序以 base64 上传）")
     if any(d < 0 for d in policy.remind_offsets_days):
         raise PolicyError("feedback.remind_offsets_days 不能为负数")
     if set(policy.attachment_types) - set(ATTACHMENT_TYPES):

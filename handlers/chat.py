@@ -306,8 +306,9 @@ def _feedback_lines(view) -> list[str]:
 def result_confirm_text(session: Session, actor: Actor, policy: Policy, args: str) -> str:
     """“确认结果”: shows the fed-back result and how to answer; “确认结果 同意 [意见]” signs it; “确认结果 有异议 <理由>”
     files an objection (the same handler as “异议 <理由>”)."""
-    from . import feedback
     from models.rules.feedback import parse_choice
+
+    from . import feedback
 
     args = args.strip(ARG_PUNCT)
     if not args:

@@ -471,7 +471,7 @@ class SignIn(In):
 
 class AttachmentIn(In):
     name: str = Field(min_length=1, max_length=200)
-    content_base64: str = Field(min_length=1, max_length=14_000_000, description="文件内容（base64）；jpg、png 或 pdf")
+    content_base64: str = Field(min_length=1, max_length=1_000_000, description="文件内容（base64）；jpg、png 或 pdf")
 
 
 class ObjectionIn(In):

@@ -123,6 +123,7 @@ def _profile(**feedback):
     ({"sign_working_days": 0}, "至少为 1"),
     ({"remind_offsets_days": [-1]}, "不能为负数"),
     ({"attachment_types": ["exe"]}, "只能取"),
+    ({"attachment_max_kb": 5120}, "1 MiB"),
 ])
 def test_the_profile_refuses_a_bad_feedback_section(change, message):
     with pytest.raises(PolicyError, match=message):
