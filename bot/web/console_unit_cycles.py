@@ -8,7 +8,15 @@ from datetime import date
 
 from flask import jsonify, redirect, request
 
-from handlers import cycle_steps, decisions, feedback, indicators, progress, publishing, unit_desk
+from handlers import (
+    cycle_steps,
+    decisions,
+    feedback,
+    indicators,
+    progress,
+    publishing,
+    unit_desk,
+)
 from handlers.errors import DomainError, InvalidInput
 from handlers.indicators import SpecificInput
 
