@@ -9,8 +9,14 @@ from tests.feedback_world import decided
 from tests.web.conftest import bind_oa
 
 from .pages import wait
-from .test_phone_pages_browser import (no_horizontal_scroll, phone, phone_server,  # noqa: F401 (fixture)
-                                       screenshots_on_failure, sign_in_as, text_of)
+from .test_phone_pages_browser import (  # noqa: F401 (fixture)
+    no_horizontal_scroll,
+    phone,
+    phone_server,
+    screenshots_on_failure,
+    sign_in_as,
+    text_of,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
