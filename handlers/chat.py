@@ -224,6 +224,11 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
         lines.append(f"您不参加本单位的平时考核：{s.not_evaluated_reason}。")
     else:
         lines.append("本季度考核尚未开始。")
+    from . import feedback
+
+    fed = feedback.my_feedback(session, actor, policy)
+    if fed is not None and fed.can_sign:
+        lines.append(f"{fed.cycle_label}考核结果（{fed.grade}）待您确认：发送“确认结果”。")
     names = ["一", "二", "三", "四"]
     grades = "，".join(f"第{names[i]}季度 {g or '—'}" for i, g in enumerate(s.quarters))
     lines.append(f"{s.year}年平时考核等次：{grades}")

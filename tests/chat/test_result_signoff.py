@@ -15,6 +15,7 @@ def world(db, policy, publish=True):
 def test_confirming_the_result_in_the_chat(sim, db, policy, bind):
     world(db, policy)
     bind(sim, "F002", "o-li")
+    assert "待您确认：发送“确认结果”" in sim.text("o-li", "我的考核").text
     shown = sim.text("o-li", "确认结果").text
     assert "考核结果：好" in shown and "确认结果 同意" in shown and "前确认" in shown
     reply = sim.text("o-li", "确认结果 同意，认可").text
