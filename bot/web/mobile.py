@@ -63,6 +63,16 @@ def _domain_error(exc: DomainError):
                            link_label="返回"), exc.status
 
 
+@bp.errorhandler(413)
+def _too_large(exc):
+    """A form (an objection's attachment) larger than the app takes: a page saying so, not a bare JSON error."""
+    if request.path.startswith("/m/api/"):
+        return jsonify({"code": "payload_too_large", "message": "请求内容过大"}), 413
+    limit = services().policy.feedback.attachment_max_kb
+    return render_template("m/message.html", title="无法完成", message=f"上传的内容过大：附件不能超过 {limit} KB，"
+                           "请压缩图片或拆分文件后重试。", link="/m/result", link_label="返回"), 413
+
+
 # -- everyone ------------------------------------------------------------------------------------------------------
 @bp.get("/m/")
 def index():

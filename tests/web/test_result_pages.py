@@ -93,3 +93,35 @@ def test_someone_elses_attachment_is_not_found(web_app, fake_wechat, session, po
     client, _ = phone(web_app, fake_wechat, session, w.people["李明"])
     r = client.get(f"/m/objections/{view.objection['id']}/attachment")
     assert r.status_code == 404 and "找不到" in r.get_data(as_text=True)
+
+
+def _multipart(fields: dict) -> tuple[bytes, str]:
+    """The body built in memory: the test client's own encoder spools large bodies to a temp file it never closes."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    values = {k: FileStorage(io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in fields.items()}
+    boundary, body = encode_multipart(values)
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_an_attachment_over_the_apps_limit_gets_a_chinese_page(web_app, fake_wechat, session, policy):
+    w = decided(session, policy)
+    session.commit()
+    client, page = phone(web_app, fake_wechat, session, w.people["王芳"])
+    body, kind = _multipart({"csrf_token": csrf_of(page), "reason": "见附件",
+                             "attachment": (b"%PDF-" + b"0" * (1024 * 1024 + 10), "大文件.pdf")})
+    r = client.post("/m/result/object", data=body, content_type=kind)
+    assert r.status_code == 413 and "附件不能超过 700 KB" in r.get_data(as_text=True)
+    assert session.scalar(select(Objection)) is None
+
+
+def test_an_attachment_within_the_app_but_over_the_policy_is_refused_by_the_rule(web_app, fake_wechat, session,
+                                                                                 policy):
+    w = decided(session, policy)
+    session.commit()
+    client, page = phone(web_app, fake_wechat, session, w.people["王芳"])
+    body, kind = _multipart({"csrf_token": csrf_of(page), "reason": "见附件",
+                             "attachment": (b"%PDF-" + b"0" * (policy.feedback.attachment_max_kb * 1024), "台账.pdf")})
+    r = client.post("/m/result/object", data=body, content_type=kind)
+    assert r.status_code == 422 and "附件不能超过 700 KB" in r.get_data(as_text=True)
