@@ -52,7 +52,10 @@ def grade_text(e: Evaluation) -> str:
 
 
 def _fed_back(e: Evaluation, c: Cycle) -> bool:
-    return c.state in FED_BACK_STATES and (e.state == "published" or bool(e.not_graded_reason))
+    """The person's result of this publication is visible to them and theirs to sign. A cycle published before
+    sign-offs existed (no ``published_at``) asks nothing of anyone."""
+    return (c.state in FED_BACK_STATES and c.published_at is not None
+            and (e.state == "published" or bool(e.not_graded_reason)))
 
 
 @dataclass

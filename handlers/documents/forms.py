@@ -104,9 +104,17 @@ def registration_tail(pq: PersonQuarter, policy: Policy) -> list[tuple[str, str]
          f"{_scorer_signed(pq, policy)}分管领导" + SIGN),
         ("党委(党组)审定等次", _grade_text(e)),
         ("审定会议", _meeting(pq, policy)),
-        ("本人签署意见", signoff_text(pq.signoff, policy) + "\n本人" + SIGN),
+        ("本人签署意见", _signoff_lines(pq, policy) + "本人" + SIGN),
         ("备注", f"本表由{pq.unit.name}平时考核办公室存档；结果备案至{policy.contact}。"),
     ]
+
+
+def _signoff_lines(pq: PersonQuarter, policy: Policy) -> str:
+    """The recorded sign-off (or （未确认） once the result is fed back) above the handwritten line; nothing for a
+    quarter not fed back through the system (not yet published, or published before sign-offs existed)."""
+    if pq.signoff is None and pq.cycle.published_at is None:
+        return ""
+    return signoff_text(pq.signoff, policy) + "\n"
 
 
 def signoff_text(signoff: ResultSignoff | None, policy: Policy) -> str:

@@ -63,7 +63,7 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
                    & (ResultSignoff.publication == cycle.publication))
         .where(Evaluation.cycle_id == cycle.id).order_by(Tier.id, Person.staff_no)
     ).all()
-    fed_back = cycle.state in ("publicity", "filed")
+    fed_back = cycle.state in ("publicity", "filed") and cycle.published_at is not None  # else: before sign-offs
     tiers: dict[str, dict] = {}
     for tier, staff_no, name, post, total, suggested, final, reason, state, signoff in rows:
         t = tiers.setdefault(tier, {"tier": tier, "rows": [], "counts": {g: 0 for g in policy.grades},

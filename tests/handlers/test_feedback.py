@@ -226,3 +226,14 @@ def test_no_reminder_in_quiet_hours(session, policy):
     night = datetime.combine(_published_at(w).date() + timedelta(days=2), datetime.min.time(), UTC) \
         + timedelta(hours=15)  # 23:00 in Beijing
     assert feedback.remind_unsigned(session, policy, night) == []
+
+
+def test_a_quarter_published_before_sign_offs_existed_asks_nothing(session, policy):
+    w = decided(session, policy)
+    w.cycle.published_at = None  # as a cycle published before migration 0009 has it
+    session.flush()
+    li = w.actor(session, "李明")
+    assert feedback.my_feedback(session, li, policy) is None
+    with pytest.raises(Conflict):
+        feedback.sign(session, li, policy, "同意", channel="chat")
+    assert feedback.board(session, w.hr, policy, w.cycle.id).rows == []

@@ -54,3 +54,10 @@ def test_the_result_list_shows_who_confirmed_how_and_when(session, policy):
     assert by_name["王芳"] == ["有异议", "加班未计入", "2026-11-30 09:30"]
     assert by_name["赵强"][0] == "未确认" and by_name["孙人事"][0] == "未确认"
     assert session.query(ResultSignoff).count() == 2
+
+
+def test_a_fed_back_result_not_yet_signed_prints_未确认(session, policy):
+    _world(session, policy)
+    _, data = render_bytes(session, system_actor(), policy, "registration", person="F004", year=2026, quarter=3)
+    rows = {r[0]: r[1:] for r in docx_structure(data)["tables"][0]}
+    assert rows["本人签署意见"][0].split("\n") == ["（未确认）", "本人签字：　　　　　　　　　　年　　月　　日"]
