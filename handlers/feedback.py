@@ -171,15 +171,23 @@ def sign(session: Session, actor: Actor, policy: Policy, choice: str, comment: s
     return _view(session, policy, e, c, now)
 
 
+def _lost_race(session: Session) -> None:
+    """A unique key refused the row (another request recorded it first). Nothing of this request is kept: the
+    whole unit of work is rolled back — not a savepoint, which SQLite's driver would commit on release when it is
+    the transaction's first statement — and the caller refuses."""
+    session.rollback()
+
+
 def _record_signoff(session: Session, actor: Actor, policy: Policy, e: Evaluation, c: Cycle, choice: str,
                     comment: str, channel: str, now: datetime) -> ResultSignoff:
     row = ResultSignoff(evaluation_id=e.id, person_id=e.person_id, publication=c.publication, choice=choice,
                         comment=comment, channel=channel if channel in CHANNELS else "api", signed_at=now)
+    session.add(row)
     try:
-        with session.begin_nested():  # two devices at once: the second is told it is already signed
-            session.add(row)
-            session.flush()
-    except IntegrityError:
+        session.flush()
+    except IntegrityError:  # two devices at once: the other answer was recorded first
+        _lost_race(session)
+        e, c = session.get(Evaluation, e.id), session.get(Cycle, c.id)
         facts, _, _ = _facts(session, policy, e, c)
         raise _refuse(rules.sign_refusal(facts, policy) or RuleViolation("您已确认过结果", "already_signed")) from None
     audit.record(session, actor, "result.sign", "evaluation", e.id, None,
@@ -216,11 +224,11 @@ def file_objection(session: Session, actor: Actor, policy: Policy, reason: str, 
                           attachment_type=rules.MEDIA_TYPES[kind] if kind else None, attachment=data,
                           channel=channel if channel in CHANNELS else "api", created_at=now,
                           answer_due=rules.answer_due(now, policy))
+    session.add(objection)
     try:
-        with session.begin_nested():
-            session.add(objection)
-            session.flush()
+        session.flush()
     except IntegrityError:
+        _lost_race(session)
         raise Conflict("您已对本季度结果提出过异议，单位会答复您，不能重复提出", "objection_exists") from None
     audit.record(session, actor, "objection.file", "objection", objection.id, None,
                  {"evaluation_id": e.id, "cycle_id": c.id, "publication": c.publication, "grade": objection.grade,

@@ -2,6 +2,8 @@
 Chinese errors and the right status, and unit HR's view of who has confirmed."""
 import base64
 
+import pytest
+
 from sqlalchemy import select
 
 from models import Objection, ResultSignoff
@@ -89,3 +91,40 @@ def test_the_openapi_document_describes_the_new_operations(api):
         assert ok in op["responses"] and "422" in op["responses"]
     sign = doc["paths"]["/api/v1/me/feedback/sign"]["post"]
     assert "409" in sign["responses"] and "requestBody" in sign
+
+
+AGREE = ("/api/v1/me/feedback/sign", {"choice": "agree"})
+OBJECT = ("/api/v1/me/objections", {"reason": "同一时刻的异议"})
+
+
+@pytest.mark.parametrize("first, second", [(AGREE, AGREE), (AGREE, OBJECT), (OBJECT, OBJECT)],
+                         ids=["agree-agree", "agree-object", "object-object"])
+def test_two_phones_answering_at_the_same_moment(api, api_app, db, policy, fake_wechat, first, second):
+    """Truly concurrent: one answer is recorded whole, the other is refused with 409 and leaves nothing (never a
+    500, never an objection without its sign-off)."""
+    import threading
+
+    with db.session() as s:
+        w = decided(s, policy)
+        token = login(api, fake_wechat, s, w.people["李明"]).token
+    barrier = threading.Barrier(2)
+    results = []
+
+    def send(path, body):
+        client = api_app.test_client()
+        barrier.wait()
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        results.append((r.status_code, path))
+
+    threads = [threading.Thread(target=send, args=call) for call in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (won, path), (lost, _) = sorted(results)
+    assert won in (200, 201) and lost == 409, results
+    with db.session() as s:
+        [row] = s.query(ResultSignoff).all()
+        objections = s.query(Objection).count()
+    assert row.choice == ("agree" if path == AGREE[0] else "object")
+    assert objections == (0 if path == AGREE[0] else 1)
