@@ -3,7 +3,6 @@ Chinese errors and the right status, and unit HR's view of who has confirmed."""
 import base64
 
 import pytest
-
 from sqlalchemy import select
 
 from models import Objection, ResultSignoff
