@@ -264,6 +264,42 @@ def _missing_summary(data: dict) -> MissingSummaryPolicy:
 
 
 @dataclass(frozen=True)
+class FeedbackPolicy:
+    """``[feedback]``: after the results are fed back (公示 begins) each person signs them (本人签署意见: 同意 or
+    有异议) and may object (异议). Days are working days (工作日) counted from the day of feedback."""
+
+    sign_working_days: int = 3  # the sign-off is due at the end of this working day after feedback
+    remind_offsets_days: tuple[int, ...] = (1, 0)  # reminders before that (days; 0 = its morning), then one overdue
+    objection_working_days: int = 5  # objections are taken during 公示 and at least this long after feedback
+    answer_working_days: int = 10  # the unit answers an objection within this many working days
+    reason_max_chars: int = 1000
+    comment_max_chars: int = 200
+    attachment_max_kb: int = 700  # request bodies are at most 1 MiB (bot/app.py), base64 in the API
+    attachment_types: tuple[str, ...] = ("jpg", "png", "pdf")
+
+
+ATTACHMENT_TYPES = ("jpg", "png", "pdf")
+
+
+def _feedback(data: dict) -> FeedbackPolicy:
+    values = dict(data)
+    for key in ("remind_offsets_days", "attachment_types"):
+        if key in values:
+            values[key] = tuple(values[key])
+    policy = FeedbackPolicy(**values)
+    if min(policy.sign_working_days, policy.objection_working_days, policy.answer_working_days,
+           policy.reason_max_chars, policy.comment_max_chars, policy.attachment_max_kb) < 1:
+        raise PolicyError("feedback 中的天数、字数和附件大小都必须至少为 1")
+    if policy.attachment_max_kb > 750:
+        raise PolicyError("feedback.attachment_max_kb 最大 750（请求体上限 1 MiB，小程序以 base64 上传）")
+    if any(d < 0 for d in policy.remind_offsets_days):
+        raise PolicyError("feedback.remind_offsets_days 不能为负数")
+    if set(policy.attachment_types) - set(ATTACHMENT_TYPES):
+        raise PolicyError(f"feedback.attachment_types 只能取 {'、'.join(ATTACHMENT_TYPES)}")
+    return policy
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     title: str
@@ -286,6 +322,7 @@ class Policy:
     calendar: CalendarPolicy = CalendarPolicy()
     leaders: LeadersPolicy = LeadersPolicy()
     missing_summary: MissingSummaryPolicy = MissingSummaryPolicy()
+    feedback: FeedbackPolicy = FeedbackPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -356,6 +393,7 @@ def parse_policy(data: dict) -> Policy:
             calendar=_calendar(data.get("calendar", {})),
             leaders=LeadersPolicy(**data.get("leaders", {})),
             missing_summary=_missing_summary(data.get("missing_summary", {})),
+            feedback=_feedback(data.get("feedback", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc

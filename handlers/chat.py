@@ -236,6 +236,11 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
         lines.append(f"{s.ended}。")
     else:
         lines.append("本季度考核尚未开始。")
+    from . import feedback
+
+    fed = feedback.my_feedback(session, actor, policy)
+    if fed is not None and fed.can_sign:
+        lines.append(f"{fed.cycle_label}考核结果（{fed.grade}）待您确认：发送“确认结果”。")
     names = ["一", "二", "三", "四"]
     grades = "，".join(f"第{names[i]}季度 {g or '—'}" for i, g in enumerate(s.quarters))
     lines.append(f"{s.year}年平时考核等次：{grades}")
@@ -297,3 +302,65 @@ def untold_returned_notice(session: Session, store: Store, person_id: int, polic
         return None
     key, text = found
     return text if store.set(f"chat:told:{key}", "1", ttl=90 * 86400, nx=True) else None
+
+
+# -- results fed back: 确认结果 (同意 / 有异议) and 异议 ------------------------------------------------------------
+ARG_PUNCT = " :：,，、\u3000"
+CONFIRM_HOW = "发送“确认结果 同意”（可在后面附上意见），或“异议 <理由>”提出异议。"
+
+
+def _feedback_lines(view) -> list[str]:
+    lines = [f"【{view.cycle_label}】考核结果：{view.grade}" + (f"（总分 {view.total:g}）" if view.total is not None else "")]
+    if view.signed:
+        comment = f"，意见：{view.signed_comment}" if view.signed_comment and view.signed == "agree" else ""
+        lines.append(f"您已于 {view.signed_at} 确认：{view.signed_label}{comment}。")
+    if view.objection:
+        o = view.objection
+        lines.append(f"异议（{o['created_at']} 提出）：{o['reason']}——{o['state_label']}，单位应于 {o['answer_due']} 前答复。")
+    return lines
+
+
+def result_confirm_text(session: Session, actor: Actor, policy: Policy, args: str) -> str:
+    """“确认结果”: shows the fed-back result and how to answer; “确认结果 同意 [意见]” signs it; “确认结果 有异议 <理由>”
+    files an objection (the same handler as “异议 <理由>”)."""
+    from models.rules.feedback import parse_choice
+
+    from . import feedback
+
+    args = args.strip(ARG_PUNCT)
+    if not args:
+        view = feedback.my_feedback(session, actor, policy)
+        if view is None:
+            return "本季度考核结果还没有反馈给您，公示开始后会通知您确认。"
+        lines = _feedback_lines(view)
+        if view.can_sign:
+            lines.append(f"请于 {view.sign_due} 前确认：{CONFIRM_HOW}" if view.sign_due else f"请确认：{CONFIRM_HOW}")
+        elif view.can_object:
+            lines.append(f"如有异议，请于 {view.objection_ends} 前发送“异议 <理由>”。")
+        return "\n".join(lines)
+    word, _, rest = args.partition(" ")
+    choice = parse_choice(word)
+    if choice is None:  # “确认结果 同意，没有意见”: the choice word may be followed by punctuation
+        for w in ("无异议", "有异议", "不同意", "同意"):
+            if args.startswith(w):
+                word, rest, choice = w, args[len(w):], parse_choice(w)
+                break
+    if choice is None:
+        raise InvalidInput(f"没有看懂“{args[:20]}”。{CONFIRM_HOW}", "bad_choice")
+    rest = rest.strip(ARG_PUNCT)
+    if choice == "object":
+        return objection_text(session, actor, policy, rest)
+    view = feedback.sign(session, actor, policy, "agree", rest, channel="chat")
+    return "\n".join(["已确认。", *_feedback_lines(view)])
+
+
+def objection_text(session: Session, actor: Actor, policy: Policy, args: str) -> str:
+    """“异议 <理由>”: files the objection; the unit's HR and the committee are told."""
+    from . import feedback
+
+    reason = args.strip(ARG_PUNCT)
+    if not reason:
+        raise InvalidInput("请在“异议”后写明理由，例如：异议 第三项指标得分与实际工作量不符", "reason_required")
+    view = feedback.file_objection(session, actor, policy, reason, channel="chat")
+    return "\n".join(["已收到您的异议，已告知单位人事和党委(党组)。", *_feedback_lines(view),
+                      "需要补充材料（图片、PDF）请在“我的考核”页面上传，或交给单位人事。"])

@@ -201,6 +201,8 @@ def transition(session: Session, actor: Actor, cycle: Cycle, action: str, *, pol
             cycle.publicity_ends = publicity_end(now, policy)
         except RuleViolation as exc:
             raise from_rule(exc) from None
+        cycle.published_at = now  # the results are fed back: each person signs this publication (handlers.feedback)
+        cycle.publication = (cycle.publication or 0) + 1
     cycle.state = target
     audit.record(session, actor, f"cycle.{action}", "cycle", cycle.id, before, {"state": target, **(note or {})})
     return cycle

@@ -16,6 +16,7 @@ from config.policy import Policy
 from models import CommitteeDecision, Cycle, Evaluation, Filing, Person, Tier, Unit, utcnow
 from models.rules import states
 from models.rules.calendar import format_local
+from models.rules.feedback import objection_deadline, sign_deadline
 from models.rules.scoring import RuleViolation
 
 from . import audit, follow_ups, notices
@@ -54,6 +55,9 @@ def _tell_everyone(session: Session, policy: Policy, cycle: Cycle, evaluations: 
     county returns is decided and published again, and that new publication is told again. The key carries the
     evaluation's version, which every publication moves on (the publicity end alone can repeat within a day)."""
     ends = format_local(cycle.publicity_ends, policy) if cycle.publicity_ends else "另行通知"
+    sign_due = format_local(sign_deadline(cycle.published_at, policy), policy) if cycle.published_at else ends
+    objection_ends = format_local(objection_deadline(cycle.published_at, cycle.publicity_ends, policy), policy) \
+        if cycle.published_at else ends
     period = f"{cycle.year}年第{cycle.quarter}季度"
     for e in evaluations:
         if e.not_graded_reason:
@@ -61,8 +65,8 @@ def _tell_everyone(session: Session, policy: Policy, cycle: Cycle, evaluations: 
         else:
             total = f"，总分 {e.total:g}" if e.total is not None else ""
             outcome = f"“{e.final_grade}”等次{total}"
-        text = (f"您的{period}平时考核结果：{outcome}。公示期至 {ends}，"
-                "如有异议，请在公示期内向本单位反映。发送“我的考核”可随时查看。")
+        text = (f"您的{period}平时考核结果：{outcome}。公示期至 {ends}。请于 {sign_due} 前确认：发送“确认结果 同意”，"
+                f"如有异议发送“异议 <理由>”（{objection_ends} 前）；也可在“我的考核”页面确认。")
         notices.notify_person(session, e.person_id, text, kind="personal", title="平时考核结果公示",
                               dedupe_key=f"result-published:{e.id}:v{e.version}",
                               facts={"grade": "不定等次" if e.not_graded_reason else e.final_grade,

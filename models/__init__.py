@@ -2,7 +2,8 @@
 from .access import AdminAccount, ApiSession
 from .audit import AuditEntry
 from .chat import ChatDialog, WeChatInbound
-from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summary, SummaryRevision
+from .cycle import (CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Objection, ResultSignoff, Summary,
+                    SummaryRevision)
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
 from .outbound import Delivery, Notice, WorkGroup
@@ -13,6 +14,6 @@ __all__ = [
     "AdminAccount", "ApiSession", "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
     "Filing", "Indicator", "Membership", "Person", "RoleGrant", "Section", "Summary", "SummaryRevision",
     "Tier", "Unit", "WeChatBinding", "WeChatInbound", "ChatDialog", "utcnow",
-    "SpotCheck", "SpotFinding", "TalkRecord",
+    "SpotCheck", "SpotFinding", "TalkRecord", "Objection", "ResultSignoff",
     "Delivery", "Notice", "WorkGroup",
 ]

@@ -3,7 +3,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, JSONType, UTCDateTime, utcnow
@@ -26,6 +37,10 @@ class Cycle(Base):
     filing_due: Mapped[datetime] = mapped_column(UTCDateTime)
     publicity_ends: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the results were last fed back to the people (公示 began) and how many times: a filing the county returns
+    # is decided and published again, and each person then signs (本人签署意见) that publication afresh.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publication: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     unit: Mapped[Unit] = relationship()
 
     @property
@@ -152,3 +167,43 @@ class Filing(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ResultSignoff(Base):
+    """本人签署意见: the person's answer to one publication of their result — ``agree`` (同意) or ``object``
+    (有异议, then an :class:`Objection` holds the reason) — with an optional comment and the time. Never changed."""
+
+    __tablename__ = "result_signoffs"
+    __table_args__ = (UniqueConstraint("evaluation_id", "publication"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    publication: Mapped[int] = mapped_column(SmallInteger)  # the cycle's publication this answers
+    choice: Mapped[str] = mapped_column(String(8))  # agree | object
+    comment: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16))  # chat | page | api
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Objection(Base):
+    """异议: a person's objection to one publication of their grade. ``state`` follows
+    ``models.rules.states.OBJECTION`` (filed ``open``; the unit's answer, the person's acceptance or escalation and
+    the county's view are later steps on the same row). ``answer_due`` is the policy's working-day limit for the
+    unit's answer, fixed when the objection is filed."""
+
+    __tablename__ = "objections"
+    __table_args__ = (UniqueConstraint("evaluation_id", "publication"), Index("ix_objections_cycle_state", "cycle_id", "state"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    publication: Mapped[int] = mapped_column(SmallInteger)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    grade: Mapped[str] = mapped_column(String(40))  # the grade (or 不定等次) objected to, as published
+    reason: Mapped[str] = mapped_column(Text)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_type: Mapped[str | None] = mapped_column(String(64))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -428,3 +428,87 @@ class AssignOut(Out):
 
 class EndSessionsIn(In):
     reason: str = Field(min_length=1, max_length=200)
+
+
+# ---- results fed back: the person's sign-off (本人签署意见) and objections (异议) --------------------------------------
+class ObjectionOut(Out):
+    id: int
+    state: str = Field(description="open 待单位答复（以后：upheld、changed、escalated、closed）")
+    state_label: str
+    grade: str
+    reason: str
+    created_at: str = Field(description="北京时间")
+    answer_due: str = Field(description="单位答复期限（北京时间）")
+    attachment_name: str | None
+
+
+class FeedbackOut(Out):
+    evaluation_id: int
+    cycle_id: int
+    cycle_label: str
+    unit: str
+    grade: str
+    total: float | None
+    published_at: str = Field(description="结果反馈（公示开始）时间，北京时间")
+    sign_due: str = Field(description="确认期限，北京时间")
+    signed: Literal["agree", "object"] | None
+    signed_label: str | None
+    signed_comment: str
+    signed_at: str
+    objection: ObjectionOut | None
+    can_sign: bool
+    can_object: bool
+    objection_ends: str
+    reasons: dict[str, str] = Field(description="不能确认（sign）或不能提出异议（object）的原因")
+
+
+class MyFeedbackOut(Out):
+    feedback: FeedbackOut | None = Field(description="最近一次反馈的考核结果；尚未反馈时为 null")
+
+
+class SignIn(In):
+    choice: Literal["agree", "object"] = Field(description="agree 同意；object 有异议（comment 即异议理由，必填）")
+    comment: str = Field(default="", max_length=5000, description="意见（可选）；有异议时为理由")
+    evaluation_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="缺省为最近一次反馈的结果")
+
+
+class AttachmentIn(In):
+    name: str = Field(min_length=1, max_length=200)
+    content_base64: str = Field(min_length=1, max_length=1_000_000, description="文件内容（base64）；jpg、png 或 pdf")
+
+
+class ObjectionIn(In):
+    reason: str = Field(max_length=5000, description="异议理由（必填）")
+    attachment: AttachmentIn | None = None
+    evaluation_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class SignoffRowOut(Out):
+    evaluation_id: int
+    staff_no: str
+    name: str
+    tier: str
+    grade: str
+    signed: str | None
+    signed_label: str
+    comment: str
+    signed_at: str
+    objection: str
+
+
+class UnitObjectionOut(ObjectionOut):
+    name: str
+    staff_no: str
+
+
+class SignoffBoardOut(Out):
+    cycle_id: int
+    cycle_label: str
+    unit: str
+    published_at: str
+    sign_due: str
+    agreed: int
+    objected: int
+    unsigned: int
+    rows: list[SignoffRowOut]
+    objections: list[UnitObjectionOut]

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from handlers import (access, admin_accounts, cycle_steps, decisions, indicators, login as login_h, progress,
-                      publishing, scoring, sessions, summaries)
+from handlers import (access, admin_accounts, cycle_steps, decisions, feedback, indicators, login as login_h,
+                      progress, publishing, scoring, sessions, summaries)
 from handlers.binding import issue_bind_code
 from handlers.cycles import assign_supervisor
-from handlers.errors import Conflict, NotFound, PreconditionFailed
+from handlers.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from models import Cycle, Evaluation, Membership, Person, Unit
 from models.rules import states
 
@@ -393,3 +393,40 @@ def end_person_sessions(ctx: Ctx, body: S.EndSessionsIn, staff_no: str):
     if person is None or not (ctx.actor.is_county or (unit_id is not None and ctx.actor.can_admin_unit(unit_id))):
         raise access.deny(ctx.db, ctx.actor, "person", staff_no)
     return S.CountOut(count=sessions.end_all_sessions(ctx.db, ctx.store, ctx.actor, person.id, body.reason))
+
+
+# ---- results fed back: sign-off and objections ----------------------------------------------------------------------
+@api.endpoint("GET", "/me/feedback", response=S.MyFeedbackOut, tag=PUBLISH,
+              summary="我最近一次反馈的考核结果、本人签署意见与异议")
+def my_feedback(ctx: Ctx):
+    return {"feedback": feedback.my_feedback(ctx.db, ctx.actor, ctx.policy)}
+
+
+@api.endpoint("POST", "/me/feedback/sign", body=S.SignIn, response=S.FeedbackOut, idempotent=True, tag=PUBLISH,
+              summary="确认考核结果：同意，或有异议（附理由）", errors=(409,))
+def sign_feedback(ctx: Ctx, body: S.SignIn):
+    return feedback.sign(ctx.db, ctx.actor, ctx.policy, body.choice, body.comment, channel="api",
+                         evaluation_id=body.evaluation_id)
+
+
+@api.endpoint("POST", "/me/objections", body=S.ObjectionIn, response=S.FeedbackOut, idempotent=True, status=201,
+              tag=PUBLISH, summary="对考核结果提出异议（理由必填，可附 jpg/png/pdf）", errors=(409,))
+def file_objection(ctx: Ctx, body: S.ObjectionIn):
+    attachment = None
+    if body.attachment is not None:
+        import base64
+        import binascii
+
+        try:
+            data = base64.b64decode(body.attachment.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput("附件内容不是有效的 base64", "bad_attachment") from None
+        attachment = (body.attachment.name, data)
+    return feedback.file_objection(ctx.db, ctx.actor, ctx.policy, body.reason, channel="api", attachment=attachment,
+                                   evaluation_id=body.evaluation_id)
+
+
+@api.endpoint("GET", "/cycles/<int:cycle_id>/signoffs", response=S.SignoffBoardOut, tag=PUBLISH,
+              summary="结果确认情况：谁已确认（同意/有异议）、谁未确认，以及异议（单位人事、县公务员办）")
+def signoff_board(ctx: Ctx, cycle_id: int):
+    return feedback.board(ctx.db, ctx.actor, ctx.policy, cycle_id)

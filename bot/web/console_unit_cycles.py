@@ -8,7 +8,15 @@ from datetime import date
 
 from flask import jsonify, redirect, request
 
-from handlers import cycle_steps, decisions, indicators, progress, publishing, unit_desk
+from handlers import (
+    cycle_steps,
+    decisions,
+    feedback,
+    indicators,
+    progress,
+    publishing,
+    unit_desk,
+)
 from handlers.errors import DomainError, InvalidInput
 from handlers.indicators import SpecificInput
 
@@ -236,3 +244,32 @@ def unit_file_results(actor, cycle_id: int):
 
 def _decide_again(actor, cycle_id: int, exc, **kept):
     return unit_decide.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status, **kept)
+
+
+# -- the results fed back: who has confirmed (同意 / 有异议), who has not, and the objections ---------------------------
+SIGNOFF_COLUMNS = ("staff_no", "name", "tier", "grade", "signed_label", "signed_at", "comment", "objection")
+
+
+@bp.get("/console/unit/cycles/<int:cycle_id>/signoffs")
+@page
+def unit_signoffs(actor, cycle_id: int):
+    s = services()
+    with uow() as session:
+        cycle, unit_id, unit = unit_desk.cycle_for_unit_admin(session, actor, s.policy, cycle_id)
+        board = feedback.board(session, actor, s.policy, cycle_id)
+    rows = board.rows
+    if request.args.get("only") == "unsigned":
+        rows = [r for r in rows if r["signed"] is None]
+    return page_unit("console/unit/signoffs.html", actor, title=f"{unit} · {cycle.label} · 结果确认", c=cycle,
+                     unit_id=unit_id, unit=unit, b=board, only=request.args.get("only", ""),
+                     t=table(rows, SIGNOFF_COLUMNS, "staff_no", only=request.args.get("only") or None))
+
+
+@bp.get("/console/unit/objections/<int:objection_id>/attachment")
+@page
+def unit_objection_attachment(actor, objection_id: int):
+    from .mobile import attachment_response
+
+    with uow() as session:
+        name, media_type, data = feedback.attachment(session, actor, objection_id)
+    return attachment_response(name, media_type, data)

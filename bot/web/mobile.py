@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from handlers import decisions, notices, progress, scoring, summaries
+from handlers import decisions, feedback, notices, progress, scoring, summaries
 from handlers.errors import DomainError, InvalidInput
 from handlers.scoring import Tap
 from models.rules.calendar import to_local
@@ -30,6 +30,8 @@ DONE = {
     "returned": "已退回个人小结，本人会收到通知。",
     "meeting": "会议记录已保存。",
     "graded": "等次已保存。",
+    "signed": "已确认考核结果。",
+    "objected": "已提出异议，单位人事和党委(党组)会收到通知。",
 }
 
 
@@ -61,6 +63,16 @@ def _domain_error(exc: DomainError):
                            link_label="返回"), exc.status
 
 
+@bp.errorhandler(413)
+def _too_large(exc):
+    """A form (an objection's attachment) larger than the app takes: a page saying so, not a bare JSON error."""
+    if request.path.startswith("/m/api/"):
+        return jsonify({"code": "payload_too_large", "message": "请求内容过大"}), 413
+    limit = services().policy.feedback.attachment_max_kb
+    return render_template("m/message.html", title="无法完成", message=f"上传的内容过大：附件不能超过 {limit} KB，"
+                           "请压缩图片或拆分文件后重试。", link="/m/result", link_label="返回"), 413
+
+
 # -- everyone ------------------------------------------------------------------------------------------------------
 @bp.get("/m/")
 def index():
@@ -72,7 +84,63 @@ def index():
 def me(actor):
     with uow() as session:
         status = progress.my_status(session, actor, services().policy) if actor.person_id else None
-    return _render("m/me.html", actor, status=status, title="我的考核")
+        fed = feedback.my_feedback(session, actor, services().policy) if actor.person_id else None
+    return _render("m/me.html", actor, status=status, fed=fed, title="我的考核")
+
+
+# -- staff: the result fed back — 本人签署意见 (同意 / 有异议) and 异议 ---------------------------------------------------
+@bp.get("/m/result")
+@page
+def result(actor, error: str | None = None, http_status: int = 200):
+    with uow() as session:
+        fed = feedback.my_feedback(session, actor, services().policy)
+    return _render("m/result.html", actor, http_status, fed=fed, error=error, title="确认考核结果",
+                   form=request.form if error else {})
+
+
+def _result_again(actor, exc: DomainError):
+    return result.__wrapped__(actor, error=exc.message, http_status=exc.status)
+
+
+@bp.post("/m/result/sign")
+@page
+def result_sign(actor):
+    choice, comment = request.form.get("choice", ""), request.form.get("comment", "")[:5000]
+    return act(lambda session: feedback.sign(session, actor, services().policy, choice, comment, channel="page",
+                                             evaluation_id=int_arg("evaluation_id")),
+               lambda fed: f"/m/result?msg={'signed' if fed.signed == 'agree' else 'objected'}",
+               lambda exc: _result_again(actor, exc))
+
+
+@bp.post("/m/result/object")
+@page
+def result_object(actor):
+    upload = request.files.get("attachment")
+    attachment = None
+    if upload is not None and upload.filename:
+        attachment = (upload.filename, upload.read())
+    reason = request.form.get("reason", "")[:5000]
+    return act(lambda session: feedback.file_objection(session, actor, services().policy, reason, channel="page",
+                                                       attachment=attachment, evaluation_id=int_arg("evaluation_id")),
+               "/m/result?msg=objected", lambda exc: _result_again(actor, exc))
+
+
+@bp.get("/m/objections/<int:objection_id>/attachment")
+@page
+def objection_attachment(actor, objection_id: int):
+    with uow() as session:
+        name, media_type, data = feedback.attachment(session, actor, objection_id)
+    return attachment_response(name, media_type, data)
+
+
+def attachment_response(name: str, media_type: str, data: bytes) -> Response:
+    """An objection's attachment, always downloaded (never shown inline: a PDF or picture from a person)."""
+    from urllib.parse import quote
+
+    resp = Response(data, mimetype=media_type)
+    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
 
 
 # -- staff: 平时考核登记表 ---------------------------------------------------------------------------------------------

@@ -14,11 +14,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import CommitteeDecision, Cycle, Evaluation, Indicator, Person, Summary, Tier, Unit
+from models import (
+    CommitteeDecision,
+    Cycle,
+    Evaluation,
+    Indicator,
+    Person,
+    ResultSignoff,
+    Summary,
+    Tier,
+    Unit,
+)
 from models.rules.calendar import format_local
+from models.rules.feedback import CHOICES
 
 from ..actor import Actor
 from ..errors import NotFound
+from ..feedback import signoff_of
 
 FONT = "宋体"
 SIGN = "签字：　　　　　　　　　　年　　月　　日"
@@ -35,6 +47,8 @@ class PersonQuarter:
     indicators: list[Indicator]
     decision: CommitteeDecision | None
     supervisor: Person | None
+    signoff: ResultSignoff | None = None  # 本人签署意见 of the current publication
+    recorder: str = ""  # who entered the committee's decision (name), for its sign-off line
 
 
 def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, quarter: int) -> PersonQuarter:
@@ -58,13 +72,16 @@ def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, qua
     # a post's own indicators replace the unit-wide post-specific set
     if any(i.post for i in indicators):
         indicators = [i for i in indicators if i.kind == "common" or i.post]
+    decision = session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id))
     return PersonQuarter(
         person=person, unit=session.get(Unit, cycle.unit_id), tier=session.get(Tier, evaluation.tier_id),
         cycle=cycle, evaluation=evaluation,
         summary=session.scalar(select(Summary).where(Summary.cycle_id == cycle.id, Summary.person_id == person.id)),
         indicators=indicators,
-        decision=session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id)),
+        decision=decision,
         supervisor=session.get(Person, evaluation.supervisor_id) if evaluation.supervisor_id else None,
+        signoff=signoff_of(session, evaluation, cycle),
+        recorder=name_of_ref(session, decision.recorded_by) if decision else "",
     )
 
 
@@ -76,16 +93,51 @@ def summary_paragraphs(pq: PersonQuarter) -> list[str]:
 
 
 def registration_tail(pq: PersonQuarter, policy: Policy) -> list[tuple[str, str]]:
-    """The rows under the summary in 《平时考核登记表》 (label, text); shared by the docx and the HTML."""
+    """The rows under the summary in 《平时考核登记表》 (label, text); shared by the docx and the HTML. Each sign-off
+    recorded in the system (the scorer's submission, the committee's decision, the person's 本人签署意见) shows its
+    name and Beijing time; the handwritten signature line stays for the paper file."""
     e = pq.evaluation
     score = "" if e.total is None else f"{e.total:g}"
     return [
         ("分管领导评鉴意见",
-         f"评鉴得分：{score or '（未评鉴）'}　建议等次：{e.suggested_grade or '（未评鉴）'}\n分管领导" + SIGN),
+         f"评鉴得分：{score or '（未评鉴）'}　建议等次：{e.suggested_grade or '（未评鉴）'}\n"
+         f"{_scorer_signed(pq, policy)}分管领导" + SIGN),
         ("党委(党组)审定等次", _grade_text(e)),
-        ("审定会议", _meeting(pq)),
+        ("审定会议", _meeting(pq, policy)),
+        ("本人签署意见", _signoff_lines(pq, policy) + "本人" + SIGN),
         ("备注", f"本表由{pq.unit.name}平时考核办公室存档；结果备案至{policy.contact}。"),
     ]
+
+
+def _signoff_lines(pq: PersonQuarter, policy: Policy) -> str:
+    """The recorded sign-off (or （未确认） once the result is fed back) above the handwritten line; nothing for a
+    quarter not fed back through the system (not yet published, or published before sign-offs existed)."""
+    if pq.signoff is None and pq.cycle.published_at is None:
+        return ""
+    return signoff_text(pq.signoff, policy) + "\n"
+
+
+def signoff_text(signoff: ResultSignoff | None, policy: Policy) -> str:
+    """本人签署意见 as printed: 同意 / 有异议, the comment or reason, the time (Beijing)."""
+    if signoff is None:
+        return "（未确认）"
+    label = "意见" if signoff.choice == "agree" else "理由"
+    comment = f"　{label}：{signoff.comment}" if signoff.comment else ""
+    return f"{CHOICES[signoff.choice]}{comment}　{format_local(signoff.signed_at, policy)}"
+
+
+def _scorer_signed(pq: PersonQuarter, policy: Policy) -> str:
+    e = pq.evaluation
+    if pq.supervisor is None or e.submitted_at is None:
+        return ""
+    return f"评鉴人：{pq.supervisor.name}　{format_local(e.submitted_at, policy)} 提交\n"
+
+
+def name_of_ref(session: Session, ref: str) -> str:
+    """An audit ref (``person:<staff_no>``) as the person's name; other refs (the system) have none."""
+    if not ref.startswith("person:"):
+        return ""
+    return session.scalar(select(Person.name).where(Person.staff_no == ref.split(":", 1)[1])) or ""
 
 
 def indicator_rows(pq: PersonQuarter) -> list[tuple[str, str, str, str, str]]:
@@ -107,7 +159,7 @@ def evaluation_tail(pq: PersonQuarter, policy: Policy) -> list[tuple[str, str]]:
         ("合计得分", total or "（未评鉴）"),
         ("建议等次", e.suggested_grade or "（未评鉴）"),
         ("审定等次", _grade_text(e)),
-        ("审定会议", _meeting(pq)),
+        ("审定会议", _meeting(pq, policy)),
         ("评鉴人", f"{pq.supervisor.name if pq.supervisor else ''}　{scored_at}　" + SIGN),
     ]
 
@@ -149,9 +201,13 @@ def _grade_text(e: Evaluation) -> str:
     return e.final_grade or "（待审定）"
 
 
-def _meeting(pq: PersonQuarter) -> str:
+def _meeting(pq: PersonQuarter, policy: Policy) -> str:
+    """The committee's sign-off: meeting date and attendees, who recorded it and when (Beijing)."""
     d = pq.decision
-    return f"{d.meeting_on.isoformat()}　{d.attendees}" if d else "（尚未审定）"
+    if not d:
+        return "（尚未审定）"
+    recorded = f"　录入：{pq.recorder} {format_local(d.recorded_at, policy)}" if pq.recorder else ""
+    return f"{d.meeting_on.isoformat()}　{d.attendees}{recorded}"
 
 
 def info_rows(pq: PersonQuarter) -> list[tuple[str, str, str, str]]:
@@ -190,7 +246,8 @@ def registration_form(session: Session, actor: Actor, policy: Policy, staff_no: 
     doc = _document()
     _title(doc, "公务员平时考核登记表", f"（{year}年第{quarter}季度）")
     info = info_rows(pq)
-    table = _grid(doc, len(info) + 5, 4, (3.2, 5.2, 3.2, 5.0))
+    tail = registration_tail(pq, policy)
+    table = _grid(doc, len(info) + 1 + len(tail), 4, (3.2, 5.2, 3.2, 5.0))
     for r, values in enumerate(info):
         for c, value in enumerate(values):
             table.rows[r].cells[c].text = value
@@ -203,7 +260,7 @@ def registration_form(session: Session, actor: Actor, policy: Policy, staff_no: 
     for para in paragraphs[1:]:
         body.add_paragraph(para)
     body.add_paragraph("本人" + SIGN)
-    for i, (label, text) in enumerate(registration_tail(pq, policy), start=1):
+    for i, (label, text) in enumerate(tail, start=1):
         _full_row(table, r + i, label, text)
     doc.save(out)
     return f"平时考核登记表_{pq.person.staff_no}_{pq.person.name}_{year}Q{quarter}.docx"

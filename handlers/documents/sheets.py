@@ -10,8 +10,19 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from config.policy import Policy
-from models import CommitteeDecision, Cycle, Evaluation, Membership, Person, Section, Tier, Unit
-from models.rules.calendar import step_deadlines
+from models import (
+    CommitteeDecision,
+    Cycle,
+    Evaluation,
+    Membership,
+    Person,
+    ResultSignoff,
+    Section,
+    Tier,
+    Unit,
+)
+from models.rules.calendar import format_local, step_deadlines
+from models.rules.feedback import CHOICES
 from models.rules.quota import quota_by_tier
 
 from ..actor import Actor
@@ -20,8 +31,10 @@ from ..changes import quarterly_changes
 from ..errors import NotFound
 from ..scope import require_county, unit_named
 from ..xlsx import safe_cell
+from .forms import name_of_ref
 
-RESULT_HEADERS = ["序号", "人员编号", "姓名", "岗位", "评鉴得分", "建议等次", "审定等次", "不定等次原因"]
+RESULT_HEADERS = ["序号", "人员编号", "姓名", "岗位", "评鉴得分", "建议等次", "审定等次", "不定等次原因", "本人确认",
+                  "确认意见（理由）", "确认时间"]
 COUNTY_HEADERS = ["单位", "考评组（层次）", "人员编号", "姓名", "岗位", "评鉴得分", "建议等次", "审定等次",
                   "不定等次原因", "审定会议日期"]
 
@@ -44,18 +57,24 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
     decision = session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id))
     rows = session.execute(
         select(Tier.name, Person.staff_no, Person.name, Evaluation.post, Evaluation.total, Evaluation.suggested_grade,
-               Evaluation.final_grade, Evaluation.not_graded_reason, Evaluation.state)
+               Evaluation.final_grade, Evaluation.not_graded_reason, Evaluation.state, ResultSignoff)
         .join(Tier, Tier.id == Evaluation.tier_id).join(Person, Person.id == Evaluation.person_id)
+        .outerjoin(ResultSignoff, (ResultSignoff.evaluation_id == Evaluation.id)
+                   & (ResultSignoff.publication == cycle.publication))
         .where(Evaluation.cycle_id == cycle.id).order_by(Tier.id, Person.staff_no)
     ).all()
+    fed_back = cycle.state in ("publicity", "filed") and cycle.published_at is not None  # else: before sign-offs
     tiers: dict[str, dict] = {}
-    for tier, staff_no, name, post, total, suggested, final, reason, state in rows:
+    for tier, staff_no, name, post, total, suggested, final, reason, state, signoff in rows:
         t = tiers.setdefault(tier, {"tier": tier, "rows": [], "counts": {g: 0 for g in policy.grades},
                                     "not_graded": 0, "graded": 0})
         decided = state in ("decided", "published")
         final = final if decided else None
         t["rows"].append({"staff_no": staff_no, "name": name, "post": post, "total": total, "suggested": suggested,
-                          "final": final, "not_graded_reason": reason})
+                          "final": final, "not_graded_reason": reason,
+                          "signed": CHOICES[signoff.choice] if signoff else ("未确认" if fed_back else ""),
+                          "signed_comment": signoff.comment if signoff else "",
+                          "signed_at": format_local(signoff.signed_at, policy) if signoff else ""})
         if reason:
             t["not_graded"] += 1
         else:
@@ -67,7 +86,9 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
         t["quota"], t["quota_group"], t["within_quota"] = groups[k].quota, groups[k].tier, not groups[k].exceeded
     return {
         "unit": unit.name, "year": year, "quarter": quarter, "state": cycle.state,
-        "meeting": {"date": decision.meeting_on.isoformat(), "attendees": decision.attendees, "note": decision.note}
+        "meeting": {"date": decision.meeting_on.isoformat(), "attendees": decision.attendees, "note": decision.note,
+                    "recorded_by": name_of_ref(session, decision.recorded_by),
+                    "recorded_at": format_local(decision.recorded_at, policy)}
         if decision else None,
         "tiers": list(tiers.values()),
     }
@@ -87,7 +108,8 @@ def result_list(session: Session, actor: Actor, policy: Policy, unit_name: str, 
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
     m = data["meeting"]
-    ws.append(_row(["党委(党组)会议", m["date"], "参加人员", m["attendees"], "备注", m["note"]] if m
+    recorded = ["录入", f"{m['recorded_by']} {m['recorded_at']}"] if m and m["recorded_by"] else []
+    ws.append(_row(["党委(党组)会议", m["date"], "参加人员", m["attendees"], "备注", m["note"], *recorded] if m
                    else ["党委(党组)会议", "尚未审定"]))
     for t in data["tiers"]:
         counts = "，".join(f"{g}{n}人" for g, n in t["counts"].items())
@@ -97,9 +119,10 @@ def result_list(session: Session, actor: Actor, policy: Policy, unit_name: str, 
         ws.append(RESULT_HEADERS)
         for i, r in enumerate(t["rows"], start=1):
             ws.append(_row([i, r["staff_no"], r["name"], r["post"], r["total"], r["suggested"] or "",
-                            r["final"] or ("不定等次" if r["not_graded_reason"] else ""), r["not_graded_reason"] or ""]))
+                            r["final"] or ("不定等次" if r["not_graded_reason"] else ""), r["not_graded_reason"] or "",
+                            r["signed"], r["signed_comment"], r["signed_at"]]))
     ws.append(_row(["单位盖章：　　　　　　　　　　主要负责人签字：　　　　　　　　　　填表日期：　　年　月　日"]))
-    for col, width in zip("ABCDEFGH", (6, 12, 10, 20, 10, 10, 10, 36)):
+    for col, width in zip("ABCDEFGHIJK", (6, 12, 10, 20, 10, 10, 10, 36, 10, 30, 17)):
         ws.column_dimensions[col].width = width
     wb.save(out)
     return f"结果一览表_{data['unit']}_{year}Q{quarter}.xlsx"

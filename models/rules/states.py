@@ -84,3 +84,19 @@ FILING = _m(
         "resubmit": ("重新报送", {"returned"}, "submitted"),
     },
 )
+
+# 异议: filed by the person (open); the unit answers within the policy's working days — upheld (维持) or changed
+# through the committee (改变) —; the person accepts the answer (closed) or escalates to the county office.
+# Only ``open`` is reached by the code today; the rest is the agreed path for the later steps.
+OBJECTION = _m(
+    "异议",
+    {"open": "待单位答复", "upheld": "单位维持原等次", "changed": "已改变等次", "escalated": "已向县公务员办申诉",
+     "closed": "已办结"},
+    {
+        "uphold": ("答复维持原等次", {"open"}, "upheld"),
+        "change": ("经党委(党组)改变等次", {"open"}, "changed"),
+        "accept": ("接受答复", {"upheld", "changed"}, "closed"),
+        "escalate": ("向县公务员办申诉", {"upheld", "changed"}, "escalated"),
+        "close": ("办结", {"escalated"}, "closed"),
+    },
+)

@@ -39,9 +39,11 @@ def test_registration_html_carries_heading_summary_signatures_and_grade(session,
     summary = rows["个人小结"][0].split("\n")
     assert summary[:-1] == SUMMARY_A and summary[-1].startswith("本人签字：") and summary[-1].endswith("年　　月　　日")
     leader = rows["分管领导评鉴意见"][0].split("\n")
-    assert leader == ["评鉴得分：93　建议等次：好", "分管领导签字：　　　　　　　　　　年　　月　　日"]
+    assert leader == ["评鉴得分：93　建议等次：好", "评鉴人：张局长　2026-06-28 17:00 提交",
+                      "分管领导签字：　　　　　　　　　　年　　月　　日"]
     assert rows["党委(党组)审定等次"] == ["好"]
-    assert rows["审定会议"] == ["2026-06-29　张书记、李局长、王副局长"]
+    assert rows["审定会议"] == ["2026-06-29　张书记、李局长、王副局长"]  # recorded by the system: no name to show
+    assert rows["本人签署意见"][0].startswith("本人签字：")  # published before sign-offs existed: paper only
     assert b"<p>" + SUMMARY_A[1].encode() + b"</p>" in data  # one <p> per summary paragraph
 
 
