@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from handlers import (access, admin_accounts, cycle_steps, decisions, indicators, login as login_h, progress,
-                      publishing, scoring, sessions, summaries)
+from handlers import (access, admin_accounts, cycle_steps, decisions, indicators, leave, login as login_h, progress,
+                      publishing, scoring, secondments, sessions, summaries)
 from handlers.binding import issue_bind_code
 from handlers.cycles import assign_supervisor
 from handlers.errors import Conflict, NotFound, PreconditionFailed
@@ -393,3 +393,42 @@ def end_person_sessions(ctx: Ctx, body: S.EndSessionsIn, staff_no: str):
     if person is None or not (ctx.actor.is_county or (unit_id is not None and ctx.actor.can_admin_unit(unit_id))):
         raise access.deny(ctx.db, ctx.actor, "person", staff_no)
     return S.CountOut(count=sessions.end_all_sessions(ctx.db, ctx.store, ctx.actor, person.id, body.reason))
+
+
+# ---- leave and secondment -----------------------------------------------------------------------------------------
+def _leave_out(report) -> S.LeaveReportOut:
+    return S.LeaveReportOut(unit=report.unit, total=report.total, saved=report.saved, unchanged=report.unchanged,
+                            marked=report.marked, cleared=report.cleared, too_late=report.too_late,
+                            lines=report.lines())
+
+
+@api.endpoint("POST", "/units/<int:unit_id>/leave", body=S.LeaveIn, response=S.LeaveReportOut, tag=ADMIN,
+              summary="登记本单位人员的季度请假天数（有一条错误则全部不保存）；考核进行中时按规定自动调整不定等次",
+              errors=(422,))
+def record_leave(ctx: Ctx, body: S.LeaveIn, unit_id: int):
+    entries = [leave.LeaveEntry(e.staff_no, e.year, e.quarter, e.days, e.note.strip(), row=i)
+               for i, e in enumerate(body.entries, start=1)]
+    return _leave_out(leave.record(ctx.db, ctx.actor, ctx.policy, unit_id, entries, source="api"))
+
+
+@api.endpoint("GET", "/units/<int:unit_id>/leave", response=S.LeaveRowOut, paginated=True, query=S.LeaveQuery,
+              tag=ADMIN, summary="本单位某季度的请假记录")
+def unit_leave(ctx: Ctx, query: S.LeaveQuery, unit_id: int):
+    rows = leave.unit_leave(ctx.db, ctx.actor, unit_id, query.year, query.quarter)
+    return rows[ctx.offset:ctx.offset + ctx.per_page], len(rows)
+
+
+@api.endpoint("POST", "/units/<int:unit_id>/secondments", body=S.SecondmentIn, response=S.SecondmentCreated,
+              status=201, tag=ADMIN, summary="登记借调（本单位人员借出或借入本单位）", errors=(409, 422))
+def record_secondment(ctx: Ctx, body: S.SecondmentIn, unit_id: int):
+    access.unit_for_admin(ctx.db, ctx.actor, unit_id)
+    row, notes = secondments.record(ctx.db, ctx.actor, ctx.policy, staff_no=body.staff_no, host_unit=body.host_unit,
+                                    start_on=body.start_on, end_on=body.end_on, tier=body.tier, note=body.note)
+    return S.SecondmentCreated(id=row.id, notes=notes)
+
+
+@api.endpoint("GET", "/units/<int:unit_id>/secondments", response=S.SecondmentOut, paginated=True, tag=ADMIN,
+              summary="本单位的借调记录（借出与借入）")
+def unit_secondments(ctx: Ctx, unit_id: int):
+    rows = secondments.unit_secondments(ctx.db, ctx.actor, unit_id)
+    return rows[ctx.offset:ctx.offset + ctx.per_page], len(rows)
