@@ -126,7 +126,7 @@ def validate(session: Session, actor: Actor, policy: Policy, unit_id: int, entri
     people = {p.staff_no: p for p in session.scalars(select(Person).where(Person.staff_no.in_(wanted)))} if wanted \
         else {}
     seen: dict[tuple, int] = {}
-    good: list[tuple[LeaveEntry, Person, float]] = []
+    checked: list[tuple[LeaveEntry, Person | None, float, bool]] = []
     for e in entries:
         ok = True
         person = people.get(e.staff_no)
@@ -162,16 +162,22 @@ def validate(session: Session, actor: Actor, policy: Policy, unit_id: int, entri
                 ok = False
             else:
                 seen[key] = e.row
-        if ok:
-            good.append((e, person, days))
+        checked.append((e, person, days, ok))
+    # whether each person belongs to the unit in that quarter: checked for every row that names a person and a
+    # quarter, even one with other problems, so the first report is complete
     by_quarter: dict[tuple[int, int], list[int]] = {}
-    for e, person, _ in good:
-        by_quarter.setdefault((e.year, e.quarter), []).append(person.id)
+    for e, person, _, _ in checked:
+        if person is not None and e.year and e.quarter:
+            by_quarter.setdefault((e.year, e.quarter), []).append(person.id)
     belongs = {yq: _belongs(session, unit.id, ids, *yq) for yq, ids in by_quarter.items()}
-    for e, person, _ in good:
-        if person.id not in belongs[(e.year, e.quarter)]:
+    good: list[tuple[LeaveEntry, Person, float]] = []
+    for e, person, days, ok in checked:
+        if person is not None and e.year and e.quarter and person.id not in belongs[(e.year, e.quarter)]:
             errors.append(RowError(e.row, "人员编号",
                                    f"{person.name}（{e.staff_no}）{e.year}年第{e.quarter}季度不在{unit.name}"))
+        elif ok:
+            good.append((e, person, days))
+    errors.sort(key=lambda x: x.row)
     return unit, good, errors
 
 
