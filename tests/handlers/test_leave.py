@@ -6,10 +6,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from handlers import leave, scoring, secondments
+from handlers import leave, progress, scoring, secondments
 from handlers.actor import actor_for_person, system_actor
 from handlers.cycles import open_cycle, opening_notes
 from handlers.errors import Conflict, InvalidInput, NotFound
+from handlers.summaries import current_evaluation
 from models import AuditEntry, Evaluation
 from models.leave import LeaveRecord
 from tests import factories as f
@@ -162,6 +163,8 @@ def test_a_seconded_person_is_evaluated_by_the_host_and_listed_at_home(session, 
     assert hosted.supervisor_id == host["lead"].id and hosted.tier.name == "一般干事"
     lines = opening_notes(session, home).lines()
     assert any("借调至县委办，由借调单位考核" in line and "财政干事1（F-C1）" in line for line in lines)
+    status = progress.my_status(session, actor_for_person(session, a.id), policy)
+    assert status.cycle_label == "2026年第1季度" and current_evaluation(session, a.id).cycle_id == away.id
     q2_home = open_cycle(session, system_actor(), finance["unit"].id, 2026, 2, policy, today=date(2026, 6, 25))
     assert evaluation_of(session, q2_home, a) is not None
     audit_row = session.scalar(select(AuditEntry).where(AuditEntry.action == "secondment.create"))
