@@ -136,6 +136,7 @@ class LeavePolicy:
 
     dimension: str = "勤"
     step: float = 0.5  # days are recorded in steps of this many days
+    wecom_hours_per_day: float = 8  # WeCom leave counted in hours becomes days at this many hours a day
 
 
 @dataclass(frozen=True)
@@ -414,6 +415,8 @@ def _check(p: Policy) -> None:
         raise PolicyError("missing_summary.not_graded_reasons 每条须为 1–200 个字")
     if p.not_graded.probation_leave_over < 0 or p.not_graded.leave_days_max < 0:
         raise PolicyError("not_graded.leave_days_max 和 probation_leave_over 不能为负数（0 表示不启用延长）")
+    if p.leave.wecom_hours_per_day <= 0 or p.leave.wecom_hours_per_day > 24:
+        raise PolicyError("leave.wecom_hours_per_day 必须在 0 到 24 之间")
     if not 0 < p.leave.step <= 1 or p.leave.dimension not in {s.dimension for s in p.template.common}:
         raise PolicyError("leave.step 必须在 0 到 1 之间，leave.dimension 必须是某个共性指标的维度")
     if not 1 <= p.secondment.min_months <= 3 or "{host}" not in p.secondment.reason:

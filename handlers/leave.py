@@ -333,6 +333,63 @@ def _apply_to_cycles(session: Session, actor: Actor, policy: Policy, person_ids:
     session.flush()
 
 
+def _month_bounds(year: int, quarter: int, policy: Policy) -> list[tuple[int, int]]:
+    """Each month of the quarter as (first second, last second), Unix time at the policy's local midnight."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(policy.timezone)
+    out = []
+    for month in range(3 * quarter - 2, 3 * quarter + 1):
+        first = date(year, month, 1)
+        after = date(year + (month == 12), month % 12 + 1, 1)
+        start = datetime.combine(first, time(0), tzinfo=zone)
+        end = datetime.combine(after - timedelta(days=1), time(23, 59, 59), tzinfo=zone)
+        out.append((int(start.timestamp()), int(end.timestamp())))
+    return out
+
+
+def pull_from_wecom(session: Session, actor: Actor, policy: Policy, unit_id: int, year: int, quarter: int,
+                    fetch) -> LeaveReport:
+    """Leave days from WeCom attendance (打卡月报): for each member of the unit in the quarter (and each person
+    seconded to it), the 请假 items (type 1) of the quarter's three months, counted in days (hours at the policy's
+    hours a day), rounded to the policy's step, then recorded like any entry (source ``wecom``; audited). The WeCom
+    userid is the 人员编号; people WeCom does not return are left as they are. ``fetch(userids, start, end)`` is the
+    edge's client (``bot.channels.wecom_checkin``); it fails before anything is written."""
+    unit = _unit(session, actor, unit_id)
+    if not 2000 <= year <= 2100 or quarter not in (1, 2, 3, 4):
+        raise InvalidInput("年度应为 2000–2100，季度应为 1–4", "bad_quarter")
+    start, end = quarter_bounds(year, quarter)
+    member_ids = set(session.scalars(select(Membership.person_id).where(
+        Membership.unit_id == unit_id, Membership.start_on <= end,
+        or_(Membership.end_on.is_(None), Membership.end_on >= start))))
+    member_ids |= set(session.scalars(select(Secondment.person_id).where(
+        Secondment.host_unit_id == unit_id, Secondment.start_on <= end, Secondment.end_on >= start)))
+    staff = sorted(session.scalars(select(Person.staff_no).where(Person.id.in_(member_ids)))) if member_ids else []
+    days_of: dict[str, float] = {}
+    for first, last in _month_bounds(year, quarter, policy):
+        for i in range(0, len(staff), 100):
+            for data in fetch(staff[i:i + 100], first, last):
+                userid = str((data.get("base_info") or {}).get("acctid", ""))
+                if userid not in staff:
+                    continue
+                total = days_of.setdefault(userid, 0.0)
+                for item in data.get("sp_items") or []:
+                    if item.get("type") != 1:  # 1: 请假; others are 补卡, 出差, 外出…
+                        continue
+                    duration = float(item.get("duration") or 0)
+                    hours_a_day = 24 if item.get("time_type", 0) == 0 else policy.leave.wecom_hours_per_day
+                    total += duration / 3600 / hours_a_day
+                days_of[userid] = total
+    step = policy.leave.step
+    entries = [LeaveEntry(no, year, quarter, round(days / step) * step, "企业微信考勤") for no, days in days_of.items()]
+    audit.record(session, actor, "leave.wecom_pull", "unit", unit.id, None,
+                 {"year": year, "quarter": quarter, "asked": len(staff), "returned": len(entries)})
+    if not entries:
+        return LeaveReport(unit.name, 0)
+    return record(session, actor, policy, unit_id, entries, source="wecom")
+
+
 @dataclass(frozen=True)
 class LeaveRow:
     staff_no: str

@@ -496,3 +496,8 @@ class SecondmentOut(Out):
 class SecondmentCreated(Out):
     id: int
     notes: list[str]
+
+
+class WecomLeaveIn(In):
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)

@@ -432,3 +432,13 @@ def record_secondment(ctx: Ctx, body: S.SecondmentIn, unit_id: int):
 def unit_secondments(ctx: Ctx, unit_id: int):
     rows = secondments.unit_secondments(ctx.db, ctx.actor, unit_id)
     return rows[ctx.offset:ctx.offset + ctx.per_page], len(rows)
+
+
+@api.endpoint("POST", "/units/<int:unit_id>/leave/wecom", body=S.WecomLeaveIn, response=S.LeaveReportOut, tag=ADMIN,
+              summary="从企业微信考勤（打卡月报的请假）获取本单位某季度的请假天数（需配置企业微信）", errors=(409, 503))
+def wecom_leave(ctx: Ctx, body: S.WecomLeaveIn, unit_id: int):
+    from bot.channels.wecom_checkin import fetcher
+
+    access.unit_for_admin(ctx.db, ctx.actor, unit_id)
+    fetch = fetcher(ctx.settings)
+    return _leave_out(leave.pull_from_wecom(ctx.db, ctx.actor, ctx.policy, unit_id, body.year, body.quarter, fetch))

@@ -39,7 +39,8 @@ def _page(actor, report=None, status: int = 200):
         rows = leave.unit_leave(session, actor, unit_id, year, quarter)
         seconded = secondments.unit_secondments(session, actor, unit_id)
     return page_unit("console/unit/leave.html", actor, status, title=f"请假与借调 · {unit}", unit_id=unit_id,
-                     unit=unit, units=units, year=year, quarter=quarter, rows=rows, seconded=seconded, report=report)
+                     unit=unit, units=units, year=year, quarter=quarter, rows=rows, seconded=seconded, report=report,
+                     wecom=bool(services().settings.wecom_corp_id and services().settings.wecom_checkin_secret))
 
 
 @bp.get("/console/unit/leave")
@@ -124,3 +125,18 @@ def unit_secondment_record(actor):
             end_on=f.get("end_on", "")[:20], tier=f.get("tier", "")[:50], note=f.get("note", "")[:300])
     return _page(actor, ["借调已登记。", *notes])
 
+
+
+@bp.post("/console/unit/leave/wecom")
+@page
+def unit_leave_wecom(actor):
+    """Leave days from WeCom attendance for the chosen quarter (only where the county uses WeCom)."""
+    from ..channels.wecom_checkin import fetcher
+
+    s = services()
+    year, quarter = _quarter()
+    fetch = fetcher(s.settings)
+    with uow() as session:
+        unit_id, _, _ = current_unit(session, actor)
+        report = leave.pull_from_wecom(session, actor, s.policy, unit_id, year, quarter, fetch)
+    return _page(actor, ["已从企业微信考勤获取请假天数。", *report.lines()])

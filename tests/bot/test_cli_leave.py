@@ -2,11 +2,20 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+from click.testing import CliRunner
 from openpyxl import Workbook
 
+from bot.cli import main
 from models.rules.calendar import quarter_of
+from tests.bot.test_cli import GOOD, roster_file
 
-from tests.bot.test_cli import GOOD, roster_file, run  # noqa: F401  (run: the fixture)
+
+@pytest.fixture
+def run(database_url, db):
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), env={"KAOHE_DATABASE_URL": database_url},
+                                       catch_exceptions=False)
 
 
 def leave_file(path, rows):

@@ -194,15 +194,15 @@ def test_the_host_can_record_leave_of_its_secondee_and_it_counts_there(session, 
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    (dict(start_on="2026-03-01", end_on="2026-02-01"), InvalidInput, "结束日期不能早于开始日期"),
-    (dict(start_on="2026/03/01", end_on="2026-04-01"), InvalidInput, "应写成 YYYY-MM-DD"),
-    (dict(host_unit="县财政局"), InvalidInput, "不能是本人所在单位"),
-    (dict(host_unit="县委"), InvalidInput, "找不到借调单位"),
-    (dict(tier="班子"), InvalidInput, "县委办没有考评层次“班子”"),
-    (dict(staff_no="NOPE"), NotFound, "找不到人员编号 NOPE"),
+    ({"start_on": "2026-03-01", "end_on": "2026-02-01"}, InvalidInput, "结束日期不能早于开始日期"),
+    ({"start_on": "2026/03/01", "end_on": "2026-04-01"}, InvalidInput, "应写成 YYYY-MM-DD"),
+    ({"host_unit": "县财政局"}, InvalidInput, "不能是本人所在单位"),
+    ({"host_unit": "县委"}, InvalidInput, "找不到借调单位"),
+    ({"tier": "班子"}, InvalidInput, "县委办没有考评层次“班子”"),
+    ({"staff_no": "NOPE"}, NotFound, "找不到人员编号 NOPE"),
 ])
 def test_a_wrong_secondment_is_refused_in_chinese(session, policy, finance, host, kwargs, error, words):
-    args = {**dict(staff_no="F-C1", host_unit="县委办", start_on="2026-01-01", end_on="2026-06-30"), **kwargs}
+    args = {"staff_no": "F-C1", "host_unit": "县委办", "start_on": "2026-01-01", "end_on": "2026-06-30", **kwargs}
     with pytest.raises(error, match=words):
         secondments.record(session, finance["hr"], policy, **args)
 

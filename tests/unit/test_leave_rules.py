@@ -1,14 +1,20 @@
 """Leave days and secondments as the policy reads them: pure rules, table-driven, for 衡阳 and another county whose
 profile differs only in its numbers (no code path of its own)."""
-from datetime import date
 import tomllib
+from datetime import date
 
 import pytest
 
 from config.policy import POLICY_DIR, PolicyError, parse_policy
 from models.rules.eligibility import automatic_reasons, not_graded_reason
-from models.rules.leave import (check_leave_days, host_evaluates, leave_indicator, probation_extension,
-                                secondment_reason, whole_months)
+from models.rules.leave import (
+    check_leave_days,
+    host_evaluates,
+    leave_indicator,
+    probation_extension,
+    secondment_reason,
+    whole_months,
+)
 from models.rules.scoring import RuleViolation
 
 

@@ -9,10 +9,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from models import AuditEntry, Evaluation, utcnow
-from models.leave import LeaveRecord, Secondment
 from handlers import leave
 from handlers.actor import system_actor
+from models import AuditEntry, Evaluation, utcnow
+from models.leave import LeaveRecord, Secondment
 
 from .conftest import console_sign_in, current_totp, sign_in
 from .test_console_unit import csrf, post, token_of
@@ -92,7 +92,7 @@ def test_one_person_entered_on_the_page_and_listed(hr, world, session):
                                         "quarter": quarter})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "保存 1 条" in page
-    row = re.search(r'<table class="grid" id="leave-table">.*?</table>', page, re.S).group(0)
+    row = re.search(r'<table class="grid" id="leave-table">.*?</table>', page, re.DOTALL).group(0)
     assert "AC2" in row and "2.5" in row and "事假" in row
     r = post(hr, "/console/unit/leave", {"staff_no": "AC2", "days": "2.3", "year": year, "quarter": quarter})
     assert r.status_code == 422 and "请假天数以 0.5 天为单位" in r.get_data(as_text=True)
@@ -105,7 +105,7 @@ def test_a_secondment_is_recorded_and_listed_and_another_units_page_is_404(hr, w
                                                "end_on": "2026-12-31", "note": "抽调专班"})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "借调已登记" in page and "由县交通局考核的季度" in page
-    table = re.search(r'<table class="grid" id="secondment-table">.*?</table>', page, re.S).group(0)
+    table = re.search(r'<table class="grid" id="secondment-table">.*?</table>', page, re.DOTALL).group(0)
     assert "AC3" in table and "借出" in table and "县交通局" in table and "抽调专班" in table
     assert session.scalar(select(Secondment.note)) == "抽调专班"
     r = post(hr, "/console/unit/secondments", {"staff_no": "AC3", "host_unit": "县交通局", "start_on": "2026-13-01",
@@ -130,8 +130,14 @@ def test_the_supervisors_phone_sheet_shows_the_quarters_leave_beside_attendance(
     evaluations = {e.person_id: e.id for e in session.query(Evaluation).filter_by(cycle_id=a.cycle_id)}
     page = client.get(f"/m/score/{evaluations[a.people['c2'].id]}").get_data(as_text=True)
     block = re.search(r'<div class="indicator card"[^>]*>\s*<div class="ind-head"><span class="ind-name">勤 · '
-                      r'工作态度和出勤纪律</span>.*?</div>\s*(<p[^>]*>[^<]*</p>)', page, re.S)
+                      r'工作态度和出勤纪律</span>.*?</div>\s*(<p[^>]*>[^<]*</p>)', page, re.DOTALL)
     assert block and "本季度请假：7.5 天" in block.group(1)
     assert page.count('id="leave-days"') == 1
     other = client.get(f"/m/score/{evaluations[a.people['c3'].id]}").get_data(as_text=True)
     assert "本季度请假：无记录" in other
+
+
+def test_without_wecom_configured_the_page_offers_no_pull_and_a_pull_says_why(hr, world):
+    assert 'id="wecom-form"' not in hr.get("/console/unit/leave").get_data(as_text=True)
+    r = post(hr, "/console/unit/leave/wecom", {})
+    assert r.status_code == 409 and "本系统未配置企业微信考勤" in r.get_data(as_text=True)
