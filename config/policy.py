@@ -125,6 +125,28 @@ class NotGradedPolicy:
     probation_reason: str
     leave_days_max: int
     leave_reason: str
+    # Probation (试用期) is extended by the leave taken in it when that leave exceeds this many days (0: off).
+    probation_leave_over: float = 0
+
+
+@dataclass(frozen=True)
+class LeavePolicy:
+    """``[leave]``: recorded leave days per person and quarter (imported or entered by unit HR). The supervisor's
+    score sheet shows them beside the first common indicator of ``dimension`` (勤: 出勤纪律)."""
+
+    dimension: str = "勤"
+    step: float = 0.5  # days are recorded in steps of this many days
+    wecom_hours_per_day: float = 8  # WeCom leave counted in hours becomes days at this many hours a day
+
+
+@dataclass(frozen=True)
+class SecondmentPolicy:
+    """``[secondment]`` (借调): with ``host_evaluates``, a person seconded for at least ``min_months`` whole months of a
+    quarter is evaluated by the host unit for that quarter; the home unit lists them with ``reason``."""
+
+    host_evaluates: bool = False
+    min_months: int = 2
+    reason: str = "借调至{host}，由借调单位考核"
 
 
 @dataclass(frozen=True)
@@ -323,6 +345,8 @@ class Policy:
     leaders: LeadersPolicy = LeadersPolicy()
     missing_summary: MissingSummaryPolicy = MissingSummaryPolicy()
     feedback: FeedbackPolicy = FeedbackPolicy()
+    leave: LeavePolicy = LeavePolicy()
+    secondment: SecondmentPolicy = SecondmentPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -394,6 +418,8 @@ def parse_policy(data: dict) -> Policy:
             leaders=LeadersPolicy(**data.get("leaders", {})),
             missing_summary=_missing_summary(data.get("missing_summary", {})),
             feedback=_feedback(data.get("feedback", {})),
+            leave=LeavePolicy(**data.get("leave", {})),
+            secondment=SecondmentPolicy(**data.get("secondment", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
@@ -425,6 +451,14 @@ def _check(p: Policy) -> None:
         raise PolicyError("missing_summary 至少要允许一种处理：allow_score 或 not_graded_reasons")
     if any(not r or len(r) > 200 for r in p.missing_summary.not_graded_reasons):
         raise PolicyError("missing_summary.not_graded_reasons 每条须为 1–200 个字")
+    if p.not_graded.probation_leave_over < 0 or p.not_graded.leave_days_max < 0:
+        raise PolicyError("not_graded.leave_days_max 和 probation_leave_over 不能为负数（0 表示不启用延长）")
+    if p.leave.wecom_hours_per_day <= 0 or p.leave.wecom_hours_per_day > 24:
+        raise PolicyError("leave.wecom_hours_per_day 必须在 0 到 24 之间")
+    if not 0 < p.leave.step <= 1 or p.leave.dimension not in {s.dimension for s in p.template.common}:
+        raise PolicyError("leave.step 必须在 0 到 1 之间，leave.dimension 必须是某个共性指标的维度")
+    if not 1 <= p.secondment.min_months <= 3 or "{host}" not in p.secondment.reason:
+        raise PolicyError("secondment.min_months 必须在 1 到 3 之间（季度内的整月数），reason 须含 {host}")
     if p.leaders.evaluated_by not in ("county", "unit"):
         raise PolicyError("leaders.evaluated_by 只能是 county（由县里考核）或 unit（在本单位考核）")
     r = p.results

@@ -44,6 +44,9 @@ class Settings:
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     wechat_open_base: str = "https://open.weixin.qq.com"  # the web authorization page (connect/oauth2/authorize)
     simulator: bool | None = None  # None: on, except in production
+    # WeCom attendance (企业微信打卡) for leave days: the corp id and the 打卡 app's secret; empty = not used
+    wecom_corp_id: str = ""
+    wecom_checkin_secret: str = ""
     # Outbound messages (notices, reminders): template ids, pace, drainer pool, leases, scheduler leadership
     wechat_template_id: str = "NOTICE-TEMPLATE-DEMO"  # 公众号模板消息 (fields thing1 title, thing2 body, time3)
     miniapp_template_id: str = "NOTICE-SUBSCRIBE-DEMO"  # 小程序订阅消息 (same fields)

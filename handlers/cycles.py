@@ -12,11 +12,13 @@ from models import AuditEntry, Cycle, Evaluation, Indicator, Membership, Person,
 from models.rules import states
 from models.rules.calendar import publicity_end, quarter_bounds, step_deadlines
 from models.rules.eligibility import leader_placement, not_graded_reason
+from models.rules.leave import probation_extension
 from models.rules.scoring import COMMON, SPECIFIC, RuleViolation
 
-from . import audit
+from . import audit, secondments
 from .actor import Actor
 from .errors import Conflict, NotFound, from_rule
+from .leave import probation_leave, recorded_days
 from .scorers import allowed_scorer
 
 
@@ -30,7 +32,7 @@ class RosterEntry:
     section_id: int | None
     supervisor_id: int | None
     hired_on: date | None
-    leave_days: int
+    leave_days: float
 
 
 def roster_of_quarter(session: Session, unit_id: int, year: int, quarter: int, as_of: date) -> list[RosterEntry]:
@@ -47,6 +49,7 @@ def roster_of_quarter(session: Session, unit_id: int, year: int, quarter: int, a
         .order_by(Membership.person_id)
     ).all()
     leave = _leave_days(session, [m.person_id for m, _ in rows], start, ref)
+    leave.update(recorded_days(session, [m.person_id for m, _ in rows], year, quarter))  # recorded days win
     return [
         RosterEntry(m.person_id, m.unit_id, m.tier_id, m.post, m.is_leader, m.section_id, m.supervisor_id,
                     hired_on, leave.get(m.person_id, 0))
@@ -54,10 +57,11 @@ def roster_of_quarter(session: Session, unit_id: int, year: int, quarter: int, a
     ]
 
 
-def _leave_days(session: Session, person_ids: list[int], start: date, end: date) -> dict[int, int]:
+def _leave_days(session: Session, person_ids: list[int], start: date, end: date) -> dict[int, float]:
+    """Days on leave by the roster's 请假 status (used for a quarter with no recorded leave days)."""
     if not person_ids:
         return {}
-    out: dict[int, int] = {}
+    out: dict[int, float] = {}
     q = select(Membership.person_id, Membership.start_on, Membership.end_on).where(
         Membership.on_leave.is_(True), Membership.person_id.in_(person_ids), Membership.start_on <= end,
         or_(Membership.end_on.is_(None), Membership.end_on >= start),
@@ -102,23 +106,46 @@ def open_cycle(
     roster = roster_of_quarter(session, unit_id, year, quarter, today)
     _, end = quarter_bounds(year, quarter)
     members = {r.person_id for r in roster}
+    seconded_away = secondments.away(session, policy, unit_id, list(members), year, quarter)
+    guests = [s for s in secondments.hosted(session, policy, unit_id, year, quarter) if s.person_id not in members]
+    hired = {r.person_id: r.hired_on for r in roster}
+    guest_people = {p.id: p for p in session.scalars(select(Person).where(
+        Person.id.in_([s.person_id for s in guests])))} if guests else {}
+    hired.update({pid: p.hired_on for pid, p in guest_people.items()})
+    in_probation = probation_leave(session, hired, year, quarter)
+    guest_leave = recorded_days(session, list(guest_people), year, quarter)
+
+    def reason(person_id: int, leave_days: float) -> str | None:
+        extension = probation_extension(in_probation.get(person_id, 0), policy)
+        return not_graded_reason(hired[person_id], leave_days, end, policy, extension)
+
     excluded: list[dict] = []
     evaluated = 0
     for entry in roster:
-        reason, tier_name = leader_placement(entry.is_leader, policy)
-        if reason:  # e.g. 班子成员 evaluated by the county: listed, not in the unit's cycle
-            excluded.append({"person_id": entry.person_id, "reason": reason})
+        left_out, tier_name = leader_placement(entry.is_leader, policy)
+        left_out = left_out or seconded_away.get(entry.person_id)
+        if left_out:  # e.g. 班子成员 evaluated by the county, or 借调 to a host unit: listed, not in the unit's cycle
+            excluded.append({"person_id": entry.person_id, "reason": left_out})
             continue
         session.add(Evaluation(
             cycle_id=cycle.id, person_id=entry.person_id,
             tier_id=_tier_id(session, unit_id, tier_name) if tier_name else entry.tier_id, post=entry.post,
             supervisor_id=default_supervisor(entry, roster, members), state="pending",
-            not_graded_reason=not_graded_reason(entry.hired_on, entry.leave_days, end, policy),
+            not_graded_reason=reason(entry.person_id, entry.leave_days),
         ))
+        evaluated += 1
+    hosted = []
+    for s in guests:  # seconded here for enough of the quarter: evaluated by this unit, scored by its leader
+        guest = RosterEntry(s.person_id, unit_id, s.host_tier_id, "", False, None, None, hired[s.person_id],
+                            guest_leave.get(s.person_id, 0))
+        session.add(Evaluation(cycle_id=cycle.id, person_id=s.person_id, tier_id=s.host_tier_id, post="",
+                               supervisor_id=default_supervisor(guest, roster, members), state="pending",
+                               not_graded_reason=reason(s.person_id, guest.leave_days)))
+        hosted.append(s.person_id)
         evaluated += 1
     audit.record(session, actor, "cycle.create", "cycle", cycle.id, None,
                  {"unit_id": unit_id, "year": year, "quarter": quarter, "evaluatees": evaluated,
-                  "not_evaluated": excluded})
+                  "not_evaluated": excluded, "seconded_here": hosted})
     transition(session, actor, cycle, "open")
     return cycle
 

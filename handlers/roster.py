@@ -17,7 +17,7 @@ from models import County, Membership, Person, RoleGrant, Section, Tier, Unit
 from . import audit
 from .actor import Actor
 from .errors import Forbidden, InvalidInput
-from .roster_format import COLUMNS, HEADERS, STAFF_NO, STATUS_LABELS, RosterRow, RowError, validate_row
+from .roster_format import COLUMNS, STAFF_NO, STATUS_LABELS, RosterRow, RowError, validate_row
 
 Progress = Callable[[int], None]
 
@@ -48,8 +48,9 @@ class ImportReport:
         return out
 
 
-def read_workbook(path: str | Path) -> list[tuple[int, dict]]:
-    """Read the first sheet: a header row of Chinese column names, then one person per row."""
+def read_workbook(path: str | Path, columns: tuple[tuple[str, str, bool], ...] = COLUMNS) -> list[tuple[int, dict]]:
+    """Read the first sheet: a header row of Chinese column names (``columns``: header, field, required), then one
+    person per row."""
     from openpyxl import load_workbook
 
     try:
@@ -64,10 +65,11 @@ def read_workbook(path: str | Path) -> list[tuple[int, dict]]:
         if header is None:
             raise InvalidInput("表格是空的", "empty_file")
         names = [str(h).strip() if h is not None else "" for h in header]
-        missing = [h for h, _, required in COLUMNS if required and h not in names]
+        missing = [h for h, _, required in columns if required and h not in names]
         if missing:
             raise InvalidInput(f"表头缺少列：{'、'.join(missing)}", "missing_columns", missing=missing)
-        index = {HEADERS[n]: i for i, n in enumerate(names) if n in HEADERS}
+        headers = {h: f for h, f, _ in columns}
+        index = {headers[n]: i for i, n in enumerate(names) if n in headers}
         out = []
         for row_no, values in enumerate(rows, start=2):
             if values is None or all(v is None or str(v).strip() == "" for v in values):

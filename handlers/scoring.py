@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from config.policy import Policy
 from models import Cycle, Evaluation, Person, Summary, Tier, utcnow
 from models.rules import states
+from models.rules.leave import leave_indicator
 from models.rules.scoring import RuleViolation, check_score, missing_indicators, quick_level_score, suggested_grade, \
     total_score
 
@@ -254,6 +255,20 @@ class EvaluationDetail:
     result: ScoreResult
     can_score: bool
     version: int
+    leave_days: float | None = None  # recorded (or roster) leave days in the quarter; None: none recorded
+    leave_indicator_id: int | None = None  # the 出勤 (勤) indicator the leave days are shown beside
+
+
+def _leave_days(session: Session, cycle: Cycle, person_id: int) -> float | None:
+    from models.rules.calendar import quarter_bounds
+
+    from .cycles import _leave_days as roster_leave
+    from .leave import recorded_days
+
+    recorded = recorded_days(session, [person_id], cycle.year, cycle.quarter)
+    if person_id in recorded:
+        return recorded[person_id]
+    return roster_leave(session, [person_id], *quarter_bounds(cycle.year, cycle.quarter)).get(person_id)
 
 
 def detail(session: Session, actor: Actor, policy: Policy, evaluation_id: int) -> EvaluationDetail:
@@ -273,7 +288,8 @@ def detail(session: Session, actor: Actor, policy: Policy, evaluation_id: int) -
         list(summary.paragraphs or []) if shown else [], _result(evaluation, defs(indicators), policy),
         evaluation.supervisor_id == actor.person_id and cycle.state in SCORING_STATES
         and evaluation.state in ("pending", "scoring") and not evaluation.not_graded_reason,
-        evaluation.version,
+        evaluation.version, _leave_days(session, cycle, evaluation.person_id),
+        leave_indicator(((i.id, i.kind, i.dimension) for i in indicators), policy),
     )
 
 

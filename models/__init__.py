@@ -6,6 +6,7 @@ from .cycle import (CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Obj
                     SummaryRevision)
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
+from .leave import LeaveRecord, Secondment
 from .outbound import Delivery, Notice, WorkGroup
 from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
 from .results import SpotCheck, SpotFinding, TalkRecord
@@ -16,4 +17,5 @@ __all__ = [
     "Tier", "Unit", "WeChatBinding", "WeChatInbound", "ChatDialog", "utcnow",
     "SpotCheck", "SpotFinding", "TalkRecord", "Objection", "ResultSignoff",
     "Delivery", "Notice", "WorkGroup",
+    "LeaveRecord", "Secondment",
 ]

@@ -179,6 +179,8 @@ class EvaluationOut(Out):
     result: ScoreOut
     can_score: bool
     version: int
+    leave_days: float | None = Field(description="本季度请假天数（单位登记；未登记时按花名册的请假状态计算）；null 表示没有请假记录")
+    leave_indicator_id: int | None = Field(description="请假天数显示在哪一项指标旁（本县规定的“勤”共性指标，出勤纪律）")
 
 
 class ToScoreOut(Out):
@@ -512,3 +514,72 @@ class SignoffBoardOut(Out):
     unsigned: int
     rows: list[SignoffRowOut]
     objections: list[UnitObjectionOut]
+# ---- leave and secondment ------------------------------------------------------------------------------------------
+class LeaveEntryIn(In):
+    staff_no: StaffNo
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+    days: float = Field(ge=0, le=92, description="本季度请假天数（按本县规定的最小单位，如 0.5 天）")
+    note: str = Field(default="", max_length=200)
+
+
+class LeaveIn(In):
+    entries: list[LeaveEntryIn] = Field(min_length=1, max_length=2000)
+
+
+class LeaveReportOut(Out):
+    unit: str
+    total: int
+    saved: int
+    unchanged: int
+    marked: list[str] = Field(description="因请假确定为不定等次的人员")
+    cleared: list[str] = Field(description="请假天数减少而取消不定等次的人员（需重新评分）")
+    too_late: list[str] = Field(description="考核已进入审定或之后，等次未随请假自动调整的人员")
+    lines: list[str]
+
+
+class LeaveQuery(In):
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+
+
+class LeaveRowOut(Out):
+    staff_no: str
+    name: str
+    year: int
+    quarter: int
+    days: float
+    source: str
+    note: str
+
+
+class SecondmentIn(In):
+    staff_no: StaffNo
+    host_unit: str = Field(min_length=1, max_length=100, description="借调单位名称")
+    start_on: date
+    end_on: date
+    tier: str = Field(default="", max_length=50, description="在借调单位的考评层次；空则取同名层次或其第一个层次")
+    note: str = Field(default="", max_length=200)
+
+
+class SecondmentOut(Out):
+    id: int
+    staff_no: str
+    name: str
+    home_unit: str
+    host_unit: str
+    host_tier: str
+    start_on: date
+    end_on: date
+    note: str
+    direction: str = Field(description="out：本单位人员借出；in：借入本单位")
+
+
+class SecondmentCreated(Out):
+    id: int
+    notes: list[str]
+
+
+class WecomLeaveIn(In):
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from handlers import (access, admin_accounts, cycle_steps, decisions, feedback, indicators, login as login_h,
-                      progress, publishing, scoring, sessions, summaries)
+from handlers import (access, admin_accounts, cycle_steps, decisions, feedback, indicators, leave,
+                      login as login_h, progress, publishing, scoring, secondments, sessions, summaries)
 from handlers.binding import issue_bind_code
 from handlers.cycles import assign_supervisor
 from handlers.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
@@ -430,3 +430,50 @@ def file_objection(ctx: Ctx, body: S.ObjectionIn):
               summary="结果确认情况：谁已确认（同意/有异议）、谁未确认，以及异议（单位人事、县公务员办）")
 def signoff_board(ctx: Ctx, cycle_id: int):
     return feedback.board(ctx.db, ctx.actor, ctx.policy, cycle_id)
+# ---- leave and secondment -----------------------------------------------------------------------------------------
+def _leave_out(report) -> S.LeaveReportOut:
+    return S.LeaveReportOut(unit=report.unit, total=report.total, saved=report.saved, unchanged=report.unchanged,
+                            marked=report.marked, cleared=report.cleared, too_late=report.too_late,
+                            lines=report.lines())
+
+
+@api.endpoint("POST", "/units/<int:unit_id>/leave", body=S.LeaveIn, response=S.LeaveReportOut, tag=ADMIN,
+              summary="登记本单位人员的季度请假天数（有一条错误则全部不保存）；考核进行中时按规定自动调整不定等次",
+              errors=(422,))
+def record_leave(ctx: Ctx, body: S.LeaveIn, unit_id: int):
+    entries = [leave.LeaveEntry(e.staff_no, e.year, e.quarter, e.days, e.note.strip(), row=i)
+               for i, e in enumerate(body.entries, start=1)]
+    return _leave_out(leave.record(ctx.db, ctx.actor, ctx.policy, unit_id, entries, source="api"))
+
+
+@api.endpoint("GET", "/units/<int:unit_id>/leave", response=S.LeaveRowOut, paginated=True, query=S.LeaveQuery,
+              tag=ADMIN, summary="本单位某季度的请假记录")
+def unit_leave(ctx: Ctx, query: S.LeaveQuery, unit_id: int):
+    rows = leave.unit_leave(ctx.db, ctx.actor, unit_id, query.year, query.quarter)
+    return rows[ctx.offset:ctx.offset + ctx.per_page], len(rows)
+
+
+@api.endpoint("POST", "/units/<int:unit_id>/secondments", body=S.SecondmentIn, response=S.SecondmentCreated,
+              status=201, tag=ADMIN, summary="登记借调（本单位人员借出或借入本单位）", errors=(409, 422))
+def record_secondment(ctx: Ctx, body: S.SecondmentIn, unit_id: int):
+    access.unit_for_admin(ctx.db, ctx.actor, unit_id)
+    row, notes = secondments.record(ctx.db, ctx.actor, ctx.policy, staff_no=body.staff_no, host_unit=body.host_unit,
+                                    start_on=body.start_on, end_on=body.end_on, tier=body.tier, note=body.note)
+    return S.SecondmentCreated(id=row.id, notes=notes)
+
+
+@api.endpoint("GET", "/units/<int:unit_id>/secondments", response=S.SecondmentOut, paginated=True, tag=ADMIN,
+              summary="本单位的借调记录（借出与借入）")
+def unit_secondments(ctx: Ctx, unit_id: int):
+    rows = secondments.unit_secondments(ctx.db, ctx.actor, unit_id)
+    return rows[ctx.offset:ctx.offset + ctx.per_page], len(rows)
+
+
+@api.endpoint("POST", "/units/<int:unit_id>/leave/wecom", body=S.WecomLeaveIn, response=S.LeaveReportOut, tag=ADMIN,
+              summary="从企业微信考勤（打卡月报的请假）获取本单位某季度的请假天数（需配置企业微信）", errors=(409, 503))
+def wecom_leave(ctx: Ctx, body: S.WecomLeaveIn, unit_id: int):
+    from bot.channels.wecom_checkin import fetcher
+
+    access.unit_for_admin(ctx.db, ctx.actor, unit_id)
+    fetch = fetcher(ctx.settings)
+    return _leave_out(leave.pull_from_wecom(ctx.db, ctx.actor, ctx.policy, unit_id, body.year, body.quarter, fetch))

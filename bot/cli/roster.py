@@ -101,4 +101,27 @@ def changes_cmd(ctx: Context, year: int, quarter: int):
     click.echo(f"共 {len(changes)} 条异动", err=True)
 
 
-COMMANDS = [import_roster_cmd, export_roster_cmd, seed_demo_cmd, changes_cmd]
+@click.command("import-leave", help="导入某单位的季度请假天数（xlsx：人员编号、姓名、年度、季度、请假天数、备注）。"
+                                    "先校验全部行，有错误时不导入任何数据")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--unit", "unit_name", required=True, help="单位名称")
+@pass_ctx
+@handle_errors
+def import_leave_cmd(ctx: Context, file: str, unit_name: str):
+    from sqlalchemy import select
+
+    from handlers import leave
+    from handlers.errors import NotFound
+    from models import Unit
+
+    raw = read_workbook(file, leave.COLUMNS)
+    with ctx.db.session() as session:
+        unit_id = session.scalar(select(Unit.id).where(Unit.name == unit_name))
+        if unit_id is None:
+            raise NotFound(f"找不到单位“{unit_name}”")
+        report = leave.import_rows(session, system_actor(), ctx.policy, unit_id, raw)
+    for line in report.lines():
+        click.echo(line)
+
+
+COMMANDS = [import_roster_cmd, export_roster_cmd, seed_demo_cmd, changes_cmd, import_leave_cmd]

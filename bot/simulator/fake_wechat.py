@@ -70,6 +70,11 @@ class FakeWeChat:
     personas: list[dict] = field(default_factory=list)  # {"openid", "label", "unionid"?}
     oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> openid
     menu: dict | None = None  # the Official Account's custom menu, as last set
+    # WeCom attendance (企业微信打卡): the corp and its 打卡 app secret; leave per userid and month ("2026-01"), each
+    # item {"name": "年假", "duration": seconds, "time_type": 0 (days) | 1 (hours)} as getcheckin_monthdata gives it
+    corp_id: str = "wwdemo0000000000"
+    corp_secret: str = "demo-checkin-secret"
+    checkin_leave: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
 
     def fail(self, path: str, **kwargs) -> Fault:
         fault = Fault(path, **kwargs)
@@ -261,7 +266,53 @@ def create_fake_app(fake: FakeWeChat) -> Flask:
         return fake.answer(ok)
 
     add_web_authorization(api, fake)
+    add_wecom_checkin(api, fake)
     return api
+
+
+def add_wecom_checkin(api: Flask, fake: FakeWeChat) -> None:
+    """WeCom's token (gettoken) and 打卡月报 (checkin/getcheckin_monthdata): the leave approvals of each user in the
+    month of ``starttime`` (Beijing time), as ``sp_items`` of type 1 (请假)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    @api.get("/cgi-bin/gettoken")
+    def wecom_token():
+        def ok(args, _body):
+            if (args.get("corpid"), args.get("corpsecret")) != (fake.corp_id, fake.corp_secret):
+                return {"errcode": 40001, "errmsg": ERRMSG[40001]}
+            token = "WW-" + secrets.token_hex(8)
+            with fake.lock:
+                fake.tokens.add(token)
+            return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+
+        return fake.answer(ok)
+
+    @api.post("/cgi-bin/checkin/getcheckin_monthdata")
+    def checkin_monthdata():
+        def ok(args, body):
+            bad = fake.check_token(args)
+            if bad:
+                return bad
+            body = body or {}
+            users = body.get("useridlist") or []
+            start, end = body.get("starttime"), body.get("endtime")
+            if not isinstance(start, int) or not isinstance(end, int) or end < start or not 0 < len(users) <= 100:
+                return {"errcode": 301024, "errmsg": "invalid time range or userid list"}
+            month = datetime.fromtimestamp(start, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+            datas = []
+            for userid in users:
+                items = fake.checkin_leave.get(userid, {}).get(month)
+                if items is None:
+                    continue
+                datas.append({"base_info": {"record_type": 1, "name": userid, "acctid": userid},
+                              "summary_info": {"work_days": 22},
+                              "sp_items": [{"type": 1, "vacation_id": n, "count": 1, **item}
+                                           for n, item in enumerate(items, 1)]
+                              + [{"type": 2, "name": "补卡", "count": 1, "duration": 0, "time_type": 0}]})
+            return {"errcode": 0, "errmsg": "ok", "datas": datas}
+
+        return fake.answer(ok)
 
 
 CHOOSER = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">

@@ -109,3 +109,4 @@ def _register() -> None:
 _register()
 
 from . import console_unit_cycles, console_unit_filings, console_unit_roster  # noqa: E402,F401  (routes on bp)
+from . import console_unit_leave  # noqa: F401  (routes on bp)
