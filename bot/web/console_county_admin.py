@@ -47,16 +47,11 @@ def annual(actor):
     unit = text_arg("unit") or None
     status = text_arg("status", 16) or None
     pager = Pager()
-    rows, by_status, by_max = [], {}, {}
     with uow() as session:
-        for row in annual_uses.year_rows(session, actor, s.policy, year, unit_name=unit, today=today()):
-            by_status[row.outlook.status] = by_status.get(row.outlook.status, 0) + 1
-            by_max[row.outcome.max_grade] = by_max.get(row.outcome.max_grade, 0) + 1
-            if status and row.outlook.status != status:
-                continue
-            if pager.offset <= pager.total < pager.offset + pager.limit:
-                rows.append(row.as_dict())
-            pager.total += 1
+        found = annual_uses.year_page(session, actor, s.policy, year, unit_name=unit, status=status,
+                                      offset=pager.offset, limit=pager.limit, summary=True, today=today())
+    pager.done(found.total)
+    rows, by_status, by_max = [r.as_dict() for r in found.rows], found.by_status, found.by_max
     chart = svg.bars([(g, by_max.get(g, 0)) for g in s.policy.annual.annual_grades],
                      label=f"{year}年度按规则可评的最高等次（人）", total=sum(by_max.values()) or None)
     return render("console/county/annual.html", actor, **ctx(

@@ -490,4 +490,4 @@ def test_the_new_endpoints_are_in_the_openapi_document(api):
     notice_in = doc["components"]["schemas"]["NoticeIn"]
     assert notice_in["additionalProperties"] is False and "send_at" in notice_in["properties"]
     query = {p["name"] for p in doc["paths"][V1 + "/county/progress"]["get"]["parameters"]}
-    assert query == {"year", "quarter", "unit"}
+    assert query == {"year", "quarter", "unit", "page", "per_page", "sort", "q", "late"}
