@@ -71,17 +71,18 @@ def _members(year: int, unit_id: int | None):
 def _rows(session: Session, policy: Policy, year: int, q, today: date | None) -> Iterator[YearRow]:
     """Fold ``_year_query`` rows (one per quarter) into one ``YearRow`` per person."""
     today_q = quarter_of(today or date.today())
+    memo: dict = {}
     current: list | None = None
     for pid, staff_no, name, unit_label, tier, quarter, grade, state, reason in session.execute(
             q.execution_options(yield_per=5000)):
         if current is None or current[0] != pid:
             if current is not None:
-                yield _finish(current, policy, year, today_q)
+                yield _finish(current, policy, year, today_q, memo)
             current = [pid, staff_no, name, unit_label, tier, [None] * 4, [False] * 4, [None] * 4, [False] * 4]
         current[3], current[4] = unit_label, tier
         _fill(current, quarter, grade, state, reason)
     if current is not None:
-        yield _finish(current, policy, year, today_q)
+        yield _finish(current, policy, year, today_q, memo)
 
 
 def _fill(c: list, quarter: int, grade: str | None, state: str | None, reason: str | None) -> None:
@@ -94,12 +95,19 @@ def _fill(c: list, quarter: int, grade: str | None, state: str | None, reason: s
     c[8][i] = decided
 
 
-def _finish(c: list, policy: Policy, year: int, today_q: tuple[int, int]) -> YearRow:
+def _finish(c: list, policy: Policy, year: int, today_q: tuple[int, int], memo: dict | None = None) -> YearRow:
+    """``memo``: the rules' (frozen) answers by grades and quarters remaining, shared by the people they fit (a
+    county has a few dozen combinations, so a province's roll-up runs the rules a few dozen times)."""
     grades, pending, reasons = c[5], c[6], c[7]
     remaining = sum(1 for i in range(4) if pending[i] or
                     (grades[i] is None and not reasons[i] and not c[8][i] and (year, i + 1) >= today_q))
-    return YearRow(c[0], c[1], c[2], c[3], c[4], grades, annual_outcome(grades, policy),
-                   outlook(grades, remaining, policy), [r for r in reasons if r])
+    key = (tuple(grades), remaining)
+    answer = memo.get(key) if memo is not None else None
+    if answer is None:
+        answer = (annual_outcome(grades, policy), outlook(grades, remaining, policy))
+        if memo is not None:
+            memo[key] = answer
+    return YearRow(c[0], c[1], c[2], c[3], c[4], grades, *answer, [r for r in reasons if r])
 
 
 def year_rows(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
@@ -194,7 +202,7 @@ def year_page(session: Session, actor: Actor, policy: Policy, year: int, *, unit
     else:
         everyone = members.subquery()
         out.total = session.scalar(select(func.count(func.distinct(everyone.c.person_id)))) or 0
-    ids = list(session.scalars(page_ids.order_by(Person.staff_no).offset(offset).limit(limit)))
+    ids = list(session.scalars(page_ids.order_by(Person.staff_no).offset(offset).limit(limit))) if limit > 0 else []
     if ids:
         q = _year_query(year, None).where(Person.id.in_(ids))
         out.rows = list(_rows(session, policy, year, q, today))

@@ -69,7 +69,8 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
     unit = unit_scope(session, actor, unit_name)
     now = now or utcnow()
     cycle_ids = select(Cycle.id).where(Cycle.year == year, Cycle.quarter == quarter)
-    cq = (select(Cycle, Unit.name).join(Unit, Unit.id == Cycle.unit_id)
+    cq = (select(Cycle.id, Cycle.unit_id, Cycle.state, Cycle.summary_due, Cycle.scoring_due, Cycle.decision_due,
+                 Cycle.filing_due, Unit.name).join(Unit, Unit.id == Cycle.unit_id)
           .where(Cycle.year == year, Cycle.quarter == quarter).order_by(Cycle.unit_id))
     fq = select(Filing.unit_id, Filing.state).where(Filing.kind == "results", Filing.year == year,
                                                     Filing.quarter == quarter)
@@ -91,20 +92,24 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
     keys = ("people", "submitted", "scored", "decided", "published", "not_graded")
     q_rows = (select(counts.c.cycle_id, Tier.name, *(counts.c[k] for k in keys))
               .join(Tier, Tier.id == counts.c.tier_id).order_by(counts.c.cycle_id, counts.c.tier_id))
-    cycles = {c.id: (c, name) for c, name in session.execute(cq)}
+    cycles = {c.id: (c, c.name) for c in session.execute(cq)}  # c: a row with the cycle's columns
     filed = dict(session.execute(fq).all())
     units: dict[int, dict] = {}
+    tier_rows: dict[int, list[tuple]] = {}  # per cycle: (tier, counts…), made into dicts only for the units returned
     for cycle_id, tier, *numbers in session.execute(q_rows):
-        u = units.get(cycle_id)
-        if u is None:
+        numbers = [int(x or 0) for x in numbers]
+        rows = tier_rows.get(cycle_id)
+        if rows is None:
+            rows = tier_rows[cycle_id] = []
             c, unit_label = cycles[cycle_id]
-            u = units[cycle_id] = {"unit": unit_label, "step": states.CYCLE.label(c.state), "state": c.state,
-                                   "filed": filed.get(c.unit_id), "tiers": [], "totals": dict.fromkeys(keys, 0),
-                                   "late": []}
-        row = dict(zip(keys, (int(x or 0) for x in numbers)))
-        u["tiers"].append({"tier": tier, **row})
-        for k in keys:
-            u["totals"][k] += row[k]
+            units[cycle_id] = {"unit": unit_label, "step": states.CYCLE.label(c.state), "state": c.state,
+                               "filed": filed.get(c.unit_id), "late": []}
+        rows.append((tier, numbers))
+    for cycle_id, u in units.items():
+        sums = [0] * len(keys)
+        for _, numbers in tier_rows[cycle_id]:
+            sums = [a + b for a, b in zip(sums, numbers)]
+        u["totals"] = dict(zip(keys, sums))
     for cycle_id, u in units.items():
         c, t = cycles[cycle_id][0], u["totals"]
         # a step is late while the cycle has not moved past it and its deadline has passed
@@ -126,9 +131,10 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
     if limit is not None:
         shown = shown[offset:offset + limit]
     ids = {id(u) for u in shown}
-    for cycle_id, u in units.items():  # the deadlines, only for the units returned
+    for cycle_id, u in units.items():  # tiers and deadlines, only for the units returned
         if id(u) in ids:
             c = cycles[cycle_id][0]
+            u["tiers"] = [{"tier": tier, **dict(zip(keys, numbers))} for tier, numbers in tier_rows[cycle_id]]
             u["deadlines"] = {s: format_local(getattr(c, f"{s}_due"), policy)
                               for s in ("summary", "scoring", "decision", "filing")}
     if unit is not None:  # one unit: name the people who are late, tier by tier

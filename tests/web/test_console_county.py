@@ -238,7 +238,10 @@ def test_annual_roll_up_lists_talks_and_an_export_job(web_app, console_accounts,
     decide(session, policy, world["a"].cycle_id, grade="一般", total=70)
     client, csrf = county_client(web_app, console_accounts)
     page = client.get("/console/county/annual").get_data(as_text=True)
-    assert "A干事1" in page and "B干事1" in page and "<svg" in page
+    assert "A干事1" in page and "B干事1" in page and 'src="/console/county/annual/chart.svg?year=' in page
+    chart = client.get("/console/county/annual/chart.svg")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    assert "按规则可评的最高等次" in chart.get_data(as_text=True) and "年内展望" in chart.get_data(as_text=True)
     assert "A干事1" in client.get("/console/county/annual?unit=县财政局").get_data(as_text=True)
     assert "B干事1" not in client.get("/console/county/annual?unit=县财政局").get_data(as_text=True)
     assert client.get("/console/county/annual/lists/promotion").status_code == 200
@@ -363,7 +366,10 @@ def test_the_board_and_the_roll_up_page_past_the_first_fifty(web_app, console_ac
         return re.findall(r'<tr><td>([A-Z0-9]+)</td>', html)
 
     assert staff_on(page1) == staff[:50] and staff_on(page2) == staff[50:]
-    assert f"共 {len(staff)} 条，第 2/2 页" in page2 and "<svg" in page2  # the chart counts everyone, on every page
+    assert f"共 {len(staff)} 条，第 2/2 页" in page2
+    chart = client.get(f"/console/county/annual/chart.svg?year={year}").get_data(as_text=True)
+    tops = re.findall(r"<title>[^<：]+：(\d+)（", chart)  # the chart counts everyone, whatever page is shown
+    assert tops and sum(int(n) for n in tops) == 2 * len(staff)  # each person once per chart, two charts
     unit = client.get(f"/console/county/annual?year={year}&unit=县财政局").get_data(as_text=True)
     mine = sorted(s for s in staff if s.startswith("A"))
     assert staff_on(unit) == mine and f"共 {len(mine)} 条" in unit
