@@ -97,6 +97,12 @@ def main() -> None:
                                                          (f"ratio > {RATIO_GOAL}", ratio > RATIO_GOAL)) if bad) + ")")
         print(f"{label:26}{page_ms:10.1f}{api_ms:10.1f}{ratio:8.2f}{page_size / 1024:10.1f}{api_size / 1024:10.1f}"
               f"  {verdict}")
+    # Not one of the three: the annual list's charts count everyone in scope, so they are an image of their own
+    # (``/console/county/annual/chart.svg``, loaded by the browser beside the list); its cost, for the record.
+    chart_url = f"/console/county/annual/chart.svg?year={args.year}"
+    timed(pages, chart_url, 1)
+    chart_ms, chart_size = timed(pages, chart_url, args.repeat)
+    print(f"{'annual charts (own image)':26}{chart_ms:10.1f}{'':18}{chart_size / 1024:10.1f}")
     s.close()
 
 

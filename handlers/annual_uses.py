@@ -68,13 +68,16 @@ def _members(year: int, unit_id: int | None):
     return q.where(Cycle.unit_id == unit_id) if unit_id is not None else q
 
 
-def _rows(session: Session, policy: Policy, year: int, q, today: date | None) -> Iterator[YearRow]:
-    """Fold ``_year_query`` rows (one per quarter) into one ``YearRow`` per person."""
+def _rows(session: Session, policy: Policy, year: int, q, today: date | None, *,
+          stream: bool = True) -> Iterator[YearRow]:
+    """Fold ``_year_query`` rows (one per quarter) into one ``YearRow`` per person. ``stream``: through a server-side
+    cursor, for the whole county; not for one page (PostgreSQL plans a cursor for its first rows, and for a page's
+    fifty people that plan walked the whole people table in staff-number order)."""
     today_q = quarter_of(today or date.today())
     memo: dict = {}
     current: list | None = None
     for pid, staff_no, name, unit_label, tier, quarter, grade, state, reason in session.execute(
-            q.execution_options(yield_per=5000)):
+            q.execution_options(yield_per=5000) if stream else q):
         if current is None or current[0] != pid:
             if current is not None:
                 yield _finish(current, policy, year, today_q, memo)
@@ -205,23 +208,19 @@ def year_page(session: Session, actor: Actor, policy: Policy, year: int, *, unit
     ids = list(session.scalars(page_ids.order_by(Person.staff_no).offset(offset).limit(limit))) if limit > 0 else []
     if ids:
         q = _year_query(year, None).where(Person.id.in_(ids))
-        out.rows = list(_rows(session, policy, year, q, today))
+        out.rows = list(_rows(session, policy, year, q, today, stream=False))
     return out
 
 
 def annual_summary(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
                    today: date | None = None) -> dict:
-    """Counts for a chart: people by outlook status and by the cap the rules imply."""
-    by_status: dict[str, int] = {}
-    by_max: dict[str, int] = {}
-    people = 0
-    for row in year_rows(session, actor, policy, year, unit_name=unit_name, today=today):
-        people += 1
-        by_status[row.outlook.status] = by_status.get(row.outlook.status, 0) + 1
-        by_max[row.outcome.max_grade] = by_max.get(row.outcome.max_grade, 0) + 1
-    return {"year": year, "unit": unit_name, "people": people,
-            "chart": {"outlook": [{"label": k, "value": v} for k, v in sorted(by_status.items())],
-                      "max_grade": [{"label": g, "value": by_max.get(g, 0)} for g in policy.annual.annual_grades]}}
+    """Counts for a chart: people by outlook status and by the cap the rules imply (counted in the database by
+    quarter signature, see ``year_page``)."""
+    found = year_page(session, actor, policy, year, unit_name=unit_name, limit=0, summary=True, today=today)
+    return {"year": year, "unit": unit_name, "people": found.people or 0,
+            "chart": {"outlook": [{"label": k, "value": v} for k, v in sorted(found.by_status.items())],
+                      "max_grade": [{"label": g, "value": found.by_max.get(g, 0)}
+                                    for g in policy.annual.annual_grades]}}
 
 
 def candidates(session: Session, actor: Actor, policy: Policy, year: int, *, kind: str = "promotion",
