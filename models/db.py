@@ -161,8 +161,16 @@ class Database:
         ``refresh_statistics`` inside the load is enough there.)"""
         if self.dialect != "postgresql":
             return
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM (ANALYZE)"))
+        from sqlalchemy.pool import NullPool
+
+        # its own connection: VACUUM runs outside a transaction, and this engine's checkout begins one
+        engine = create_engine(self.url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
+                               connect_args={"connect_timeout": CONNECT_TIMEOUT})
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("VACUUM (ANALYZE)"))
+        finally:
+            engine.dispose()
 
     def dispose(self) -> None:
         self.engine.dispose()
