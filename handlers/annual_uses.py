@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO, Iterator
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from config.policy import Policy
@@ -45,15 +45,8 @@ class YearRow:
                 "outlook": self.outlook.as_dict()}
 
 
-def year_rows(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
-              today: date | None = None) -> Iterator[YearRow]:
-    """Each person the unit (or the county) evaluated in the year, in staff-number order, streamed.
-
-    Quarters count once decided. ``outlook`` is live: quarters still open count as remaining.
-    """
-    check_period(year, need_quarter=False)
-    unit = unit_scope(session, actor, unit_name)
-    today_q = quarter_of(today or date.today())
+def _year_query(year: int, unit_id: int | None):
+    """One row per (person, quarter evaluated in ``year``), in staff-number order; the unit's people only if given."""
     q = (
         select(Person.id, Person.staff_no, Person.name, Unit.name, Tier.name, Cycle.quarter, Evaluation.final_grade,
                Evaluation.state, Evaluation.not_graded_reason)
@@ -64,26 +57,36 @@ def year_rows(session: Session, actor: Actor, policy: Policy, year: int, *, unit
         .where(Cycle.year == year)
         .order_by(Person.staff_no, Cycle.quarter)
     )
-    if unit is not None:
-        members = select(Evaluation.person_id).join(Cycle, Cycle.id == Evaluation.cycle_id).where(
-            Cycle.year == year, Cycle.unit_id == unit.id)
-        q = q.where(Person.id.in_(members))
+    if unit_id is not None:
+        q = q.where(Person.id.in_(_members(year, unit_id)))
+    return q
+
+
+def _members(year: int, unit_id: int | None):
+    """The ids of the people evaluated in ``year`` (by the unit, if given)."""
+    q = select(Evaluation.person_id).join(Cycle, Cycle.id == Evaluation.cycle_id).where(Cycle.year == year)
+    return q.where(Cycle.unit_id == unit_id) if unit_id is not None else q
+
+
+def _rows(session: Session, policy: Policy, year: int, q, today: date | None, *,
+          stream: bool = True) -> Iterator[YearRow]:
+    """Fold ``_year_query`` rows (one per quarter) into one ``YearRow`` per person. ``stream``: through a server-side
+    cursor, for the whole county; not for one page (PostgreSQL plans a cursor for its first rows, and for a page's
+    fifty people that plan walked the whole people table in staff-number order)."""
+    today_q = quarter_of(today or date.today())
+    memo: dict = {}
     current: list | None = None
-
-    def finish(c) -> YearRow:
-        grades, pending, reasons = c[5], c[6], c[7]
-        remaining = sum(1 for i in range(4) if pending[i] or
-                        (grades[i] is None and not reasons[i] and not c[8][i] and (year, i + 1) >= today_q))
-        return YearRow(c[0], c[1], c[2], c[3], c[4], grades, annual_outcome(grades, policy),
-                       outlook(grades, remaining, policy), [r for r in reasons if r])
-
-    for pid, staff_no, name, unit_label, tier, quarter, grade, state, reason in session.execute(
-            q.execution_options(yield_per=5000)):
+    # streamed through Core on the session's connection (same transaction): the ORM's per-row loading was a third
+    # of a province's roll-up, and these are plain columns
+    result = (session.connection().execute(q.execution_options(stream_results=True, max_row_buffer=5000))
+              if stream else session.execute(q))
+    for pid, staff_no, name, unit_label, tier, quarter, grade, state, reason in result:
         if current is None or current[0] != pid:
             if current is not None:
-                yield finish(current)
+                yield _finish(current, policy, year, today_q, memo)
             current = [pid, staff_no, name, unit_label, tier, [None] * 4, [False] * 4, [None] * 4, [False] * 4]
         current[3], current[4] = unit_label, tier
+        # _fill, inlined: this loop runs once per person and quarter (over a million times for a province)
         i = quarter - 1
         decided = state in DECIDED
         current[5][i] = grade if decided and not reason else None
@@ -91,22 +94,142 @@ def year_rows(session: Session, actor: Actor, policy: Policy, year: int, *, unit
         current[7][i] = f"第{quarter}季度：{reason}" if reason and decided else None
         current[8][i] = decided
     if current is not None:
-        yield finish(current)
+        yield _finish(current, policy, year, today_q, memo)
+
+
+def _fill(c: list, quarter: int, grade: str | None, state: str | None, reason: str | None) -> None:
+    """Quarter ``quarter`` of person ``c``: a grade once decided, pending before, the reason when not graded."""
+    i = quarter - 1
+    decided = state in DECIDED
+    c[5][i] = grade if decided and not reason else None
+    c[6][i] = not decided
+    c[7][i] = f"第{quarter}季度：{reason}" if reason and decided else None
+    c[8][i] = decided
+
+
+def _finish(c: list, policy: Policy, year: int, today_q: tuple[int, int], memo: dict | None = None) -> YearRow:
+    """``memo``: the rules' (frozen) answers by grades and quarters remaining, shared by the people they fit (a
+    county has a few dozen combinations, so a province's roll-up runs the rules a few dozen times)."""
+    grades, pending, reasons = c[5], c[6], c[7]
+    remaining = sum(1 for i in range(4) if pending[i] or
+                    (grades[i] is None and not reasons[i] and not c[8][i] and (year, i + 1) >= today_q))
+    key = (tuple(grades), remaining)
+    answer = memo.get(key) if memo is not None else None
+    if answer is None:
+        answer = (annual_outcome(grades, policy), outlook(grades, remaining, policy))
+        if memo is not None:
+            memo[key] = answer
+    return YearRow(c[0], c[1], c[2], c[3], c[4], grades, *answer, [r for r in reasons if r])
+
+
+def year_rows(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
+              today: date | None = None) -> Iterator[YearRow]:
+    """Each person the unit (or the county) evaluated in the year, in staff-number order, streamed.
+
+    Quarters count once decided. ``outlook`` is live: quarters still open count as remaining.
+    """
+    check_period(year, need_quarter=False)
+    unit = unit_scope(session, actor, unit_name)
+    return _rows(session, policy, year, _year_query(year, unit.id if unit else None), today)
+
+
+# ---- one page of the roll-up, paged and counted in the database ------------------------------------------------
+#
+# A person's year is fully described by what each of the four quarters holds: nothing, pending, a grade, or a
+# not-graded reason. The database folds each person into that "signature" and counts people per signature (a
+# county has a few dozen distinct ones); the rules then run once per signature, not once per person. That gives
+# the totals, the charts and which signatures a status filter keeps, without loading the province into Python.
+
+_PENDING, _GRADE, _REASON = "P", "G", "R"
+
+
+def _signature_columns():
+    code = case(
+        (Evaluation.state.in_(DECIDED),
+         case((Evaluation.not_graded_reason.is_not(None), literal(_REASON) + Evaluation.not_graded_reason),
+              else_=literal(_GRADE) + func.coalesce(Evaluation.final_grade, ""))),
+        else_=literal(_PENDING))
+    return [func.max(case((Cycle.quarter == i, code))).label(f"q{i}") for i in (1, 2, 3, 4)]
+
+
+def _signature_row(sig: tuple, policy: Policy, year: int, today_q: tuple[int, int]) -> YearRow:
+    c = [0, "", "", "", "", [None] * 4, [False] * 4, [None] * 4, [False] * 4]
+    for i, code in enumerate(sig):
+        if code is None:
+            continue
+        kind, value = code[0], code[1:]
+        if kind == _PENDING:
+            _fill(c, i + 1, None, "pending", None)
+        elif kind == _REASON:
+            _fill(c, i + 1, None, DECIDED[0], value)
+        else:
+            _fill(c, i + 1, value or None, DECIDED[0], None)
+    return _finish(c, policy, year, today_q)
+
+
+@dataclass
+class YearPage:
+    """One page of the roll-up and what the whole selection adds up to."""
+    rows: list[YearRow]
+    total: int  # people matching the filters
+    people: int | None = None  # everyone in scope (filters aside); only with ``summary``
+    by_status: dict[str, int] = field(default_factory=dict)  # outlook status → people (filters aside)
+    by_max: dict[str, int] = field(default_factory=dict)  # the highest grade the rules allow → people
+
+
+def year_page(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
+              status: str | None = None, offset: int = 0, limit: int = 50, summary: bool = False,
+              today: date | None = None) -> YearPage:
+    """Rows ``offset``..``offset + limit`` of ``year_rows`` (optionally only people whose outlook is ``status``)
+    and the total; with ``summary`` also the counts by outlook status and by highest grade. The database pages
+    and counts; only this page's people are read row by row."""
+    check_period(year, need_quarter=False)
+    unit = unit_scope(session, actor, unit_name)
+    unit_id = unit.id if unit else None
+    today_q = quarter_of(today or date.today())
+    members = _members(year, unit_id)
+    page_ids = select(Person.id).where(Person.id.in_(members))
+    out = YearPage(rows=[], total=0)
+    if summary or status:
+        piv = (select(Evaluation.person_id.label("person_id"), *_signature_columns())
+               .join(Cycle, Cycle.id == Evaluation.cycle_id).where(Cycle.year == year))
+        if unit_id is not None:
+            piv = piv.where(Evaluation.person_id.in_(members))
+        piv = piv.group_by(Evaluation.person_id).subquery()
+        cols = (piv.c.q1, piv.c.q2, piv.c.q3, piv.c.q4)
+        kept = []
+        for *sig, n in session.execute(select(*cols, func.count()).group_by(*cols)):
+            row = _signature_row(tuple(sig), policy, year, today_q)
+            out.by_status[row.outlook.status] = out.by_status.get(row.outlook.status, 0) + n
+            out.by_max[row.outcome.max_grade] = out.by_max.get(row.outcome.max_grade, 0) + n
+            if not status or row.outlook.status == status:
+                kept.append(tuple(sig))
+                out.total += n
+        out.people = sum(out.by_status.values())
+        if status:
+            if not kept:
+                return out
+            match = or_(*(and_(*(c.is_(None) if v is None else c == v for c, v in zip(cols, sig))) for sig in kept))
+            page_ids = select(Person.id).join(piv, piv.c.person_id == Person.id).where(match)
+    else:
+        everyone = members.subquery()
+        out.total = session.scalar(select(func.count(func.distinct(everyone.c.person_id)))) or 0
+    ids = list(session.scalars(page_ids.order_by(Person.staff_no).offset(offset).limit(limit))) if limit > 0 else []
+    if ids:
+        q = _year_query(year, None).where(Person.id.in_(ids))
+        out.rows = list(_rows(session, policy, year, q, today, stream=False))
+    return out
 
 
 def annual_summary(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
                    today: date | None = None) -> dict:
-    """Counts for a chart: people by outlook status and by the cap the rules imply."""
-    by_status: dict[str, int] = {}
-    by_max: dict[str, int] = {}
-    people = 0
-    for row in year_rows(session, actor, policy, year, unit_name=unit_name, today=today):
-        people += 1
-        by_status[row.outlook.status] = by_status.get(row.outlook.status, 0) + 1
-        by_max[row.outcome.max_grade] = by_max.get(row.outcome.max_grade, 0) + 1
-    return {"year": year, "unit": unit_name, "people": people,
-            "chart": {"outlook": [{"label": k, "value": v} for k, v in sorted(by_status.items())],
-                      "max_grade": [{"label": g, "value": by_max.get(g, 0)} for g in policy.annual.annual_grades]}}
+    """Counts for a chart: people by outlook status and by the cap the rules imply (counted in the database by
+    quarter signature, see ``year_page``)."""
+    found = year_page(session, actor, policy, year, unit_name=unit_name, limit=0, summary=True, today=today)
+    return {"year": year, "unit": unit_name, "people": found.people or 0,
+            "chart": {"outlook": [{"label": k, "value": v} for k, v in sorted(found.by_status.items())],
+                      "max_grade": [{"label": g, "value": found.by_max.get(g, 0)}
+                                    for g in policy.annual.annual_grades]}}
 
 
 def candidates(session: Session, actor: Actor, policy: Policy, year: int, *, kind: str = "promotion",

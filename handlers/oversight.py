@@ -38,52 +38,80 @@ DECIDED = ("decided", "published")
 
 # ---- progress board --------------------------------------------------------------------------------------------
 
+#: How the board's units can be ordered (``-name`` for descending): name → unit → value.
+BOARD_SORTS = {
+    "unit": lambda u: u["unit"],
+    "late": lambda u: (len(u["late"]), u["unit"]),
+    "people": lambda u: u["totals"]["people"],
+    "submitted": lambda u: u["totals"]["submitted"] / max(u["totals"]["people"], 1),
+    "published": lambda u: u["totals"]["published"] / max(u["totals"]["people"], 1),
+}
+BOARD_DEFAULT_SORT = "-late"
+
+
+def board_sort(sort: str | None) -> str:
+    """``sort`` if it names one of ``BOARD_SORTS`` (optionally with ``-``), else the default."""
+    return sort if sort and sort.lstrip("-") in BOARD_SORTS else BOARD_DEFAULT_SORT
+
+
 def progress_board(session: Session, actor: Actor, policy: Policy, year: int, quarter: int, *,
-                   unit_name: str | None = None, now: datetime | None = None) -> dict:
-    """For each unit and tier: summaries submitted, scored, decided, published; filed; late steps per unit."""
+                   unit_name: str | None = None, now: datetime | None = None, q: str | None = None,
+                   late_only: bool = False, sort: str | None = None, offset: int = 0,
+                   limit: int | None = None) -> dict:
+    """For each unit and tier: summaries submitted, scored, decided, published; filed; late steps per unit.
+
+    ``totals``, ``chart``, ``late_units``, ``unit_count`` and ``filed_units`` cover every unit in scope; ``units``
+    are those whose name contains ``q`` (and that have a late step, with ``late_only``), ordered by ``sort``
+    (``BOARD_SORTS``; without it, and without ``limit``, in the units' own order), ``limit`` of them from
+    ``offset``; ``matched`` is how many matched. The counting happens in the database, grouped by cycle and tier.
+    """
     check_period(year, quarter)
     unit = unit_scope(session, actor, unit_name)
     now = now or utcnow()
-    q = (
-        select(Cycle.id, Unit.name, Tier.name, func.count(),
-               func.sum(case((Summary.state.in_(SUBMITTED), 1), else_=0)),
-               func.sum(case((Evaluation.state.in_(SCORED), 1), else_=0)),
-               func.sum(case((Evaluation.state.in_(DECIDED), 1), else_=0)),
-               func.sum(case((Evaluation.state == "published", 1), else_=0)),
-               func.sum(case((Evaluation.not_graded_reason.is_not(None), 1), else_=0)))
-        .select_from(Evaluation)
-        .join(Cycle, Cycle.id == Evaluation.cycle_id).join(Unit, Unit.id == Cycle.unit_id)
-        .join(Tier, Tier.id == Evaluation.tier_id)
-        .outerjoin(Summary, (Summary.cycle_id == Evaluation.cycle_id) & (Summary.person_id == Evaluation.person_id))
-        .where(Cycle.year == year, Cycle.quarter == quarter)
-        .group_by(Cycle.id, Unit.name, Tier.id, Tier.name)
-        .order_by(Cycle.id, Tier.id)
-    )
-    cq = select(Cycle).where(Cycle.year == year, Cycle.quarter == quarter).order_by(Cycle.unit_id)
+    cycle_ids = select(Cycle.id).where(Cycle.year == year, Cycle.quarter == quarter)
+    cq = (select(Cycle.id, Cycle.unit_id, Cycle.state, Cycle.summary_due, Cycle.scoring_due, Cycle.decision_due,
+                 Cycle.filing_due, Unit.name).join(Unit, Unit.id == Cycle.unit_id)
+          .where(Cycle.year == year, Cycle.quarter == quarter).order_by(Cycle.unit_id))
     fq = select(Filing.unit_id, Filing.state).where(Filing.kind == "results", Filing.year == year,
                                                     Filing.quarter == quarter)
     if unit is not None:
-        q, cq, fq = q.where(Cycle.unit_id == unit.id), cq.where(Cycle.unit_id == unit.id), fq.where(
-            Filing.unit_id == unit.id)
-    cycles = {c.id: c for c in session.scalars(cq)}
+        cycle_ids, cq = cycle_ids.where(Cycle.unit_id == unit.id), cq.where(Cycle.unit_id == unit.id)
+        fq = fq.where(Filing.unit_id == unit.id)
+    counts = (
+        select(Evaluation.cycle_id, Evaluation.tier_id, func.count().label("people"),
+               func.sum(case((Summary.state.in_(SUBMITTED), 1), else_=0)).label("submitted"),
+               func.sum(case((Evaluation.state.in_(SCORED), 1), else_=0)).label("scored"),
+               func.sum(case((Evaluation.state.in_(DECIDED), 1), else_=0)).label("decided"),
+               func.sum(case((Evaluation.state == "published", 1), else_=0)).label("published"),
+               func.sum(case((Evaluation.not_graded_reason.is_not(None), 1), else_=0)).label("not_graded"))
+        .select_from(Evaluation)
+        .outerjoin(Summary, (Summary.cycle_id == Evaluation.cycle_id) & (Summary.person_id == Evaluation.person_id))
+        .where(Evaluation.cycle_id.in_(cycle_ids))
+        .group_by(Evaluation.cycle_id, Evaluation.tier_id)
+    ).subquery()
+    keys = ("people", "submitted", "scored", "decided", "published", "not_graded")
+    q_rows = (select(counts.c.cycle_id, Tier.name, *(counts.c[k] for k in keys))
+              .join(Tier, Tier.id == counts.c.tier_id).order_by(counts.c.cycle_id, counts.c.tier_id))
+    cycles = {c.id: (c, c.name) for c in session.execute(cq)}  # c: a row with the cycle's columns
     filed = dict(session.execute(fq).all())
     units: dict[int, dict] = {}
-    keys = ("people", "submitted", "scored", "decided", "published", "not_graded")
-    for cycle_id, unit_label, tier, *counts in session.execute(q):
-        c = cycles[cycle_id]
-        u = units.get(cycle_id)
-        if u is None:
-            u = units[cycle_id] = {
-                "unit": unit_label, "step": states.CYCLE.label(c.state), "state": c.state,
-                "deadlines": {s: format_local(getattr(c, f"{s}_due"), policy)
-                              for s in ("summary", "scoring", "decision", "filing")},
-                "filed": filed.get(c.unit_id), "tiers": [], "totals": dict.fromkeys(keys, 0), "late": []}
-        row = dict(zip(keys, (int(x or 0) for x in counts)))
-        u["tiers"].append({"tier": tier, **row})
-        for k in keys:
-            u["totals"][k] += row[k]
+    tier_rows: dict[int, list[tuple]] = {}  # per cycle: (tier, counts…), made into dicts only for the units returned
+    for cycle_id, tier, *numbers in session.execute(q_rows):
+        numbers = [int(x or 0) for x in numbers]
+        rows = tier_rows.get(cycle_id)
+        if rows is None:
+            rows = tier_rows[cycle_id] = []
+            c, unit_label = cycles[cycle_id]
+            units[cycle_id] = {"unit": unit_label, "step": states.CYCLE.label(c.state), "state": c.state,
+                               "filed": filed.get(c.unit_id), "late": []}
+        rows.append((tier, numbers))
     for cycle_id, u in units.items():
-        c, t = cycles[cycle_id], u["totals"]
+        sums = [0] * len(keys)
+        for _, numbers in tier_rows[cycle_id]:
+            sums = [a + b for a, b in zip(sums, numbers)]
+        u["totals"] = dict(zip(keys, sums))
+    for cycle_id, u in units.items():
+        c, t = cycles[cycle_id][0], u["totals"]
         # a step is late while the cycle has not moved past it and its deadline has passed
         if c.state in ("draft", "open") and now > c.summary_due and t["submitted"] < t["people"]:
             u["late"].append(f"个人小结（{t['people'] - t['submitted']}人未提交）")
@@ -94,6 +122,21 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
         if now > c.filing_due and u["filed"] is None:
             u["late"].append("结果备案")
     board = list(units.values())
+    totals = {k: sum(u["totals"][k] for u in board) for k in keys}
+    shown = [u for u in board if (not q or q in u["unit"]) and (not late_only or u["late"])]
+    matched = len(shown)
+    if sort or limit is not None:
+        sort = board_sort(sort)
+        shown.sort(key=BOARD_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+    if limit is not None:
+        shown = shown[offset:offset + limit]
+    ids = {id(u) for u in shown}
+    for cycle_id, u in units.items():  # tiers and deadlines, only for the units returned
+        if id(u) in ids:
+            c = cycles[cycle_id][0]
+            u["tiers"] = [{"tier": tier, **dict(zip(keys, numbers))} for tier, numbers in tier_rows[cycle_id]]
+            u["deadlines"] = {s: format_local(getattr(c, f"{s}_due"), policy)
+                              for s in ("summary", "scoring", "decision", "filing")}
     if unit is not None:  # one unit: name the people who are late, tier by tier
         from .progress import unit_progress
 
@@ -101,13 +144,14 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
             detail = unit_progress(session, actor, policy, unit.id, cycle_id, now=now)
             u["late_people"] = {t.tier: {"summaries": t.late_summaries, "scoring": t.late_scoring}
                                 for t in detail.tiers if t.late_summaries or t.late_scoring}
-    totals = {k: sum(u["totals"][k] for u in board) for k in keys}
+    filed_units = sum(1 for u in board if u["filed"])
     return {
-        "year": year, "quarter": quarter, "as_of": format_local(now, policy), "units": board, "totals": totals,
+        "year": year, "quarter": quarter, "as_of": format_local(now, policy), "units": shown, "totals": totals,
         "late_units": [{"unit": u["unit"], "late": u["late"]} for u in board if u["late"]],
         "chart": [{"label": label, "value": totals[k]} for k, label in
                   (("people", "考核人数"), ("submitted", "已交小结"), ("scored", "已评鉴"), ("decided", "已审定"),
-                   ("published", "已公示"))] + [{"label": "已备案单位", "value": sum(1 for u in board if u["filed"])}],
+                   ("published", "已公示"))] + [{"label": "已备案单位", "value": filed_units}],
+        "unit_count": len(board), "filed_units": filed_units, "matched": matched, "sort": sort,
     }
 
 

@@ -13,11 +13,17 @@ from sqlalchemy.orm import Session
 
 from config.policy import Policy
 from models import County, Membership, Person, RoleGrant, Section, Tier, Unit
+from models.db import refresh_statistics
 
 from . import audit
 from .actor import Actor
 from .errors import Forbidden, InvalidInput
 from .roster_format import COLUMNS, STAFF_NO, STATUS_LABELS, RosterRow, RowError, validate_row
+
+#: An import that adds or changes at least this many people refreshes the planner's statistics of the tables it
+#: wrote (a fresh county's first roster is all of them; see ``models.db.refresh_statistics``).
+BULK_ROWS = 1000
+ROSTER_TABLES = ("units", "tiers", "sections", "people", "memberships", "role_grants")
 
 Progress = Callable[[int], None]
 
@@ -335,6 +341,8 @@ def apply_rows(session: Session, actor: Actor, rows: list[RosterRow], errors: li
     if progress:
         progress(len(rows) % 200)
     session.flush()
+    if report.created + sum(report.changed.values()) >= BULK_ROWS:  # a big import: the planner must know
+        refresh_statistics(session, ROSTER_TABLES)
     report.created_units, report.created_tiers = org.created_units, org.created_tiers
     return report
 

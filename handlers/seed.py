@@ -18,6 +18,7 @@ from models import (
     AuditEntry, CommitteeDecision, County, Cycle, Evaluation, Filing, Indicator, Membership, Person, RoleGrant,
     Section, Summary, Tier, Unit,
 )
+from models.db import refresh_statistics
 from models.rules.calendar import quarter_bounds, quarter_of, step_deadlines
 from models.rules.eligibility import leader_placement, not_graded_reason
 from models.rules.quota import good_quota, quota_groups
@@ -222,7 +223,7 @@ def seed_demo(
                       "evaluations", "summaries", "committee_decisions", "filings"):
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
-    session.flush()
+    refresh_statistics(session)
     report = SeedReport(units=units, people=people, rows=w.rows, cycles=ids["cycle"],
                         seconds=_time.perf_counter() - started)
     report.samples = _samples(persons, unit_rows, first_of_unit, org_unit)

@@ -133,6 +133,22 @@ class YearQuery(In):
     unit: str | None = UnitName
 
 
+class AnnualRowsQuery(YearQuery):
+    status: str | None = Field(default=None, min_length=1, max_length=16,
+                               description="只看年内展望为此状态的人员（priority、eligible、reachable、unreachable、"
+                                           "blocked、capped、forced、no_grades）")
+
+
+class BoardQuery(PeriodQuery):
+    page: int | None = Field(default=None, ge=1, le=1_000_000,
+                             description="分页时的页码（不填则返回全部单位）；units 为这一页，matched 为筛选后的单位数")
+    per_page: int = Field(default=50, ge=1, le=500, description="每页单位数（与 page 一起使用）")
+    sort: str | None = Field(default=None, max_length=16,
+                             description="排序：unit、late、people、submitted、published，前加 - 为降序；默认 -late")
+    q: str | None = Field(default=None, max_length=100, description="单位名称包含")
+    late: bool = Field(default=False, description="只看有逾期环节的单位")
+
+
 class AnomalyQuery(In):
     year: int = Year
     quarter: int = Quarter
@@ -172,6 +188,9 @@ class BoardOut(Out):
     totals: dict[str, int]
     late_units: list[Row]
     chart: list[ChartItem]
+    unit_count: int = Field(description="单位总数（不受筛选影响）")
+    filed_units: int = Field(description="已报送结果备案的单位数")
+    matched: int = Field(description="符合筛选条件的单位数（units 为其中一页或全部）")
 
 
 class GradeTier(Row):

@@ -136,11 +136,15 @@ def list_groups(ctx: Ctx):
 
 
 # ---- oversight ----------------------------------------------------------------------------------------------------
-@api.endpoint("GET", "/county/progress", response=C.BoardOut, query=C.PeriodQuery, tag=OVERSIGHT,
-              summary="全县进度看板：各单位、各层次已交小结/已评鉴/已审定/已公示、逾期环节（含图表数据）")
-def county_progress(ctx: Ctx, query: C.PeriodQuery):
+@api.endpoint("GET", "/county/progress", response=C.BoardOut, query=C.BoardQuery, tag=OVERSIGHT,
+              summary="全县进度看板：各单位、各层次已交小结/已评鉴/已审定/已公示、逾期环节（含图表数据）；"
+                      "可筛选、排序、分页")
+def county_progress(ctx: Ctx, query: C.BoardQuery):
+    paged = query.page is not None
     return _guarded(ctx, "unit", query.unit, oversight.progress_board, ctx.db, ctx.actor, ctx.policy, query.year,
-                    query.quarter, unit_name=query.unit)
+                    query.quarter, unit_name=query.unit, q=query.q, late_only=query.late, sort=query.sort,
+                    offset=(query.page - 1) * query.per_page if paged else 0,
+                    limit=query.per_page if paged else None)
 
 
 @api.endpoint("GET", "/county/grades", response=C.GradesOut, query=C.PeriodQuery, tag=OVERSIGHT,
@@ -248,12 +252,13 @@ def _today(ctx: Ctx):
     return datetime.now(ZoneInfo(ctx.policy.timezone)).date()
 
 
-@api.endpoint("GET", "/annual/rows", response=C.YearRowOut, paginated=True, query=C.YearQuery, tag=ANNUAL,
-              summary="年度汇总：每人四个季度等次、年度结论与年内展望（分页）")
-def annual_rows(ctx: Ctx, query: C.YearQuery):
-    items, total = _guarded(ctx, "unit", query.unit, lambda: _page(ctx, A.year_rows(
-        ctx.db, ctx.actor, ctx.policy, query.year, unit_name=query.unit, today=_today(ctx))))
-    return [r.as_dict() for r in items], total
+@api.endpoint("GET", "/annual/rows", response=C.YearRowOut, paginated=True, query=C.AnnualRowsQuery, tag=ANNUAL,
+              summary="年度汇总：每人四个季度等次、年度结论与年内展望（分页，可按年内展望筛选）")
+def annual_rows(ctx: Ctx, query: C.AnnualRowsQuery):
+    found = _guarded(ctx, "unit", query.unit, A.year_page, ctx.db, ctx.actor, ctx.policy, query.year,
+                     unit_name=query.unit, status=query.status, offset=ctx.offset, limit=ctx.per_page,
+                     today=_today(ctx))
+    return [r.as_dict() for r in found.rows], found.total
 
 
 @api.endpoint("GET", "/annual/summary", response=C.AnnualSummaryOut, query=C.YearQuery, tag=ANNUAL,

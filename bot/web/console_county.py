@@ -134,40 +134,26 @@ def ctx(actor, **context):
 section("/console/county/board", "全县进度", "county")
 section("/console/county/grades", "等次与异常", "county")
 
-BOARD_SORTS = {
-    "unit": lambda u: u["unit"],
-    "late": lambda u: (len(u["late"]), u["unit"]),
-    "people": lambda u: u["totals"]["people"],
-    "submitted": lambda u: u["totals"]["submitted"] / max(u["totals"]["people"], 1),
-    "published": lambda u: u["totals"]["published"] / max(u["totals"]["people"], 1),
-}
-
-
 @bp.get("/console/county/board")
 @county
 def board(actor):
     s = services()
     year, quarter = period()
-    with uow() as session:
-        data = oversight.progress_board(session, actor, s.policy, year, quarter)
-    rows = data["units"]
     q, late_only = text_arg("q"), request.args.get("late") == "1"
-    if q:
-        rows = [u for u in rows if q in u["unit"]]
-    if late_only:
-        rows = [u for u in rows if u["late"]]
-    rows, sort = sort_rows(rows, BOARD_SORTS, "-late")
     pager = Pager()
-    shown = pager.slice(rows)
+    with uow() as session:
+        data = oversight.progress_board(session, actor, s.policy, year, quarter, q=q or None, late_only=late_only,
+                                        sort=request.args.get("sort"), offset=pager.offset, limit=pager.limit)
+    pager.done(data["matched"])
+    shown = data["units"]
     t = data["totals"]
     step_chart = svg.bars([(c["label"], c["value"]) for c in data["chart"] if c["label"] != "已备案单位"],
                           label=f"{year}年第{quarter}季度全县进度（人）", total=t["people"] or None)
     unit_chart = svg.bars([(u["unit"], round(u["totals"]["published"] * 100 / max(u["totals"]["people"], 1)))
                            for u in shown[:20]], label="本页单位的公示进度（%）", suffix="%")
     return render("console/county/board.html", actor, **ctx(
-        actor, title="全县进度", year=year, quarter=quarter, data=data, rows=shown, pager=pager, sort=sort, q=q,
-        late_only=late_only, step_chart=step_chart, unit_chart=unit_chart,
-        filed_units=sum(1 for u in data["units"] if u["filed"])))
+        actor, title="全县进度", year=year, quarter=quarter, data=data, rows=shown, pager=pager, sort=data["sort"],
+        q=q, late_only=late_only, step_chart=step_chart, unit_chart=unit_chart, filed_units=data["filed_units"]))
 
 
 @bp.get("/console/county/board/unit")
@@ -181,12 +167,10 @@ def board_unit(actor):
     pager = Pager()
     with uow() as session:
         data = oversight.progress_board(session, actor, s.policy, year, quarter, unit_name=name)
-        people = []
-        for i, row in enumerate(annual_uses.year_rows(session, actor, s.policy, year, unit_name=name,
-                                                      today=today())):
-            if pager.offset <= i < pager.offset + pager.limit:
-                people.append(row.as_dict())
-            pager.total = i + 1
+        found = annual_uses.year_page(session, actor, s.policy, year, unit_name=name, offset=pager.offset,
+                                      limit=pager.limit, today=today())
+    pager.done(found.total)
+    people = [r.as_dict() for r in found.rows]
     unit = data["units"][0] if data["units"] else None
     chart = None
     if unit:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import json
 from datetime import date, datetime
+from urllib.parse import urlencode
 
-from flask import redirect, request
+from flask import Response, redirect, request
 
 from handlers import admin_accounts, annual_uses, audit_log
 from handlers.errors import DomainError, InvalidInput
@@ -39,29 +40,52 @@ def plain_json(value) -> str:
 
 # ---- annual ---------------------------------------------------------------------------------------------------
 
+#: The outlook statuses (``models.rules.outlook``) as the filter names them.
+OUTLOOK = {"priority": "优先确定优秀", "eligible": "具备评优秀资格", "reachable": "仍可达到评优秀资格",
+           "unreachable": "已无法评优秀", "blocked": "有一般/较差", "capped": "等次受限", "forced": "直接确定等次",
+           "no_grades": "尚无等次"}
+
+
 @bp.get("/console/county/annual")
 @county
 def annual(actor):
+    """One page of the roll-up. Its charts count everyone in scope, which at a province's size is the costly part,
+    so they come as an image of their own (``annual_chart``) and the list does not wait for them."""
     s = services()
     year, _ = period(need_quarter=False)
     unit = text_arg("unit") or None
     status = text_arg("status", 16) or None
     pager = Pager()
-    rows, by_status, by_max = [], {}, {}
     with uow() as session:
-        for row in annual_uses.year_rows(session, actor, s.policy, year, unit_name=unit, today=today()):
-            by_status[row.outlook.status] = by_status.get(row.outlook.status, 0) + 1
-            by_max[row.outcome.max_grade] = by_max.get(row.outcome.max_grade, 0) + 1
-            if status and row.outlook.status != status:
-                continue
-            if pager.offset <= pager.total < pager.offset + pager.limit:
-                rows.append(row.as_dict())
-            pager.total += 1
-    chart = svg.bars([(g, by_max.get(g, 0)) for g in s.policy.annual.annual_grades],
-                     label=f"{year}年度按规则可评的最高等次（人）", total=sum(by_max.values()) or None)
+        found = annual_uses.year_page(session, actor, s.policy, year, unit_name=unit, status=status,
+                                      offset=pager.offset, limit=pager.limit, today=today())
+    pager.done(found.total)
+    chart_url = "/console/county/annual/chart.svg?" + urlencode({k: v for k, v in (("year", year), ("unit", unit))
+                                                                 if v})
     return render("console/county/annual.html", actor, **ctx(
-        actor, title=f"{year}年度考核汇总", year=year, unit=unit or "", status=status or "", rows=rows,
-        pager=pager, chart=chart, by_status=sorted(by_status.items()), lists=LISTS))
+        actor, title=f"{year}年度考核汇总", year=year, unit=unit or "", status=status or "",
+        rows=[r.as_dict() for r in found.rows], pager=pager, chart_url=chart_url, outlook=OUTLOOK, lists=LISTS))
+
+
+@bp.get("/console/county/annual/chart.svg")
+@county
+def annual_chart(actor):
+    """The roll-up's charts for everyone in scope: the highest grade the rules allow, and the outlook."""
+    s = services()
+    year, _ = period(need_quarter=False)
+    unit = text_arg("unit") or None
+    with uow() as session:
+        found = annual_uses.year_page(session, actor, s.policy, year, unit_name=unit, limit=0, summary=True,
+                                      today=today())
+    people = found.people or None
+    drawing = svg.stack([
+        svg.bars([(g, found.by_max.get(g, 0)) for g in s.policy.annual.annual_grades],
+                 label=f"{year}年度按规则可评的最高等次（人）", total=people),
+        svg.bars([(OUTLOOK.get(k, k), n) for k, n in sorted(found.by_status.items())],
+                 label=f"{year}年度年内展望（人）", total=people, label_chars=9),
+    ], label=f"{year}年度考核汇总图表")
+    return Response(str(drawing), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "private, max-age=60"})
 
 
 @bp.get("/console/county/annual/lists/<kind>")

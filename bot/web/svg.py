@@ -25,6 +25,18 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
                   f'<title>{escape(label)}</title>{"".join(body)}</svg>')
 
 
+def stack(charts: list[Markup], *, label: str, gap: int = 16) -> Markup:
+    """Charts drawn by this module, one under another, as one drawing (to be served as one image)."""
+    import re
+
+    body, y, width = [], 0, 0
+    for chart in charts:
+        w, h = (int(x) for x in re.search(r'width="(\d+)" height="(\d+)"', chart).groups())
+        body.append(f'<g transform="translate(0,{y})">{chart}</g>')
+        y, width = y + h + gap, max(width, w)
+    return _svg(width, max(y - gap, 1), label, body)
+
+
 def _clip(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[:chars - 1] + "…"
 

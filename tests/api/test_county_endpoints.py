@@ -210,6 +210,25 @@ def test_the_county_boards_are_data_for_charts(callers, quarters):
     assert {c["label"]: c["value"] for c in status["chart"]}["年初方案已备案"] == 0
 
 
+def test_the_board_pages_sorts_and_filters_like_the_console(callers, quarters):
+    county = callers["county"]
+    base = f"{V1}/county/progress?year={YEAR}&quarter=4"
+    whole = county.get(base).json
+    assert whole["matched"] == whole["unit_count"] == 2 and len(whole["units"]) == 2  # no page: every unit
+    first = county.get(base + "&page=1&per_page=1&sort=-unit").json
+    second = county.get(base + "&page=2&per_page=1&sort=-unit").json
+    names = sorted((u["unit"] for u in whole["units"]), reverse=True)
+    assert [u["unit"] for u in first["units"] + second["units"]] == names  # page 2: the next unit
+    assert first["totals"] == second["totals"] == whole["totals"] and first["matched"] == 2
+    people = {u["unit"]: u["totals"]["people"] for u in whole["units"]}
+    most = county.get(base + "&page=1&per_page=1&sort=-people").json["units"][0]
+    assert most["totals"]["people"] == max(people.values()) and most["tiers"] and most["deadlines"]
+    found = county.get(base + "&page=1&q=税务").json
+    assert [u["unit"] for u in found["units"]] == ["县税务局"] and found["matched"] == 1
+    late = county.get(base + "&page=1&late=true").json
+    assert late["matched"] == len(whole["late_units"])
+
+
 def test_unit_hr_sees_its_own_unit_only(callers, session, quarters):
     hr = callers["hr"]
     own = hr.get(f"{V1}/county/progress?year={YEAR}&quarter=4&unit=县财政局")
@@ -345,6 +364,11 @@ def test_annual_uses_for_the_county_and_unit_hr(callers, session, quarters):
     c1 = next(r for r in hr.get(f"{V1}/annual/rows?year={YEAR}&unit=县财政局&per_page=20").json["items"]
               if r["name"] == "干事1")
     assert c1["quarters"] == [None, None, "好", "好"] and c1["good_count"] == 2 and c1["outlook"]["status"]
+    status = c1["outlook"]["status"]
+    alike = [r for r in county.get(f"{V1}/annual/rows?year={YEAR}&per_page=100").json["items"]
+             if r["outlook"]["status"] == status]
+    only = county.get(f"{V1}/annual/rows?year={YEAR}&status={status}&per_page=100").json
+    assert only["items"] == alike and only["total"] == len(alike)  # the outlook filter, counted in the database
 
     summary = county.get(f"{V1}/annual/summary?year={YEAR}").json
     assert summary["people"] == 11
@@ -490,4 +514,4 @@ def test_the_new_endpoints_are_in_the_openapi_document(api):
     notice_in = doc["components"]["schemas"]["NoticeIn"]
     assert notice_in["additionalProperties"] is False and "send_at" in notice_in["properties"]
     query = {p["name"] for p in doc["paths"][V1 + "/county/progress"]["get"]["parameters"]}
-    assert query == {"year", "quarter", "unit"}
+    assert query == {"year", "quarter", "unit", "page", "per_page", "sort", "q", "late"}

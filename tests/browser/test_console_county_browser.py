@@ -76,6 +76,13 @@ def _walk(browser, base, live_settings, world, db, policy, store, fake_wechat):
     assert "已报送" in row.text and "县交通局" in table.text
     assert browser.find_elements(By.CSS_SELECTOR, "figure.chart svg")
 
+    # the annual roll-up: its charts arrive as an image of their own, drawn within the page's CSP
+    browser.get(base + "/console/county/annual")
+    chart = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "figure.chart img"), "the annual chart")
+    _wait(browser, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", chart),
+          "the annual chart drawn")
+    assert browser.find_element(By.ID, "annual").find_elements(By.CSS_SELECTOR, "tbody tr")
+
     # return the results filing with a reason
     filing = world["filing"]
     browser.get(f"{base}/console/county/filings?state=submitted")

@@ -87,3 +87,20 @@ def test_current_quarter_has_some_drafts_to_try(session, county):
     open_cycle = session.scalar(select(Cycle).where(Cycle.state == "open"))
     drafts = session.scalar(select(func.count()).select_from(Summary).where(Summary.cycle_id == open_cycle.id))
     assert drafts >= 1
+
+
+def test_seeding_leaves_the_planner_statistics_current(session, county):
+    """A freshly loaded table without statistics is planned as if empty (the annual roll-up at 30,000 people ran
+    for minutes); the seed refreshes them before it returns."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        live = dict(session.execute(text(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('people', 'evaluations', 'cycles')")).all())
+        people = session.scalar(select(func.count()).select_from(Person))
+        assert live["people"] == people and live["evaluations"] == session.scalar(
+            select(func.count()).select_from(Evaluation))
+    else:
+        counted = {t: int(s.split()[0]) for t, s in session.execute(text("SELECT tbl, stat FROM sqlite_stat1"))}
+        assert {"people", "evaluations", "cycles"} <= set(counted)
+        assert counted["people"] == session.scalar(select(func.count()).select_from(Person))

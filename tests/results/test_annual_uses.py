@@ -1,4 +1,5 @@
 """The live annual roll-up and its uses: candidates, honours, talk reminders and talk records."""
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -111,3 +112,31 @@ def test_a_supervisor_sees_the_talks_they_are_to_hold(session, policy, county):
     assert A.talk_reminders(session, staff, policy, 2026, 2) == []
     with pytest.raises(NotFound):
         A.talk_reminders(session, lead, policy, 2026, 2, unit_name="县教育局")
+
+
+def test_a_page_of_the_roll_up_is_the_same_as_the_streamed_rows(session, policy, county, cli_actor):
+    everyone = [r.as_dict() for r in A.year_rows(session, cli_actor, policy, 2026, today=TODAY)]
+    first = A.year_page(session, cli_actor, policy, 2026, offset=0, limit=4, today=TODAY)
+    second = A.year_page(session, cli_actor, policy, 2026, offset=4, limit=4, today=TODAY)
+    assert [r.as_dict() for r in first.rows] == everyone[:4]
+    assert [r.as_dict() for r in second.rows] == everyone[4:8]  # page 2: the next people in staff-number order
+    assert first.total == second.total == len(everyone) == 10
+    last = A.year_page(session, cli_actor, policy, 2026, offset=8, limit=4, today=TODAY)
+    assert [r["staff_no"] for r in (x.as_dict() for x in last.rows)] == [r["staff_no"] for r in everyone[8:]]
+
+
+def test_a_page_filtered_by_outlook_and_the_counts_for_the_chart(session, policy, county, cli_actor):
+    rows = list(A.year_rows(session, cli_actor, policy, 2026, today=TODAY))
+    eligible = [r.staff_no for r in rows if r.outlook.status == "eligible"]
+    page = A.year_page(session, cli_actor, policy, 2026, status="eligible", limit=3, summary=True, today=TODAY)
+    assert [r.staff_no for r in page.rows] == eligible[:3] and page.total == len(eligible) == 5
+    rest = A.year_page(session, cli_actor, policy, 2026, status="eligible", offset=3, limit=3, today=TODAY)
+    assert [r.staff_no for r in rest.rows] == eligible[3:]
+    by_status, by_max = Counter(r.outlook.status for r in rows), Counter(r.outcome.max_grade for r in rows)
+    assert page.by_status == by_status and page.by_max == by_max  # counted by signature = counted person by person
+    assert page.people == 10
+    unit = A.year_page(session, cli_actor, policy, 2026, unit_name="县财政局", status="blocked", today=TODAY)
+    assert [r.staff_no for r in unit.rows] == ["F004"] and unit.total == 1
+    assert A.year_page(session, cli_actor, policy, 2026, status="priority", today=TODAY).rows == []
+    with pytest.raises(Forbidden):
+        A.year_page(session, county.admin, policy, 2026, today=TODAY)  # unit HR: its own unit only

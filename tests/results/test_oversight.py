@@ -149,3 +149,42 @@ def test_a_circular_is_sent_as_a_notice_to_every_units_hr(session, policy, count
     assert session.query(AuditEntry).filter_by(action="spot_check.circular_sent").count() == 1
     with pytest.raises(Forbidden):
         O.send_circular(session, county.admin, policy, check["id"])
+
+
+def _more_units(session, policy, sizes: dict[str, int]) -> None:
+    """Extra units for 2026 Q2, each with ``n`` people still to be decided (so their steps are late by July)."""
+    from tests import factories as f
+
+    for name, n in sizes.items():
+        u = f.unit(session, name, tiers=("一般干事",))
+        people = [f.person(session, u, staff_no=f"{name[-2:]}{i}", name=f"{name}{i}号") for i in range(n)]
+        add_quarter(session, policy, u, 2026, 2, {p: (None, None, None) for p in people}, decided=False)
+    session.flush()
+
+
+def test_the_board_pages_sorts_and_filters_in_the_handler(session, policy, county, cli_actor):
+    _more_units(session, policy, {"县水利局": 3, "县林业局": 1, "县民政局": 5, "县审计局": 2})
+    now = datetime(2026, 7, 20, tzinfo=timezone.utc)  # Q2's summary and scoring deadlines have passed
+    everything = O.progress_board(session, cli_actor, policy, 2026, 2, now=now)
+    names = sorted(u["unit"] for u in everything["units"])
+    assert len(names) == 6 and everything["unit_count"] == 6 and everything["matched"] == 6
+    first = O.progress_board(session, cli_actor, policy, 2026, 2, now=now, sort="unit", offset=0, limit=4)
+    second = O.progress_board(session, cli_actor, policy, 2026, 2, now=now, sort="unit", offset=4, limit=4)
+    assert [u["unit"] for u in first["units"]] == names[:4]
+    assert [u["unit"] for u in second["units"]] == names[4:]  # page 2: the next rows
+    for page in (first, second):  # the county's totals, whatever the page
+        assert page["totals"] == everything["totals"] and page["matched"] == 6 and page["unit_count"] == 6
+        assert page["totals"]["people"] == 10 + 3 + 1 + 5 + 2
+        assert all("deadlines" in u for u in page["units"])
+    by_people = O.progress_board(session, cli_actor, policy, 2026, 2, now=now, sort="-people", limit=2)
+    assert [(u["unit"], u["totals"]["people"]) for u in by_people["units"]] == [("县财政局", 6), ("县民政局", 5)]
+    found = O.progress_board(session, cli_actor, policy, 2026, 2, now=now, q="水利", limit=50)
+    assert [u["unit"] for u in found["units"]] == ["县水利局"] and found["matched"] == 1
+    assert found["totals"] == everything["totals"]  # the filter narrows the list, not the county's figures
+    late = O.progress_board(session, cli_actor, policy, 2026, 2, now=now, late_only=True, limit=50)
+    assert {u["unit"] for u in late["units"]} == {u["unit"] for u in everything["units"] if u["late"]}
+    assert late["matched"] == len(everything["late_units"]) == 4  # the two decided units are not late yet
+    default = O.progress_board(session, cli_actor, policy, 2026, 2, now=now, limit=50, sort="bogus")
+    assert default["sort"] == "-late"  # an unknown sort falls back to the most late steps first
+    assert [len(u["late"]) for u in default["units"]] == sorted((len(u["late"]) for u in default["units"]),
+                                                               reverse=True)

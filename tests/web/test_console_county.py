@@ -238,7 +238,10 @@ def test_annual_roll_up_lists_talks_and_an_export_job(web_app, console_accounts,
     decide(session, policy, world["a"].cycle_id, grade="一般", total=70)
     client, csrf = county_client(web_app, console_accounts)
     page = client.get("/console/county/annual").get_data(as_text=True)
-    assert "A干事1" in page and "B干事1" in page and "<svg" in page
+    assert "A干事1" in page and "B干事1" in page and 'src="/console/county/annual/chart.svg?year=' in page
+    chart = client.get("/console/county/annual/chart.svg")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    assert "按规则可评的最高等次" in chart.get_data(as_text=True) and "年内展望" in chart.get_data(as_text=True)
     assert "A干事1" in client.get("/console/county/annual?unit=县财政局").get_data(as_text=True)
     assert "B干事1" not in client.get("/console/county/annual?unit=县财政局").get_data(as_text=True)
     assert client.get("/console/county/annual/lists/promotion").status_code == 200
@@ -308,3 +311,70 @@ def test_accounts_create_reset_totp_disable_and_the_audit_log(web_app, console_a
     log = client.get("/console/county/audit?unit=县交通局&action=test").get_data(as_text=True)
     assert "没有符合条件的记录" in log  # the filler was made by the CLI, about a person, not by the unit's people
     assert client.get("/console/county/audit?person=nobody").status_code == 404
+
+
+def _many_units(session, policy, n: int) -> list[str]:
+    """``n`` more units of one clerk each, with this quarter open (so the board and the roll-up run past a page)."""
+    from handlers.actor import system_actor
+    from handlers.cycles import open_cycle
+    from models import utcnow
+    from tests import factories as f
+
+    today = utcnow().date()
+    names = []
+    for i in range(1, n + 1):
+        u = f.unit(session, name=f"县第{i:02d}局", tiers=("一般干事",))
+        f.person(session, u, name=f"第{i:02d}局干事", staff_no=f"Z{i:02d}")
+        open_cycle(session, system_actor(), u.id, today.year, (today.month - 1) // 3 + 1, policy, today=today)
+        names.append(u.name)
+    session.commit()
+    return names
+
+
+def test_the_board_and_the_roll_up_page_past_the_first_fifty(web_app, console_accounts, world, session, policy):
+    import re
+
+    from handlers import annual_uses, oversight
+    from handlers.actor import system_actor
+    from models import utcnow
+
+    extra = _many_units(session, policy, 49)
+    client, _ = county_client(web_app, console_accounts)
+    every = sorted(["县财政局", "县交通局", *extra])  # 51 units
+    first = client.get("/console/county/board?sort=unit").get_data(as_text=True)
+    second = client.get("/console/county/board?sort=unit&page=2").get_data(as_text=True)
+
+    def units_on(html: str) -> list[str]:
+        return re.findall(r'<tr><td><a href="/console/county/board/unit\?name=[^"]*">([^<]+)</a>', html)
+
+    assert units_on(first) == every[:50] and units_on(second) == every[50:]  # page 2: the next unit
+    today = utcnow().date()
+    board = oversight.progress_board(session, system_actor(), policy, today.year, (today.month - 1) // 3 + 1)
+    assert board["totals"]["people"] > 50
+    for html in (first, second):  # the totals are the county's, whatever the page
+        assert "共 51 条" in html and f"考核 {board['totals']['people']} 人" in html and "51 个单位中" in html
+    found = client.get("/console/county/board?q=第0&sort=-unit").get_data(as_text=True)
+    assert units_on(found) == [f"县第{i:02d}局" for i in range(9, 0, -1)] and "共 9 条" in found
+
+    year = utcnow().year
+    staff = [r.staff_no for r in annual_uses.year_rows(session, system_actor(), policy, year)]
+    assert len(staff) > 50
+    page1 = client.get(f"/console/county/annual?year={year}").get_data(as_text=True)
+    page2 = client.get(f"/console/county/annual?year={year}&page=2").get_data(as_text=True)
+
+    def staff_on(html: str) -> list[str]:
+        return re.findall(r'<tr><td>([A-Z0-9]+)</td>', html)
+
+    assert staff_on(page1) == staff[:50] and staff_on(page2) == staff[50:]
+    assert f"共 {len(staff)} 条，第 2/2 页" in page2
+    chart = client.get(f"/console/county/annual/chart.svg?year={year}").get_data(as_text=True)
+    tops = re.findall(r"<title>[^<：]+：(\d+)（", chart)  # the chart counts everyone, whatever page is shown
+    assert tops and sum(int(n) for n in tops) == 2 * len(staff)  # each person once per chart, two charts
+    unit = client.get(f"/console/county/annual?year={year}&unit=县财政局").get_data(as_text=True)
+    mine = sorted(s for s in staff if s.startswith("A"))
+    assert staff_on(unit) == mine and f"共 {len(mine)} 条" in unit
+    rows = list(annual_uses.year_rows(session, system_actor(), policy, year))
+    status = rows[0].outlook.status
+    expected = [r.staff_no for r in rows if r.outlook.status == status]
+    filtered = client.get(f"/console/county/annual?year={year}&status={status}").get_data(as_text=True)
+    assert staff_on(filtered) == expected[:50] and f"共 {len(expected)} 条" in filtered
