@@ -5,6 +5,7 @@ from .chat import ChatDialog, WeChatInbound
 from .cycle import CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Summary, SummaryRevision
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
+from .merits import MeritEvent
 from .outbound import Delivery, Notice, WorkGroup
 from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
 from .results import SpotCheck, SpotFinding, TalkRecord
@@ -15,4 +16,5 @@ __all__ = [
     "Tier", "Unit", "WeChatBinding", "WeChatInbound", "ChatDialog", "utcnow",
     "SpotCheck", "SpotFinding", "TalkRecord",
     "Delivery", "Notice", "WorkGroup",
+    "MeritEvent",
 ]
