@@ -9,7 +9,7 @@ This module holds what the unit pages share (which unit, server-side paging/sort
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from math import ceil
 from urllib.parse import urlencode
 
@@ -20,8 +20,8 @@ from handlers.errors import NotFound
 from models.rules.calendar import to_local
 
 from ..ext import services
+from .forms import int_arg  # noqa: F401  (the unit pages import it from here)
 from .console import bp, render, section
-from .forms import int_arg
 
 #: ``?msg=`` after a redirect → what the officer is told (never free text from the URL).
 DONE = {
@@ -35,7 +35,7 @@ PER_PAGE = 50
 
 
 def today() -> date:
-    return to_local(datetime.now(UTC), services().policy).date()
+    return to_local(datetime.now(timezone.utc), services().policy).date()
 
 
 def current_unit(session, actor) -> tuple[int, str, list[tuple[int, str]]]:
@@ -109,4 +109,4 @@ def _register() -> None:
 
 _register()
 
-from . import console_unit_cycles, console_unit_filings, console_unit_roster  # noqa: F401  (routes on bp)
+from . import console_unit_cycles, console_unit_filings, console_unit_roster  # noqa: E402,F401  (routes on bp)
