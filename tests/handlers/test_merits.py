@@ -195,3 +195,28 @@ def test_a_second_county_needs_no_approval_and_has_its_own_items(session, world)
     assert ev["state"] == "approved" and ev["points"] == -2
     withdrawn = merits.withdraw(session, w["admin"], other, ev["id"], "录错了人")
     assert withdrawn["state"] == "withdrawn" and "merit.withdraw" in audit_actions(session)
+
+
+def test_the_printed_evaluation_form_lists_each_applied_item(session, policy, world):
+    import io
+
+    from docx import Document
+
+    from handlers.documents import forms, html_forms
+
+    w, sun = world, world["clerks"][3]
+    w["cycle"].state = "scoring"
+    f.excuse_missing_summaries(session, w["cycle"])
+    for code, on in (("J02", date(2026, 8, 1)), ("W01", date(2026, 9, 1))):
+        ev = merits.record(session, w["admin"], policy, sun.staff_no, code, on, "", Upload("a.pdf", PDF), TODAY)
+        merits.review(session, w["county"], policy, ev["id"], True)
+    score_all(session, policy, w, sun, 15)
+    expected = ("受到市级以上表彰奖励（2026-08-01）+2 分；"
+                "受到诫勉（2026-09-01，影响期 2026-09-01 至 2027-02-28），影响期内不得评为好")
+    docx = io.BytesIO()
+    forms.evaluation_form(session, w["admin"], policy, sun.staff_no, 2026, 3, docx)
+    cells = {r.cells[0].text: r.cells[1].text for t in Document(io.BytesIO(docx.getvalue())).tables[2:] for r in t.rows}
+    assert cells["加扣分与问责"] == expected and cells["合计得分"] == "87"
+    html = io.BytesIO()
+    html_forms.evaluation_html(session, w["admin"], policy, sun.staff_no, 2026, 3, html)
+    assert expected in html.getvalue().decode()
