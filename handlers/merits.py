@@ -151,7 +151,7 @@ def record(session: Session, actor: Actor, policy: Policy, staff_no: str, item_c
                  {"staff_no": person.staff_no, "item": item.code, "occurred_on": occurred_on, "state": state,
                   "description": description, "evidence_sha256": checked[3] if checked else None})
     if state == "approved":
-        refresh_totals(session, actor, policy, person.id, occurred_on)
+        refresh_totals(session, actor, policy, person.id, *_touched(event, policy))
     return _event_dict(event, person, policy)
 
 
@@ -181,7 +181,7 @@ def review(session: Session, actor: Actor, policy: Policy, event_id: int, approv
     audit.record(session, actor, "merit.review", "merit_event", event.id, before,
                  {"state": event.state, "note": note})
     if approve:
-        refresh_totals(session, actor, policy, event.person_id, event.occurred_on)
+        refresh_totals(session, actor, policy, event.person_id, *_touched(event, policy))
     return _event_dict(event, session.get(Person, event.person_id), policy)
 
 
@@ -202,7 +202,7 @@ def withdraw(session: Session, actor: Actor, policy: Policy, event_id: int, reas
     audit.record(session, actor, "merit.withdraw", "merit_event", event.id, before, {"state": "withdrawn",
                                                                                      "reason": reason})
     if was_live:
-        refresh_totals(session, actor, policy, event.person_id, event.occurred_on)
+        refresh_totals(session, actor, policy, event.person_id, *_touched(event, policy))
     return _event_dict(event, session.get(Person, event.person_id), policy)
 
 
@@ -295,30 +295,69 @@ def quarter_effects(session: Session, person_ids, year: int, quarter: int, polic
             for pid in set(person_ids)}
 
 
-def refresh_totals(session: Session, actor: Actor, policy: Policy, person_id: int, occurred_on: date) -> None:
-    """An event came into or out of force: the stored total and suggested grade of the person's evaluation in the
-    event's quarter follow (while it is not yet decided). Audited."""
-    year, quarter = rules.quarter_of(occurred_on)
-    row = session.execute(select(Evaluation, Cycle).join(Cycle, Cycle.id == Evaluation.cycle_id)
-                          .where(Evaluation.person_id == person_id, Cycle.year == year,
-                                 Cycle.quarter == quarter)).first()
-    if row is None:
+def _touched(event: MeritEvent, policy: Policy) -> tuple[date, date]:
+    item = policy.merits.item(event.item_code)
+    return rules.period(item, event.occurred_on) if item else (event.occurred_on, event.occurred_on)
+
+
+def _is_merit_reason(reason: str, policy: Policy) -> bool:
+    """A 不定等次 reason this module wrote (so it may also take it back)."""
+    suffix = "，" + MERIT_EFFECTS["not_graded"]
+    return reason.endswith(suffix) and any(reason.startswith(i.name + "（") for i in policy.merits.items)
+
+
+def sync_evaluation(session: Session, actor: Actor, policy: Policy, evaluation: Evaluation, cycle: Cycle,
+                    effects: QuarterEffects) -> None:
+    """Bring one undecided evaluation in line with the events in force: 不定等次 while an item says so (taken back
+    when that item no longer applies), and the stored total and suggested grade = indicators + 加扣分. Audited."""
+    if evaluation.state in ("decided", "published"):
         return
-    evaluation, cycle = row
-    if not evaluation.scores or evaluation.state in ("decided", "published") or evaluation.not_graded_reason:
+    before = {"not_graded_reason": evaluation.not_graded_reason, "total": evaluation.total,
+              "suggested_grade": evaluation.suggested_grade}
+    not_graded = [b for b in effects.blocks if b.effect == "not_graded"]
+    if not_graded and not evaluation.not_graded_reason:
+        evaluation.not_graded_reason = not_graded[0].text[:200]
+    elif not not_graded and evaluation.not_graded_reason and _is_merit_reason(evaluation.not_graded_reason, policy):
+        evaluation.not_graded_reason = None
+    if evaluation.scores and not evaluation.not_graded_reason:
+        indicators = defs(template_for(session, cycle.id, evaluation.post))
+        total = rules.adjusted_total(total_score(evaluation.scores, indicators), effects.adjustments, policy)
+        complete = all(i.key in evaluation.scores for i in indicators)
+        evaluation.total, evaluation.suggested_grade = total, suggested_grade(total, policy) if complete else None
+    after = {"not_graded_reason": evaluation.not_graded_reason, "total": evaluation.total,
+             "suggested_grade": evaluation.suggested_grade}
+    if after == before:
         return
-    indicators = defs(template_for(session, cycle.id, evaluation.post))
-    effects = quarter_effects(session, [person_id], year, quarter, policy)[person_id]
-    total = rules.adjusted_total(total_score(evaluation.scores, indicators), effects.adjustments, policy)
-    complete = all(i.key in evaluation.scores for i in indicators)
-    grade = suggested_grade(total, policy) if complete else None
-    if (evaluation.total, evaluation.suggested_grade) == (total, grade):
-        return
-    before = {"total": evaluation.total, "suggested_grade": evaluation.suggested_grade}
-    evaluation.total, evaluation.suggested_grade = total, grade
     session.flush()
-    audit.record(session, actor, "evaluation.adjusted", "evaluation", evaluation.id, before,
-                 {"total": total, "suggested_grade": grade, "adjustments": effects.adjustments.total})
+    audit.record(session, actor, "evaluation.merits_applied", "evaluation", evaluation.id, before,
+                 {**after, "adjustments": effects.adjustments.total})
+
+
+def refresh_totals(session: Session, actor: Actor, policy: Policy, person_id: int, first: date,
+                   last: date | None = None) -> None:
+    """An event came into or out of force: the person's undecided evaluations in the quarters ``first..last``
+    follow (see ``sync_evaluation``)."""
+    last = last or first
+    y0, q0 = rules.quarter_of(first)
+    y1, q1 = rules.quarter_of(last)
+    rows = session.execute(select(Evaluation, Cycle).join(Cycle, Cycle.id == Evaluation.cycle_id)
+                           .where(Evaluation.person_id == person_id,
+                                  Cycle.year * 10 + Cycle.quarter >= y0 * 10 + q0,
+                                  Cycle.year * 10 + Cycle.quarter <= y1 * 10 + q1)).all()
+    for evaluation, cycle in rows:
+        effects = quarter_effects(session, [person_id], cycle.year, cycle.quarter, policy)[person_id]
+        sync_evaluation(session, actor, policy, evaluation, cycle, effects)
+
+
+def sync_cycle(session: Session, actor: Actor, policy: Policy, cycle: Cycle) -> None:
+    """A cycle just opened: its people under an item's 不定等次 are marked so (one query when nobody is)."""
+    if not any("not_graded" in i.effects for i in policy.merits.items):
+        return
+    evaluations = list(session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)))
+    effects = quarter_effects(session, [e.person_id for e in evaluations], cycle.year, cycle.quarter, policy)
+    for e in evaluations:
+        if effects[e.person_id].blocks:
+            sync_evaluation(session, actor, policy, e, cycle, effects[e.person_id])
 
 
 def unit_people(session: Session, actor: Actor, unit_id: int, today: date) -> list[dict]:

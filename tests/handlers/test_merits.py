@@ -1,6 +1,7 @@
 """加扣分、负面清单与问责, end to end through the handlers: unit HR records an event with its evidence, the county
 office approves it, and the rules reach the supervisor's running total, the committee's decision (a blocked 好 is
 refused naming the item and its period) and the annual outcome (优秀 blocked with the reason)."""
+import dataclasses
 import hashlib
 from datetime import date
 
@@ -8,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from config import load_policy
+from config.policy import MeritItem
 from handlers import annual, decisions, merits, scoring
 from handlers.actor import actor_for_person, system_actor
 from handlers.cycles import open_cycle
@@ -132,7 +134,7 @@ def test_the_running_total_adds_the_applied_items_and_follows_a_later_approval(s
     e = evaluation_of(session, sun)
     session.refresh(e)
     assert (e.total, e.suggested_grade) == (87, "较好")
-    assert "evaluation.adjusted" in audit_actions(session)
+    assert "evaluation.merits_applied" in audit_actions(session)
     detail = scoring.detail(session, w["sup"], policy, e.id)
     assert detail.result.total == 87 and detail.result.indicator_total == 85 and detail.result.adjustments_total == 2
     assert detail.result.adjustments[0]["text"] == "受到市级以上表彰奖励（2026-08-01）+2 分"
@@ -220,3 +222,23 @@ def test_the_printed_evaluation_form_lists_each_applied_item(session, policy, wo
     html = io.BytesIO()
     html_forms.evaluation_html(session, w["admin"], policy, sun.staff_no, 2026, 3, html)
     assert expected in html.getvalue().decode()
+
+
+def test_a_demerit_sanction_makes_the_quarters_of_its_period_not_graded_and_a_withdrawal_undoes_it(session, world):
+    other = load_policy("hengdong")
+    strict = dataclasses.replace(other, merits=dataclasses.replace(other.merits, items=(
+        *other.merits.items, MeritItem("HD-JG", "受到记过处分", "问责", effects=("not_graded",), period_months=12))))
+    w, zhou = world, world["clerks"][4]
+    ev = merits.record(session, w["admin"], strict, zhou.staff_no, "HD-JG", date(2026, 8, 20), "", None, TODAY)
+    e = evaluation_of(session, zhou)
+    assert e.not_graded_reason == "受到记过处分（2026-08-20，影响期 2026-08-20 至 2027-08-19），不定等次"
+    q4 = open_cycle(session, system_actor(), w["unit"].id, 2026, 4, strict, today=date(2026, 12, 20))
+    later = session.scalar(select(Evaluation).where(Evaluation.cycle_id == q4.id, Evaluation.person_id == zhou.id))
+    assert later.not_graded_reason == e.not_graded_reason  # a cycle opened later is marked at opening
+    view = decisions.overview(session, w["admin"], strict, w["cycle"].id)
+    assert [p["reason"] for p in view.not_graded] == [e.not_graded_reason]
+    merits.withdraw(session, w["admin"], strict, ev["id"], "处分决定已撤销")
+    session.refresh(e)
+    session.refresh(later)
+    assert e.not_graded_reason is None and later.not_graded_reason is None
+    assert audit_actions(session).count("evaluation.merits_applied") == 4
