@@ -17,6 +17,7 @@ from models.rules.scoring import COMMON, SPECIFIC, RuleViolation
 from . import audit
 from .actor import Actor
 from .errors import Conflict, NotFound, from_rule
+from .merits import sync_cycle
 from .scorers import allowed_scorer
 
 
@@ -119,8 +120,6 @@ def open_cycle(
     audit.record(session, actor, "cycle.create", "cycle", cycle.id, None,
                  {"unit_id": unit_id, "year": year, "quarter": quarter, "evaluatees": evaluated,
                   "not_evaluated": excluded})
-    from .merits import sync_cycle  # here: merits reads the indicators module, which reads this one
-
     session.flush()
     sync_cycle(session, actor, policy, cycle)  # an item's 不定等次 in force for the quarter
     transition(session, actor, cycle, "open")
