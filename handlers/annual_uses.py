@@ -18,7 +18,7 @@ from models.rules.calendar import quarter_of
 from models.rules.lists import count_in, window_label, window_quarters
 from models.rules.outlook import Outlook, outlook, talk_reason
 
-from . import audit
+from . import audit, merits
 from .actor import Actor
 from .errors import Conflict, InvalidInput, NotFound
 from .scope import check_period, unit_scope
@@ -69,12 +69,13 @@ def year_rows(session: Session, actor: Actor, policy: Policy, year: int, *, unit
             Cycle.year == year, Cycle.unit_id == unit.id)
         q = q.where(Person.id.in_(members))
     current: list | None = None
+    blocks = merits.year_blocks(session, year, policy)  # 年度不得评优秀 (问责): few rows, read once
 
     def finish(c) -> YearRow:
         grades, pending, reasons = c[5], c[6], c[7]
         remaining = sum(1 for i in range(4) if pending[i] or
                         (grades[i] is None and not reasons[i] and not c[8][i] and (year, i + 1) >= today_q))
-        return YearRow(c[0], c[1], c[2], c[3], c[4], grades, annual_outcome(grades, policy),
+        return YearRow(c[0], c[1], c[2], c[3], c[4], grades, annual_outcome(grades, policy, blocks.get(c[0], ())),
                        outlook(grades, remaining, policy), [r for r in reasons if r])
 
     for pid, staff_no, name, unit_label, tier, quarter, grade, state, reason in session.execute(

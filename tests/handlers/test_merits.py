@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from config import load_policy
 from config.policy import MeritItem
-from handlers import annual, decisions, merits, scoring
+from handlers import annual, annual_uses, decisions, merits, scoring
 from handlers.actor import actor_for_person, system_actor
 from handlers.cycles import open_cycle
 from handlers.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -120,6 +120,9 @@ def test_an_annual_excellent_is_blocked_with_the_reason(session, policy, world):
     assert not after.outcome.excellent_eligible and after.outcome.max_grade == "称职"
     assert after.outcome.reasons[-1] == ("受到组织处理（停职检查、调整职务、责令辞职、降职、免职）（2026-09-01，"
                                          "影响期 2026-09-01 至 2027-08-31），年度不得评优秀，年度考核不得评为优秀")
+    row = next(r for r in annual_uses.year_rows(session, w["county"], policy, 2026, today=TODAY)
+               if r.staff_no == chen.staff_no)  # the annual uses (lists, exports) read the same outcome
+    assert not row.outcome.excellent_eligible and row.outcome.reasons[-1] == after.outcome.reasons[-1]
 
 
 def test_the_running_total_adds_the_applied_items_and_follows_a_later_approval(session, policy, world):
