@@ -313,7 +313,8 @@ def sync_evaluation(session: Session, actor: Actor, policy: Policy, evaluation: 
     if evaluation.state in ("decided", "published"):
         return
     before = {"not_graded_reason": evaluation.not_graded_reason, "total": evaluation.total,
-              "suggested_grade": evaluation.suggested_grade}
+              "suggested_grade": evaluation.suggested_grade, "merit_adjustment": evaluation.merit_adjustment}
+    evaluation.merit_adjustment = effects.adjustments.total
     not_graded = [b for b in effects.blocks if b.effect == "not_graded"]
     if not_graded and not evaluation.not_graded_reason:
         evaluation.not_graded_reason = not_graded[0].text[:200]
@@ -325,12 +326,11 @@ def sync_evaluation(session: Session, actor: Actor, policy: Policy, evaluation: 
         complete = all(i.key in evaluation.scores for i in indicators)
         evaluation.total, evaluation.suggested_grade = total, suggested_grade(total, policy) if complete else None
     after = {"not_graded_reason": evaluation.not_graded_reason, "total": evaluation.total,
-             "suggested_grade": evaluation.suggested_grade}
+             "suggested_grade": evaluation.suggested_grade, "merit_adjustment": evaluation.merit_adjustment}
     if after == before:
         return
     session.flush()
-    audit.record(session, actor, "evaluation.merits_applied", "evaluation", evaluation.id, before,
-                 {**after, "adjustments": effects.adjustments.total})
+    audit.record(session, actor, "evaluation.merits_applied", "evaluation", evaluation.id, before, after)
 
 
 def refresh_totals(session: Session, actor: Actor, policy: Policy, person_id: int, first: date,
@@ -350,13 +350,14 @@ def refresh_totals(session: Session, actor: Actor, policy: Policy, person_id: in
 
 
 def sync_cycle(session: Session, actor: Actor, policy: Policy, cycle: Cycle) -> None:
-    """A cycle just opened: its people under an item's 不定等次 are marked so (one query when nobody is)."""
-    if not any("not_graded" in i.effects for i in policy.merits.items):
+    """A cycle just opened: its people's 加扣分 already in force are kept on their evaluations and those under an
+    item's 不定等次 are marked so (two queries when nobody has any)."""
+    if not policy.merits.items:
         return
     evaluations = list(session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)))
     effects = quarter_effects(session, [e.person_id for e in evaluations], cycle.year, cycle.quarter, policy)
     for e in evaluations:
-        if effects[e.person_id].blocks:
+        if effects[e.person_id].blocks or effects[e.person_id].adjustments.lines:
             sync_evaluation(session, actor, policy, e, cycle, effects[e.person_id])
 
 

@@ -143,8 +143,11 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
             raise from_rule(exc) from None
         changed[d.key] = value
     scores.update(changed)
-    extra = _with_effects(total_score(scores, template), _effects(session, policy, evaluation, cycle), policy)
-    total = extra.pop("total")
+    # 加扣分: the sum kept on the row by handlers.merits (no query on this path); the lines come with the detail
+    indicator_total = total_score(scores, template)
+    adjustment = float(evaluation.merit_adjustment or 0)
+    total = adjusted_total(indicator_total, adjustment, policy) if policy.merits.items else indicator_total
+    extra = {"indicator_total": indicator_total, "adjustments_total": adjustment}
     missing = missing_indicators(scores, template)
     # A grade is suggested only for a complete form: 8 points of 100 after one tap is not “较差”.
     grade = suggested_grade(total, policy) if not missing else None

@@ -157,10 +157,11 @@ def adjustments(events: Iterable[MeritEvent], year: int, quarter: int, policy: P
     return Adjustments(tuple(lines))
 
 
-def adjusted_total(indicator_total: float, adj: Adjustments, policy: Policy) -> float:
-    """指标得分 + 加扣分, kept within the policy's bounds."""
+def adjusted_total(indicator_total: float, adj: Adjustments | float, policy: Policy) -> float:
+    """指标得分 + 加扣分 (the applied lines, or their sum), kept within the policy's bounds."""
     m = policy.merits
-    return round(min(m.total_max, max(m.total_min, indicator_total + adj.total)), 2)
+    extra = adj.total if isinstance(adj, Adjustments) else float(adj)
+    return round(min(m.total_max, max(m.total_min, indicator_total + extra)), 2)
 
 
 def quarter_blocks(events: Iterable[MeritEvent], year: int, quarter: int, policy: Policy) -> list[Block]:

@@ -245,3 +245,18 @@ def test_a_demerit_sanction_makes_the_quarters_of_its_period_not_graded_and_a_wi
     session.refresh(later)
     assert e.not_graded_reason is None and later.not_graded_reason is None
     assert audit_actions(session).count("evaluation.merits_applied") == 4
+
+
+def test_items_in_force_before_the_quarter_opens_count_from_the_first_save(session, world):
+    other = load_policy("hengdong")
+    w, wang = world, world["clerks"][0]
+    merits.record(session, w["admin"], other, wang.staff_no, "HD-JL", date(2026, 10, 5), "县级先进",
+                  Upload("表彰.pdf", PDF), TODAY)
+    q4 = open_cycle(session, system_actor(), w["unit"].id, 2026, 4, other, today=date(2026, 11, 20))
+    q4.state = "scoring"
+    f.excuse_missing_summaries(session, q4)
+    e = session.scalar(select(Evaluation).where(Evaluation.cycle_id == q4.id, Evaluation.person_id == wang.id))
+    assert e.merit_adjustment == 3
+    first = scoring.detail(session, w["sup"], other, e.id).indicators[0]
+    saved = scoring.save_scores(session, w["sup"], other, e.id, [Tap(first["id"], points=8)], e.version)
+    assert (saved.indicator_total, saved.adjustments_total, saved.total) == (8, 3, 11)

@@ -1,4 +1,4 @@
-"""merits: 加扣分、负面清单与问责 events with their evidence file
+"""merits: 加扣分、负面清单与问责 events with their evidence file; the quarter's adjustment kept on the evaluation
 
 Revision ID: 0009_merits_events
 Revises: 0006_flow_no_summary_note
@@ -41,9 +41,12 @@ def upgrade() -> None:
     )
     op.create_index('ix_merit_events_person', 'merit_events', ['person_id', 'occurred_on'])
     op.create_index('ix_merit_events_unit_state', 'merit_events', ['unit_id', 'state'])
+    op.add_column('evaluations', sa.Column('merit_adjustment', sa.Float(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('evaluations') as batch:
+        batch.drop_column('merit_adjustment')
     op.drop_index('ix_merit_events_unit_state', table_name='merit_events')
     op.drop_index('ix_merit_events_person', table_name='merit_events')
     op.drop_table('merit_events')
