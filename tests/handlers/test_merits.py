@@ -111,17 +111,17 @@ def test_an_annual_excellent_is_blocked_with_the_reason(session, policy, world):
         e = session.scalar(select(Evaluation).where(Evaluation.cycle_id == c.id, Evaluation.person_id == chen.id))
         e.final_grade, e.state = "好", "decided"
     session.flush()
-    before = next(annual.annual_rollup(session, w["county"], 2026, policy, staff_no=chen.staff_no))
+    [before] = list(annual.annual_rollup(session, w["county"], 2026, policy, staff_no=chen.staff_no))
     assert before.outcome.excellent_eligible and before.outcome.max_grade == "优秀"
     ev = merits.record(session, w["admin"], policy, chen.staff_no, "W02", date(2026, 9, 1), "免职",
                        Upload("决定.pdf", PDF), TODAY)
     merits.review(session, w["county"], policy, ev["id"], True)
-    after = next(annual.annual_rollup(session, w["county"], 2026, policy, staff_no=chen.staff_no))
+    [after] = list(annual.annual_rollup(session, w["county"], 2026, policy, staff_no=chen.staff_no))
     assert not after.outcome.excellent_eligible and after.outcome.max_grade == "称职"
     assert after.outcome.reasons[-1] == ("受到组织处理（停职检查、调整职务、责令辞职、降职、免职）（2026-09-01，"
                                          "影响期 2026-09-01 至 2027-08-31），年度不得评优秀，年度考核不得评为优秀")
-    row = next(r for r in annual_uses.year_rows(session, w["county"], policy, 2026, today=TODAY)
-               if r.staff_no == chen.staff_no)  # the annual uses (lists, exports) read the same outcome
+    rows = list(annual_uses.year_rows(session, w["county"], policy, 2026, today=TODAY))
+    row = next(r for r in rows if r.staff_no == chen.staff_no)  # the annual uses (lists, exports): the same outcome
     assert not row.outcome.excellent_eligible and row.outcome.reasons[-1] == after.outcome.reasons[-1]
 
 
