@@ -174,9 +174,9 @@ class ScoreOut(Out):
     missing: list[str]
     version: int
     indicator_total: float | None = Field(default=None, description="指标得分合计（不含加扣分）")
-    adjustments: list[AdjustmentLineOut] = Field(default=[], description="计入本季度的加扣分；total = 指标得分 + 加扣分（按政策上下限）")
-    adjustments_total: float = 0.0
-    blocks: list[GradeBlockOut] = Field(default=[], description="影响本季度等次的负面清单/问责事项")
+    adjustments: list[AdjustmentLineOut] = Field(default=[], description="计入本季度的加扣分各项（评鉴表详情中列出；保存评分的返回只给合计）")
+    adjustments_total: float = Field(default=0.0, description="加扣分合计；total = 指标得分 + 加扣分（按政策上下限）")
+    blocks: list[GradeBlockOut] = Field(default=[], description="影响本季度等次的负面清单/问责事项（评鉴表详情中列出）")
 
 
 class EvaluationIndicator(Out):
