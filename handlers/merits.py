@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, undefer
 
 from config.policy import MERIT_EFFECTS, Policy
-from models import Cycle, Evaluation, Membership, MeritEvent, Person, Unit, utcnow
+from models import Cycle, Evaluation, Membership, MeritEvent, Person, utcnow
 from models.rules import merits as rules
 from models.rules.scoring import (
     RuleViolation,
@@ -370,14 +370,6 @@ def unit_people(session: Session, actor: Actor, unit_id: int, today: date) -> li
                                   (Membership.end_on.is_(None)) | (Membership.end_on >= today))
                            .order_by(Person.staff_no)).all()
     return [{"staff_no": s, "name": n} for s, n in rows]
-
-
-def unit_name(session: Session, unit_id: int) -> str:
-    unit = session.get(Unit, unit_id)
-    return unit.name if unit else ""
-
-
-EFFECT_LABELS = MERIT_EFFECTS
 
 
 def year_blocks(session: Session, year: int, policy: Policy, person_ids=None) -> dict[int, list[str]]:
