@@ -114,8 +114,8 @@ def _person_unit(session: Session, person_id: int, on: date) -> int | None:
 
 def _person_by_staff_no(session: Session, actor: Actor, staff_no: str) -> Person:
     person = session.scalar(select(Person).where(Person.staff_no == (staff_no or "").strip()))
-    if person is None:
-        raise NotFound(f"找不到人员编号为 {staff_no} 的人员")
+    if person is None:  # the same answer as for someone of another unit: staff numbers cannot be probed
+        raise deny(session, actor, "person", staff_no)
     return person
 
 

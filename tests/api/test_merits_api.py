@@ -78,6 +78,8 @@ def test_the_list_and_the_evidence_follow_who_may_see_the_person(callers, world)
         assert r.status_code == 404 and r.json["message"] == "找不到该加扣分事项"
     r = callers["o_hr"].post(f"{V1}/merits", json=body(clerk.staff_no))
     assert r.status_code == 404 and r.json["message"] == "找不到该人员"
+    r = callers["o_hr"].post(f"{V1}/merits", json=body("NOBODY"))  # the same answer: numbers cannot be probed
+    assert r.status_code == 404 and r.json["message"] == "找不到该人员"
 
 
 @pytest.mark.parametrize("change, status, message", [
