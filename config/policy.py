@@ -285,6 +285,103 @@ def _missing_summary(data: dict) -> MissingSummaryPolicy:
     return MissingSummaryPolicy(**values)
 
 
+MERIT_EFFECTS = {
+    "add": "加分",
+    "subtract": "扣分",
+    "no_good": "影响期内不得评为好",
+    "no_excellent": "年度不得评优秀",
+    "poor": "当季定为较差",
+    "not_graded": "不定等次",
+}
+
+
+@dataclass(frozen=True)
+class MeritItem:
+    """One line of the county's catalogue (``[[merits.items]]``): units pick it, never change it.
+
+    ``points`` per occurrence (+ adds, − subtracts, 0 for an item with no points); the item's sum in one quarter
+    is capped at ``cap_per_quarter`` (in absolute value). ``period_months``: the 影响期 from the event's date
+    (0: the event's quarter only). ``effects``: keys of ``MERIT_EFFECTS``."""
+
+    code: str
+    name: str
+    category: str  # 加扣分 | 负面清单 | 问责
+    points: float = 0.0
+    cap_per_quarter: float = 0.0
+    evidence_required: bool = False
+    evidence_hint: str = ""
+    effects: tuple[str, ...] = ()
+    period_months: int = 0
+
+    @property
+    def effect_labels(self) -> list[str]:
+        return [MERIT_EFFECTS[e] for e in self.effects]
+
+
+@dataclass(frozen=True)
+class MeritsPolicy:
+    """``[merits]``: the catalogue, whether the county approves each event, the total's bounds, evidence limits."""
+
+    require_approval: bool = False
+    total_min: float = 0.0
+    total_max: float = 100.0
+    evidence_max_bytes: int = 5 * 1024 * 1024
+    evidence_types: tuple[str, ...] = ("pdf", "jpg", "jpeg", "png")
+    items: tuple[MeritItem, ...] = ()
+
+    def item(self, code: str) -> MeritItem | None:
+        return next((i for i in self.items if i.code == code), None)
+
+    @property
+    def longest_period_months(self) -> int:
+        return max((i.period_months for i in self.items), default=0)
+
+
+def _merits(data: dict) -> MeritsPolicy:
+    values = dict(data)
+    items = []
+    for raw in values.pop("items", ()):
+        raw = dict(raw)
+        known = {"code", "name", "category", "points", "cap_per_quarter", "evidence_required", "evidence_hint",
+                 "effects", "period_months"}
+        if set(raw) - known or not {"code", "name", "category", "effects"} <= set(raw):
+            raise PolicyError("merits.items 每项需要 code、name、category、effects，可选 points、cap_per_quarter、"
+                              "evidence_required、evidence_hint、period_months")
+        items.append(MeritItem(str(raw["code"]), str(raw["name"]), str(raw["category"]),
+                               float(raw.get("points", 0)), float(raw.get("cap_per_quarter", 0)),
+                               bool(raw.get("evidence_required", False)), str(raw.get("evidence_hint", "")),
+                               tuple(raw["effects"]), int(raw.get("period_months", 0))))
+    if "evidence_types" in values:
+        values["evidence_types"] = tuple(str(t).lower() for t in values["evidence_types"])
+    for key in ("total_min", "total_max"):
+        if key in values:
+            values[key] = float(values[key])
+    return MeritsPolicy(**values, items=tuple(items))
+
+
+def _check_merits(m: MeritsPolicy) -> None:
+    if m.total_min >= m.total_max:
+        raise PolicyError("merits.total_min 必须小于 total_max")
+    if m.evidence_max_bytes < 1 or not m.evidence_types:
+        raise PolicyError("merits.evidence_max_bytes 至少为 1，evidence_types 不能为空")
+    codes = [i.code for i in m.items]
+    if len(set(codes)) != len(codes):
+        raise PolicyError("merits.items 的 code 不能重复")
+    for i in m.items:
+        where = f"merits.items {i.code}"
+        if not i.code or not i.name or not i.effects:
+            raise PolicyError(f"{where}：code、name、effects 不能为空")
+        for e in i.effects:
+            if e not in MERIT_EFFECTS:
+                raise PolicyError(f"{where}：效果 {e} 无效，可选：{'、'.join(MERIT_EFFECTS)}")
+        if ("add" in i.effects) != (i.points > 0) or ("subtract" in i.effects) != (i.points < 0):
+            raise PolicyError(f"{where}：加分项 points 须为正数、扣分项须为负数，其他项 points 为 0")
+        if i.points and abs(i.cap_per_quarter) < abs(i.points):
+            raise PolicyError(f"{where}：cap_per_quarter（每季度上限）不能小于一次的分值")
+        if i.period_months < 0:
+            raise PolicyError(f"{where}：period_months 不能为负数")
+
+
 @dataclass(frozen=True)
 class FeedbackPolicy:
     """``[feedback]``: after the results are fed back (公示 begins) each person signs them (本人签署意见: 同意 or
@@ -347,6 +444,7 @@ class Policy:
     feedback: FeedbackPolicy = FeedbackPolicy()
     leave: LeavePolicy = LeavePolicy()
     secondment: SecondmentPolicy = SecondmentPolicy()
+    merits: MeritsPolicy = MeritsPolicy()
 
     @property
     def good_grade(self) -> str:
@@ -420,6 +518,7 @@ def parse_policy(data: dict) -> Policy:
             feedback=_feedback(data.get("feedback", {})),
             leave=LeavePolicy(**data.get("leave", {})),
             secondment=SecondmentPolicy(**data.get("secondment", {})),
+            merits=_merits(data.get("merits", {})),
         )
     except KeyError as exc:
         raise PolicyError(f"政策文件缺少字段 {exc.args[0]}") from exc
@@ -430,6 +529,7 @@ def parse_policy(data: dict) -> Policy:
 
 
 def _check(p: Policy) -> None:
+    _check_merits(p.merits)
     if [b.grade for b in p.bands] != list(p.grades):
         raise PolicyError("bands 的等次顺序必须与 grades 一致")
     if any(a.min <= b.min for a, b in zip(p.bands, p.bands[1:])):

@@ -15,7 +15,7 @@ from . import audit
 from .actor import Actor
 from .errors import Forbidden, NotFound
 
-LABELS = {"cycle": "考核周期", "evaluation": "考核评鉴表", "summary": "个人小结", "filing": "备案",
+LABELS = {"cycle": "考核周期", "evaluation": "考核评鉴表", "summary": "个人小结", "filing": "备案", "merit_event": "加扣分事项",
           "unit": "单位", "person": "人员"}
 
 

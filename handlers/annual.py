@@ -11,6 +11,7 @@ from config.policy import Policy
 from models import Cycle, Evaluation, Person, Unit
 from models.rules.annual import AnnualOutcome, annual_outcome
 
+from . import merits
 from .actor import Actor
 from .errors import NotFound
 
@@ -40,7 +41,8 @@ def annual_rollup(
     the person across transfers).
     """
     q = (
-        select(Person.staff_no, Person.name, Unit.name, Cycle.quarter, Evaluation.final_grade, Evaluation.state)
+        select(Person.staff_no, Person.name, Unit.name, Cycle.quarter, Evaluation.final_grade, Evaluation.state,
+               Person.id)
         .join(Evaluation, Evaluation.person_id == Person.id)
         .join(Cycle, Cycle.id == Evaluation.cycle_id)
         .join(Unit, Unit.id == Cycle.unit_id)
@@ -64,15 +66,18 @@ def annual_rollup(
     elif not actor.is_county and not staff_no:
         raise NotFound("只有县公务员办可以查看全县年度汇总")
 
-    current: tuple[str, str] | None = None
+    blocks = merits.year_blocks(session, year, policy)  # 年度不得评优秀 (加扣分/问责): few rows, read once
+    current: tuple[str, str, int] | None = None
     quarters: list[str | None] = [None] * 4
     last_unit = ""
-    for staff, name, unit_label, quarter, grade, state in session.execute(q.execution_options(yield_per=5000)):
+    for staff, name, unit_label, quarter, grade, state, pid in session.execute(q.execution_options(yield_per=5000)):
         if current and current[0] != staff:
-            yield AnnualRow(current[0], current[1], last_unit, quarters, annual_outcome(quarters, policy))
+            yield AnnualRow(current[0], current[1], last_unit, quarters,
+                            annual_outcome(quarters, policy, blocks.get(current[2], ())))
             quarters = [None] * 4
-        current = (staff, name)
+        current = (staff, name, pid)
         last_unit = unit_label
         quarters[quarter - 1] = grade if state in DECIDED else None
     if current:
-        yield AnnualRow(current[0], current[1], last_unit, quarters, annual_outcome(quarters, policy))
+        yield AnnualRow(current[0], current[1], last_unit, quarters,
+                        annual_outcome(quarters, policy, blocks.get(current[2], ())))

@@ -18,7 +18,7 @@ from models.rules.calendar import quarter_of
 from models.rules.lists import count_in, window_label, window_quarters
 from models.rules.outlook import Outlook, outlook, talk_reason
 
-from . import audit
+from . import audit, merits
 from .actor import Actor
 from .errors import Conflict, InvalidInput, NotFound
 from .scope import check_period, unit_scope
@@ -76,6 +76,7 @@ def _rows(session: Session, policy: Policy, year: int, q, today: date | None, *,
     today_q = quarter_of(today or date.today())
     memo: dict = {}
     current: list | None = None
+    blocks = merits.year_blocks(session, year, policy)  # 年度不得评优秀 (问责): few rows, read once
     # streamed through Core on the session's connection (same transaction): the ORM's per-row loading was a third
     # of a province's roll-up, and these are plain columns
     result = (session.connection().execute(q.execution_options(stream_results=True, max_row_buffer=5000))
@@ -83,7 +84,7 @@ def _rows(session: Session, policy: Policy, year: int, q, today: date | None, *,
     for pid, staff_no, name, unit_label, tier, quarter, grade, state, reason in result:
         if current is None or current[0] != pid:
             if current is not None:
-                yield _finish(current, policy, year, today_q, memo)
+                yield _finish(current, policy, year, today_q, memo, blocks.get(current[0], ()))
             current = [pid, staff_no, name, unit_label, tier, [None] * 4, [False] * 4, [None] * 4, [False] * 4]
         current[3], current[4] = unit_label, tier
         # _fill, inlined: this loop runs once per person and quarter (over a million times for a province)
@@ -94,7 +95,7 @@ def _rows(session: Session, policy: Policy, year: int, q, today: date | None, *,
         current[7][i] = f"第{quarter}季度：{reason}" if reason and decided else None
         current[8][i] = decided
     if current is not None:
-        yield _finish(current, policy, year, today_q, memo)
+        yield _finish(current, policy, year, today_q, memo, blocks.get(current[0], ()))
 
 
 def _fill(c: list, quarter: int, grade: str | None, state: str | None, reason: str | None) -> None:
@@ -107,16 +108,18 @@ def _fill(c: list, quarter: int, grade: str | None, state: str | None, reason: s
     c[8][i] = decided
 
 
-def _finish(c: list, policy: Policy, year: int, today_q: tuple[int, int], memo: dict | None = None) -> YearRow:
-    """``memo``: the rules' (frozen) answers by grades and quarters remaining, shared by the people they fit (a
-    county has a few dozen combinations, so a province's roll-up runs the rules a few dozen times)."""
+def _finish(c: list, policy: Policy, year: int, today_q: tuple[int, int], memo: dict | None = None,
+            blocks: tuple = ()) -> YearRow:
+    """``memo``: the rules' (frozen) answers by grades, quarters remaining and the person's 优秀 blocks (问责, rare),
+    shared by the people they fit (a county has a few dozen combinations, so a province's roll-up runs the rules a
+    few dozen times)."""
     grades, pending, reasons = c[5], c[6], c[7]
     remaining = sum(1 for i in range(4) if pending[i] or
                     (grades[i] is None and not reasons[i] and not c[8][i] and (year, i + 1) >= today_q))
-    key = (tuple(grades), remaining)
+    key = (tuple(grades), remaining, tuple(blocks))
     answer = memo.get(key) if memo is not None else None
     if answer is None:
-        answer = (annual_outcome(grades, policy), outlook(grades, remaining, policy))
+        answer = (annual_outcome(grades, policy, blocks), outlook(grades, remaining, policy))
         if memo is not None:
             memo[key] = answer
     return YearRow(c[0], c[1], c[2], c[3], c[4], grades, *answer, [r for r in reasons if r])
@@ -152,7 +155,7 @@ def _signature_columns():
     return [func.max(case((Cycle.quarter == i, code))).label(f"q{i}") for i in (1, 2, 3, 4)]
 
 
-def _signature_row(sig: tuple, policy: Policy, year: int, today_q: tuple[int, int]) -> YearRow:
+def _signature_row(sig: tuple, policy: Policy, year: int, today_q: tuple[int, int], blocks: tuple = ()) -> YearRow:
     c = [0, "", "", "", "", [None] * 4, [False] * 4, [None] * 4, [False] * 4]
     for i, code in enumerate(sig):
         if code is None:
@@ -164,7 +167,7 @@ def _signature_row(sig: tuple, policy: Policy, year: int, today_q: tuple[int, in
             _fill(c, i + 1, None, DECIDED[0], value)
         else:
             _fill(c, i + 1, value or None, DECIDED[0], None)
-    return _finish(c, policy, year, today_q)
+    return _finish(c, policy, year, today_q, blocks=blocks)
 
 
 @dataclass
@@ -175,6 +178,22 @@ class YearPage:
     people: int | None = None  # everyone in scope (filters aside); only with ``summary``
     by_status: dict[str, int] = field(default_factory=dict)  # outlook status → people (filters aside)
     by_max: dict[str, int] = field(default_factory=dict)  # the highest grade the rules allow → people
+
+
+def _count_blocks(session: Session, piv, cols, out: "YearPage", policy: Policy, year: int,
+                 today_q: tuple[int, int]) -> None:
+    """A person with a 年度不得评优秀 item (问责, a handful) has a lower highest grade than their signature alone
+    gives: move them in ``by_max`` (their outlook, and so the status filter, is unchanged)."""
+    blocked = merits.year_blocks(session, year, policy)
+    if not blocked:
+        return
+    for pid, *sig in session.execute(select(piv.c.person_id, *cols).where(piv.c.person_id.in_(sorted(blocked)))):
+        plain = _signature_row(tuple(sig), policy, year, today_q).outcome.max_grade
+        held = _signature_row(tuple(sig), policy, year, today_q, tuple(blocked[pid])).outcome.max_grade
+        if plain != held:
+            out.by_max[plain] -= 1
+            out.by_max[held] = out.by_max.get(held, 0) + 1
+    out.by_max = {grade: n for grade, n in out.by_max.items() if n}
 
 
 def year_page(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
@@ -206,6 +225,7 @@ def year_page(session: Session, actor: Actor, policy: Policy, year: int, *, unit
                 kept.append(tuple(sig))
                 out.total += n
         out.people = sum(out.by_status.values())
+        _count_blocks(session, piv, cols, out, policy, year, today_q)
         if status:
             if not kept:
                 return out

@@ -19,6 +19,7 @@ from . import audit, secondments
 from .actor import Actor
 from .errors import Conflict, NotFound, from_rule
 from .leave import probation_leave, recorded_days
+from .merits import sync_cycle
 from .scorers import allowed_scorer
 
 
@@ -146,6 +147,8 @@ def open_cycle(
     audit.record(session, actor, "cycle.create", "cycle", cycle.id, None,
                  {"unit_id": unit_id, "year": year, "quarter": quarter, "evaluatees": evaluated,
                   "not_evaluated": excluded, "seconded_here": hosted})
+    session.flush()
+    sync_cycle(session, actor, policy, cycle)  # an item's 不定等次 in force for the quarter
     transition(session, actor, cycle, "open")
     return cycle
 

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from config.policy import Policy
 from models import CommitteeDecision, Cycle, Evaluation, Person, Tier, Unit, utcnow
 from models.rules import states
+from models.rules.merits import allowed_grades, check_grade
 from models.rules.quota import check_quotas
 from models.rules.scoring import RuleViolation
 
-from . import audit
+from . import audit, merits
 from .access import cycle_for_admin, cycle_for_viewer, deny
 from .actor import Actor
 from .errors import Conflict, InvalidInput, from_rule
@@ -58,6 +59,8 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
     if not actor.can_view_unit(cycle.unit_id):  # supervisors see their own people through the scoring list
         raise deny(session, actor, "cycle", cycle_id, "decision_view")
     rows = _rows(session, cycle)
+    effects = merits.quarter_effects(session, [e.person_id for e, *_ in rows], cycle.year, cycle.quarter, policy) \
+        if policy.merits.items else {}
     by_tier: dict[str, list] = {}
     not_graded = []
     for e, staff_no, name, tier in rows:
@@ -74,7 +77,7 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
         tiers.append(TierOverview(t, len(people), group.quota, group.used, group.remaining, [
             {"evaluation_id": e.id, "staff_no": s, "name": n, "state": e.state,
              "state_label": states.EVALUATION.label(e.state), "total": e.total, "suggested_grade": e.suggested_grade,
-             "final_grade": e.final_grade}
+             "final_grade": e.final_grade, **_screen(effects.get(e.person_id), policy)}
             for e, s, n in sorted(people, key=lambda p: (p[0].total is None, -(p[0].total or 0), p[1]))], list(group.members) if len(group.members) > 1 else []))
     meeting = session.scalar(select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle.id))
     undecided = sum(1 for people in by_tier.values() for e, _, _ in people if not e.final_grade)
@@ -83,6 +86,14 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
         {"meeting_on": meeting.meeting_on.isoformat(), "attendees": meeting.attendees, "note": meeting.note,
          "recorded_by": meeting.recorded_by} if meeting else None,
         tiers, not_graded, list(report.notes), undecided)
+
+
+def _screen(effects: merits.QuarterEffects | None, policy: Policy) -> dict:
+    """What the committee's screen shows for one person: the applied 加扣分 and the grades an item forbids."""
+    if effects is None:
+        return {"adjustments": [], "blocks": [], "allowed_grades": list(policy.grades)}
+    return {"adjustments": effects.lines, "blocks": effects.block_dicts,
+            "allowed_grades": list(allowed_grades(effects.blocks, policy))}
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,18 @@ def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades
         e, _, name, _ = by_id[eid]
         if e.not_graded_reason:
             raise Conflict(f"{name}不确定等次（{e.not_graded_reason}），不能审定等次", "not_graded", evaluation_id=eid)
+    if policy.merits.items and grades:
+        effects = merits.quarter_effects(session, [by_id[eid][0].person_id for eid in grades], cycle.year,
+                                         cycle.quarter, policy)
+        for eid, grade in grades.items():
+            e, _, name, _ = by_id[eid]
+            try:
+                check_grade(grade, effects[e.person_id].blocks, policy)
+            except RuleViolation as exc:
+                audit.record(session, actor, "decision.refused", "evaluation", eid, None,
+                             {"grade": grade, "reason": exc.code, "item": exc.details.get("item_code")})
+                raise Conflict(f"{name}{exc.message}", exc.code, evaluation_id=eid, **exc.details
+                               ).keeping_changes() from None
     proposed: dict[str, list] = {}
     for e, _, _, tier in rows:
         if not e.not_graded_reason:

@@ -15,6 +15,7 @@ from models.rules.outlook import outlook
 from models.rules.calendar import format_local, to_local
 from models.rules.eligibility import leader_placement
 
+from . import merits
 from .actor import Actor
 from .errors import Forbidden, NotFound
 from .summaries import current_evaluation, latest_filed
@@ -80,7 +81,8 @@ def my_status(session: Session, actor: Actor, policy: Policy, now: datetime | No
             if last[0].final_grade and last[0].state == "published":
                 ended += f"（等次：{last[0].final_grade}）"
         unit_step = _unit_step(session, actor.person_id, to_local(now, policy).date())
-    outcome = annual_outcome(quarters, policy)
+    outcome = annual_outcome(quarters, policy, merits.year_blocks(session, year, policy, [actor.person_id]).get(
+        actor.person_id, ()))
     current_q = cycle.quarter if cycle else (now.month - 1) // 3 + 1
     remaining = sum(1 for i, g in enumerate(quarters) if g is None and i + 1 >= current_q)
     ahead = outlook(quarters, remaining, policy)

@@ -15,9 +15,11 @@ from config.policy import Policy
 from models import Cycle, Evaluation, Person, Summary, Tier, utcnow
 from models.rules import states
 from models.rules.leave import leave_indicator
+from models.rules.merits import adjusted_total
 from models.rules.scoring import RuleViolation, check_score, missing_indicators, quick_level_score, suggested_grade, \
     total_score
 
+from . import merits
 from .access import evaluation_for_reader, evaluation_for_scorer
 from .actor import Actor
 from . import audit
@@ -46,16 +48,37 @@ class ScoreResult:
     complete: bool
     missing: list[str]
     version: int
+    # 加扣分 (handlers.merits): total = indicator_total + the applied adjustments, within the policy's bounds
+    indicator_total: float | None = None
+    adjustments: tuple[dict, ...] = ()
+    adjustments_total: float = 0.0
+    blocks: tuple[dict, ...] = ()  # effects on this quarter's grade (不得评为好, 当季较差, 不定等次)
 
 
-def _result(evaluation: Evaluation, indicator_defs, policy: Policy) -> ScoreResult:
+def _effects(session: Session, policy: Policy, evaluation: Evaluation, cycle: Cycle) -> merits.QuarterEffects | None:
+    if not policy.merits.items:  # a profile without a catalogue: no query
+        return None
+    return merits.quarter_effects(session, [evaluation.person_id], cycle.year, cycle.quarter, policy)[
+        evaluation.person_id]
+
+
+def _with_effects(indicator_total: float, effects: merits.QuarterEffects | None, policy: Policy) -> dict:
+    if effects is None:
+        return {"total": indicator_total, "indicator_total": indicator_total}
+    return {"total": adjusted_total(indicator_total, effects.adjustments, policy), "indicator_total": indicator_total,
+            "adjustments": tuple(effects.lines), "adjustments_total": effects.adjustments.total,
+            "blocks": tuple(effects.block_dicts)}
+
+
+def _result(session: Session, evaluation: Evaluation, cycle: Cycle, indicator_defs, policy: Policy) -> ScoreResult:
     scores = {k: float(v) for k, v in (evaluation.scores or {}).items()}
     missing = missing_indicators(scores, indicator_defs)
-    total = total_score(scores, indicator_defs)
+    extra = _with_effects(total_score(scores, indicator_defs), _effects(session, policy, evaluation, cycle), policy)
+    total = extra.pop("total")
     return ScoreResult(evaluation.id, evaluation.state, states.EVALUATION.label(evaluation.state), scores, total,
                        float(sum(i.points for i in indicator_defs)),
                        suggested_grade(total, policy) if scores and not missing else None,
-                       not missing, missing, evaluation.version)
+                       not missing, missing, evaluation.version, **extra)
 
 
 _TEMPLATES: dict[tuple, list] = {}
@@ -121,7 +144,11 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
             raise from_rule(exc) from None
         changed[d.key] = value
     scores.update(changed)
-    total = total_score(scores, template)
+    # 加扣分: the sum kept on the row by handlers.merits (no query on this path); the lines come with the detail
+    indicator_total = total_score(scores, template)
+    adjustment = float(evaluation.merit_adjustment or 0)
+    total = adjusted_total(indicator_total, adjustment, policy) if policy.merits.items else indicator_total
+    extra = {"indicator_total": indicator_total, "adjustments_total": adjustment}
     missing = missing_indicators(scores, template)
     # A grade is suggested only for a complete form: 8 points of 100 after one tap is not “较差”.
     grade = suggested_grade(total, policy) if not missing else None
@@ -137,7 +164,7 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
     session.expire(evaluation)  # the row changed underneath the ORM copy; never flush the stale one
     return ScoreResult(evaluation_id, target, states.EVALUATION.label(target), {k: float(v) for k, v in scores.items()},
                        total, float(sum(d.points for d in template)), grade, not missing, missing,
-                       expected_version + 1)
+                       expected_version + 1, **extra)
 
 
 SUMMARY_SUBMITTED = ("submitted", "locked")
@@ -196,7 +223,7 @@ def without_summary(session: Session, actor: Actor, policy: Policy, evaluation_i
     else:
         raise InvalidInput("操作只能是 score（照常评分）或 not_graded（不定等次）", "bad_action")
     session.flush()
-    return _result(evaluation, defs(template_for(session, cycle.id, evaluation.post)), policy)
+    return _result(session, evaluation, cycle, defs(template_for(session, cycle.id, evaluation.post)), policy)
 
 
 def _move(session: Session, actor: Actor, evaluation: Evaluation, action: str, **changes) -> None:
@@ -224,7 +251,7 @@ def submit(session: Session, actor: Actor, policy: Policy, evaluation_id: int, e
         raise InvalidInput(f"还有 {len(missing)} 项指标未评分：{'、'.join(missing)}", "scores_incomplete",
                            missing=missing)
     _move(session, actor, evaluation, "submit", submitted_at=now or utcnow())
-    return _result(evaluation, template, policy)
+    return _result(session, evaluation, cycle, template, policy)
 
 
 def reopen(session: Session, actor: Actor, policy: Policy, evaluation_id: int) -> ScoreResult:
@@ -233,7 +260,7 @@ def reopen(session: Session, actor: Actor, policy: Policy, evaluation_id: int) -
     if cycle.state not in SCORING_STATES:
         raise Conflict(f"考核已进入“{states.CYCLE.label(cycle.state)}”阶段，不能重新评鉴", "scoring_closed")
     _move(session, actor, evaluation, "reopen", submitted_at=None)
-    return _result(evaluation, defs(template_for(session, cycle.id, evaluation.post)), policy)
+    return _result(session, evaluation, cycle, defs(template_for(session, cycle.id, evaluation.post)), policy)
 
 
 @dataclass(frozen=True)
@@ -285,7 +312,7 @@ def detail(session: Session, actor: Actor, policy: Policy, evaluation_id: int) -
         [{"id": i.id, "kind": i.kind, "dimension": i.dimension, "name": i.name, "points": i.points,
           "score": (evaluation.scores or {}).get(str(i.id))} for i in indicators],
         summary.id if summary else None, summary.state if summary else None,
-        list(summary.paragraphs or []) if shown else [], _result(evaluation, defs(indicators), policy),
+        list(summary.paragraphs or []) if shown else [], _result(session, evaluation, cycle, defs(indicators), policy),
         evaluation.supervisor_id == actor.person_id and cycle.state in SCORING_STATES
         and evaluation.state in ("pending", "scoring") and not evaluation.not_graded_reason,
         evaluation.version, _leave_days(session, cycle, evaluation.person_id),

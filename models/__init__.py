@@ -7,6 +7,7 @@ from .cycle import (CommitteeDecision, Cycle, Evaluation, Filing, Indicator, Obj
 from .db import Base, Database, utcnow
 from .identity import BindCode, WeChatBinding
 from .leave import LeaveRecord, Secondment
+from .merits import MeritEvent
 from .outbound import Delivery, Notice, WorkGroup
 from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
 from .results import SpotCheck, SpotFinding, TalkRecord
@@ -18,4 +19,5 @@ __all__ = [
     "SpotCheck", "SpotFinding", "TalkRecord", "Objection", "ResultSignoff",
     "Delivery", "Notice", "WorkGroup",
     "LeaveRecord", "Secondment",
+    "MeritEvent",
 ]

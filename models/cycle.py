@@ -126,6 +126,8 @@ class Evaluation(Base):
     not_graded_reason: Mapped[str | None] = mapped_column(String(200))
     # Why the supervisor scored a person whose summary was not submitted (the policy allows it with a reason).
     no_summary_note: Mapped[str | None] = mapped_column(String(200))
+    # The quarter's 加扣分 in force (handlers.merits keeps it current), so a score save adds it without a query.
+    merit_adjustment: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -23,7 +23,10 @@ def openapi_json():
 
 
 def init_app(app: Flask) -> None:
-    from . import views  # noqa: F401  (importing registers the endpoints on ``api``)
-    from . import county_views  # noqa: F401  (notices, oversight, 双备案, annual uses, documents)
+    from . import (
+        county_views,  # noqa: F401  (notices, oversight, 双备案, annual uses, documents)
+        merits_views,  # noqa: F401  (加扣分、负面清单与问责)
+        views,  # noqa: F401  (importing registers the endpoints on ``api``)
+    )
 
     app.register_blueprint(api.bp)

@@ -139,6 +139,29 @@ class ScoreSave(In):
     scores: list[ScoreTap] = Field(min_length=1, max_length=50)
 
 
+class AdjustmentLineOut(Out):
+    event_id: int
+    code: str
+    name: str
+    occurred_on: str
+    points: float = Field(description="该事项每次的分值")
+    applied: float = Field(description="计入本季度的分值（已按每季度上限截取）")
+    capped: bool
+    text: str
+
+
+class GradeBlockOut(Out):
+    effect: str = Field(description="no_good | poor | not_graded | no_excellent")
+    effect_label: str
+    event_id: int
+    item_code: str
+    name: str
+    occurred_on: str
+    period_from: str
+    period_to: str
+    text: str
+
+
 class ScoreOut(Out):
     evaluation_id: int
     state: str
@@ -150,6 +173,10 @@ class ScoreOut(Out):
     complete: bool
     missing: list[str]
     version: int
+    indicator_total: float | None = Field(default=None, description="指标得分合计（不含加扣分）")
+    adjustments: list[AdjustmentLineOut] = Field(default=[], description="计入本季度的加扣分各项（评鉴表详情中列出；保存评分的返回只给合计）")
+    adjustments_total: float = Field(default=0.0, description="加扣分合计；total = 指标得分 + 加扣分（按政策上下限）")
+    blocks: list[GradeBlockOut] = Field(default=[], description="影响本季度等次的负面清单/问责事项（评鉴表详情中列出）")
 
 
 class EvaluationIndicator(Out):
@@ -320,6 +347,9 @@ class DecisionPerson(Out):
     total: float | None
     suggested_grade: str | None
     final_grade: str | None
+    adjustments: list[AdjustmentLineOut] = []
+    blocks: list[GradeBlockOut] = Field(default=[], description="限制等次的事项（名称、影响期）")
+    allowed_grades: list[str] = Field(default=[], description="可审定的等次（受负面清单/问责限制后）")
 
 
 class TierQuotaOut(Out):

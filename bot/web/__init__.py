@@ -11,7 +11,14 @@ from flask import Flask, request
 from models.rules import states
 from models.rules.scoring import format_points
 
-from . import auth, console, console_county, console_unit, mobile  # noqa: F401  (console_*: routes on console.bp)
+from . import (  # noqa: F401  (console_*: routes on console.bp)
+    auth,
+    console,
+    console_county,
+    console_merits,
+    console_unit,
+    mobile,
+)
 from .session import csrf_token
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

@@ -7,7 +7,7 @@ PDF does not. Text is placed in table cells, never interpreted, so nothing a use
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -49,10 +49,13 @@ class PersonQuarter:
     supervisor: Person | None
     signoff: ResultSignoff | None = None  # 本人签署意见 of the current publication
     recorder: str = ""  # who entered the committee's decision (name), for its sign-off line
+    merit_lines: list[str] = field(default_factory=list)  # 加扣分 applied and effects on the grade (handlers.merits)
 
 
-def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, quarter: int) -> PersonQuarter:
-    """The person's evaluation in the quarter, for the person, their scorer, unit HR and the county office."""
+def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, quarter: int,
+                   policy: Policy | None = None) -> PersonQuarter:
+    """The person's evaluation in the quarter, for the person, their scorer, unit HR and the county office. With the
+    policy, also the quarter's 加扣分 and the items that limit its grade."""
     missing = NotFound(f"找不到人员 {staff_no} 在 {year}年第{quarter}季度的考核")
     row = session.execute(
         select(Evaluation, Cycle, Person)
@@ -82,7 +85,17 @@ def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, qua
         supervisor=session.get(Person, evaluation.supervisor_id) if evaluation.supervisor_id else None,
         signoff=signoff_of(session, evaluation, cycle),
         recorder=name_of_ref(session, decision.recorded_by) if decision else "",
+        merit_lines=_merit_lines(session, person.id, year, quarter, policy) if policy else [],
     )
+
+
+def _merit_lines(session: Session, person_id: int, year: int, quarter: int, policy: Policy) -> list[str]:
+    from .. import merits
+
+    if not policy.merits.items:
+        return []
+    effects = merits.quarter_effects(session, [person_id], year, quarter, policy)[person_id]
+    return [line.text for line in effects.adjustments.lines] + [b.text for b in effects.blocks]
 
 
 INDICATOR_HEADS = ("类别", "维度", "评鉴指标", "分值", "得分")
@@ -155,8 +168,10 @@ def evaluation_tail(pq: PersonQuarter, policy: Policy) -> list[tuple[str, str]]:
     e = pq.evaluation
     total = "" if e.total is None else f"{e.total:g}"
     scored_at = format_local(e.submitted_at, policy)
+    merits = [("加扣分与问责", "；".join(pq.merit_lines))] if pq.merit_lines else []
     return [
         ("合计得分", total or "（未评鉴）"),
+        *merits,
         ("建议等次", e.suggested_grade or "（未评鉴）"),
         ("审定等次", _grade_text(e)),
         ("审定会议", _meeting(pq, policy)),
@@ -269,7 +284,7 @@ def registration_form(session: Session, actor: Actor, policy: Policy, staff_no: 
 def evaluation_form(session: Session, actor: Actor, policy: Policy, staff_no: str, year: int, quarter: int,
                     out: BinaryIO) -> str:
     """《考核评鉴表》: each indicator with its points and the score given, the total and the grades."""
-    pq = person_quarter(session, actor, staff_no, year, quarter)
+    pq = person_quarter(session, actor, staff_no, year, quarter, policy)
     doc = _document()
     _title(doc, "公务员平时考核评鉴表", f"（{year}年第{quarter}季度）")
     info = info_rows(pq)
@@ -285,8 +300,9 @@ def evaluation_form(session: Session, actor: Actor, policy: Policy, staff_no: st
         for c, value in enumerate(values):
             table.rows[r].cells[c].text = value
     doc.add_paragraph()
-    tail = _grid(doc, 5, 2, (3.2, 13.4))
-    for r, (label, value) in enumerate(evaluation_tail(pq, policy)):
+    rows = evaluation_tail(pq, policy)
+    tail = _grid(doc, len(rows), 2, (3.2, 13.4))
+    for r, (label, value) in enumerate(rows):
         tail.rows[r].cells[0].text = label
         tail.rows[r].cells[1].text = value
     doc.save(out)

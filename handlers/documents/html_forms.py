@@ -47,7 +47,7 @@ def registration_html(session: Session, actor: Actor, policy: Policy, staff_no: 
 
 def evaluation_html(session: Session, actor: Actor, policy: Policy, staff_no: str, year: int, quarter: int,
                     out: BinaryIO) -> str:
-    pq = F.person_quarter(session, actor, staff_no, year, quarter)
+    pq = F.person_quarter(session, actor, staff_no, year, quarter, policy)
     _write("evaluation.html", out, title="考核评鉴表", heading="公务员平时考核评鉴表", heads=F.INDICATOR_HEADS,
            indicators=F.indicator_rows(pq), tail=F.evaluation_tail(pq, policy), **_common(pq, year, quarter))
     return f"考核评鉴表_{pq.person.staff_no}_{pq.person.name}_{year}Q{quarter}.html"

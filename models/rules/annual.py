@@ -35,8 +35,21 @@ class AnnualOutcome:
         }
 
 
-def annual_outcome(quarter_grades: Sequence[str | None], policy: Policy) -> AnnualOutcome:
-    """``quarter_grades``: the year's quarters in order, each a grade or ``None`` (不定等次, not counted)."""
+def annual_outcome(quarter_grades: Sequence[str | None], policy: Policy, excellent_blocks: Sequence[str] = ()
+                   ) -> AnnualOutcome:
+    """``quarter_grades``: the year's quarters in order, each a grade or ``None`` (不定等次, not counted).
+    ``excellent_blocks``: why the year may not be 优秀 (``models.rules.merits.annual_blocks`` texts)."""
+    outcome = _outcome(quarter_grades, policy)
+    if not excellent_blocks:
+        return outcome
+    excellent, competent, *_ = policy.annual.annual_grades
+    reasons = list(outcome.reasons) + [f"{b}，年度考核不得评为{excellent}" for b in excellent_blocks]
+    max_grade = competent if outcome.max_grade == excellent else outcome.max_grade
+    return AnnualOutcome(False, False, max_grade, outcome.forced_grade, reasons, outcome.good_count,
+                         outcome.bad_count, outcome.graded_count)
+
+
+def _outcome(quarter_grades: Sequence[str | None], policy: Policy) -> AnnualOutcome:
     rules = policy.annual
     good_grade = policy.good_grade
     excellent, competent, *_ = rules.annual_grades

@@ -59,7 +59,7 @@ def test_inconsistent_policies_are_refused(mutate, message):
 
 
 def test_unknown_policy_names_the_available_ones():
-    with pytest.raises(PolicyError, match="可用：hengyang"):
+    with pytest.raises(PolicyError, match="可用：hengdong, hengyang"):
         load_policy("nowhere")
 
 
