@@ -155,7 +155,7 @@ def phase(port: int, path: str, jobs: list[tuple[str, bytes]], senders: int, pro
     elapsed = time.perf_counter() - started
     lat = sorted(x for r in results for x in r[0])
     return {"n": len(lat), "errors": sum(r[1] for r in results), "rate": len(lat) / elapsed,
-            "p50": statistics.median(lat) * 1000, "p99": lat[int(len(lat) * 0.99) - 1] * 1000}
+            "p50": statistics.median(lat) * 1000, "p99": lat[int(len(lat) * 0.99) - 1] * 1000, "max": lat[-1] * 1000}
 
 
 def wait_ready(port: int, proc) -> None:
