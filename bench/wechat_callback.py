@@ -231,7 +231,9 @@ def main() -> None:
               f"  errors {r['errors']}")
         if r["cpu"]:
             print(f"{'':30s} {cpu.describe(r['cpu'])}")
-    print(f"ratio full/floor (msgs/s): {full['rate'] / floor['rate']:.2f}   (goal ≥ 0.70, p99 well under 100 ms)")
+    ratio = full["rate"] / floor["rate"]
+    print(f"ratio full/floor (msgs/s): {ratio:.2f} (goal ≥ 0.70: {'PASS' if ratio >= 0.7 else 'MISS'}); full p99 "
+          f"{full['p99']:.1f} ms (goal < 100 ms: {'PASS' if full['p99'] < 100 else 'MISS'})")
     for line in cpu.bounds(floor["cpu"], full["cpu"]):
         print(line)
     expected = len(warm) + len(full_jobs)
