@@ -87,6 +87,17 @@ def cpu_line(runs: list[dict]) -> str:
     return cpu.describe({k: statistics.median(p[k] for p in per) for k in per[0]})
 
 
+def server_cpu_ratio(runs: dict[str, list[dict]]) -> str:
+    """Peer/kaohe app-server CPU per request (median of the rounds): the figure least moved by other work on the
+    machine; above 1.00 kaohe's own code is the cheaper of the two."""
+    k = [r["cpu"]["server"] for r in runs["kaohe"] if r.get("cpu")]
+    p = [r["cpu"]["server"] for r in runs["peer"] if r.get("cpu")]
+    if not k or not p:
+        return ""
+    return (f"  app-server CPU per request, peer/kaohe (median): {statistics.median(p) / statistics.median(k):.2f} "
+            "(not a goal: the code's own cost, whatever else the machine runs)")
+
+
 def report(name: str, unit: str, runs: dict[str, list[dict]]) -> None:
     for who in ("kaohe", "peer"):
         rs = runs[who]
@@ -97,6 +108,8 @@ def report(name: str, unit: str, runs: dict[str, list[dict]]) -> None:
         line = cpu_line(rs)
         if line:
             print(f"        {line}")
+    if server_cpu_ratio(runs):
+        print(server_cpu_ratio(runs))
 
 
 # ---- chat paragraph -----------------------------------------------------------------------------------------------
