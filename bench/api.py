@@ -223,7 +223,9 @@ def main() -> None:
         if figures:
             print(f"{name}  {cpu.describe(figures)}")
     ratio = save_rps / floor_rps
-    print(f"ratio save/floor = {ratio:.2f} (goal >= 0.40); save p99 {'<' if pct(save_lat, .99) < 50 else '>='} 50 ms")
+    p99 = pct(save_lat, .99)
+    print(f"ratio save/floor = {ratio:.2f} (goal >= 0.40: {'PASS' if ratio >= 0.4 else 'MISS'}); "
+          f"save p99 {p99:.1f} ms (goal < 50 ms: {'PASS' if p99 < 50 else 'MISS'})")
     for line in cpu.bounds(floor_cpu, save_cpu):
         print(line)
 
