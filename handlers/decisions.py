@@ -46,7 +46,7 @@ class DecisionOverview:
     undecided: int
 
 
-def _rows(session: Session, cycle: Cycle):
+def rows_of(session: Session, cycle: Cycle):
     return session.execute(
         select(Evaluation, Person.staff_no, Person.name, Tier.name).join(Person, Person.id == Evaluation.person_id)
         .join(Tier, Tier.id == Evaluation.tier_id).where(Evaluation.cycle_id == cycle.id)
@@ -57,7 +57,7 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
     cycle = cycle_for_viewer(session, actor, cycle_id)
     if not actor.can_view_unit(cycle.unit_id):  # supervisors see their own people through the scoring list
         raise deny(session, actor, "cycle", cycle_id, "decision_view")
-    rows = _rows(session, cycle)
+    rows = rows_of(session, cycle)
     by_tier: dict[str, list] = {}
     not_graded = []
     for e, staff_no, name, tier in rows:
@@ -132,6 +132,22 @@ def record_meeting(session: Session, actor: Actor, cycle_id: int, meeting_on: da
     return meeting
 
 
+def check_quota(policy: Policy, rows, grades: dict[int, str], what: str = "本次审定") -> None:
+    """Refuse (409 ``quota_exceeded``) when the proposed grades (evaluation id → grade) over the cycle's ``rows``
+    would break a tier's 好 quota. Also used when an objection changes a grade (handlers.objections)."""
+    proposed: dict[str, list] = {}
+    for e, _, _, tier in rows:
+        if not e.not_graded_reason:
+            proposed.setdefault(tier, []).append(grades.get(e.id, e.final_grade))
+    # Quota over the whole tier (every person to be graded), not only those decided so far ("" = not decided yet).
+    report = check_quotas({t: [g or "" for g in gs] for t, gs in proposed.items()}, policy)
+    if not report.ok:
+        over = [q for q in report.tiers if q.exceeded]
+        raise Conflict(f"{what}超出“{policy.good_grade}”等次名额：{'；'.join(report.violations)}。请调整后再提交",
+                       "quota_exceeded", tiers=[{"tier": q.tier, "members": list(q.members), "size": q.size,
+                                                 "quota": q.quota, "proposed": q.used, "over": q.over} for q in over])
+
+
 def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades: dict[int, str]) -> DecisionOverview:
     """Record final grades (evaluation id → grade). All or nothing: refused if any tier's 好 quota would break."""
     cycle = cycle_for_admin(session, actor, cycle_id)
@@ -139,7 +155,7 @@ def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades
         raise Conflict(f"考核当前处于“{states.CYCLE.label(cycle.state)}”阶段，不能审定等次", "not_deciding")
     if session.scalar(select(CommitteeDecision.id).where(CommitteeDecision.cycle_id == cycle.id)) is None:
         raise Conflict("请先记录党委(党组)会议（日期、参会人员），再录入审定等次", "meeting_required")
-    rows = _rows(session, cycle)
+    rows = rows_of(session, cycle)
     by_id = {e.id: (e, s, n, t) for e, s, n, t in rows}
     for eid, grade in grades.items():
         if eid not in by_id:
@@ -149,17 +165,7 @@ def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades
         e, _, name, _ = by_id[eid]
         if e.not_graded_reason:
             raise Conflict(f"{name}不确定等次（{e.not_graded_reason}），不能审定等次", "not_graded", evaluation_id=eid)
-    proposed: dict[str, list] = {}
-    for e, _, _, tier in rows:
-        if not e.not_graded_reason:
-            proposed.setdefault(tier, []).append(grades.get(e.id, e.final_grade))
-    # Quota over the whole tier (every person to be graded), not only those decided so far ("" = not decided yet).
-    report = check_quotas({t: [g or "" for g in gs] for t, gs in proposed.items()}, policy)
-    if not report.ok:
-        over = [q for q in report.tiers if q.exceeded]
-        raise Conflict(f"本次审定超出“{policy.good_grade}”等次名额：{'；'.join(report.violations)}。请调整后再提交",
-                       "quota_exceeded", tiers=[{"tier": q.tier, "members": list(q.members), "size": q.size,
-                                                 "quota": q.quota, "proposed": q.used, "over": q.over} for q in over])
+    check_quota(policy, rows, grades)
     now = utcnow()
     for eid, grade in grades.items():
         e = by_id[eid][0]

@@ -113,10 +113,19 @@ def _facts(session: Session, policy: Policy, e: Evaluation, c: Cycle) -> tuple[r
     return facts, signoff, objection
 
 
-def objection_dict(o: Objection, policy: Policy) -> dict:
+def objection_dict(o: Objection, policy: Policy, now: datetime | None = None) -> dict:
+    """The objection with the unit's answer and what the person may do next (接受答复 / 申诉, and until when)."""
+    answered = o.state in ("upheld", "changed")
+    ends = rules.escalate_deadline(o.answered_at, policy) if o.answered_at else None
     return {"id": o.id, "state": o.state, "state_label": states.OBJECTION.label(o.state), "grade": o.grade,
             "reason": o.reason, "created_at": format_local(o.created_at, policy),
-            "answer_due": format_local(o.answer_due, policy), "attachment_name": o.attachment_name}
+            "answer_due": format_local(o.answer_due, policy), "attachment_name": o.attachment_name,
+            "answer": o.answer or "", "new_grade": o.new_grade or "", "answered_at": format_local(o.answered_at, policy),
+            "meeting_on": o.meeting_on.isoformat() if o.meeting_on else "",
+            "escalation_reason": o.escalation_reason or "", "county_note": o.county_note or "",
+            "can_accept": answered,
+            "can_escalate": answered and rules.escalate_refusal(o.answered_at, now or utcnow(), policy) is None,
+            "escalate_ends": format_local(ends, policy)}
 
 
 def _view(session: Session, policy: Policy, e: Evaluation, c: Cycle, now: datetime) -> Feedback:
@@ -132,7 +141,7 @@ def _view(session: Session, policy: Policy, e: Evaluation, c: Cycle, now: dateti
         signed_label=rules.CHOICES[signoff.choice] if signoff else None,
         signed_comment=signoff.comment if signoff else "", signed_at=format_local(signoff.signed_at, policy)
         if signoff else "",
-        objection=objection_dict(objection, policy) if objection else None,
+        objection=objection_dict(objection, policy, now) if objection else None,
         can_sign=cannot_sign is None, can_object=cannot_object is None,
         objection_ends=format_local(facts.objection_ends, policy),
         reasons={k: v.message for k, v in (("sign", cannot_sign), ("object", cannot_object)) if v})
