@@ -323,13 +323,23 @@ def board(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> Boar
                      "signed": s.choice if s else None, "signed_label": rules.CHOICES[s.choice] if s else "未确认",
                      "comment": s.comment if s else "", "signed_at": format_local(s.signed_at, policy) if s else "",
                      "objection": states.OBJECTION.label(o.state) if o else ""})
-    objections = [dict(objection_dict(o, policy), name=session.get(Person, o.person_id).name,
-                       staff_no=session.get(Person, o.person_id).staff_no)
+    now = utcnow()
+    objections = [dict(objection_dict(o, policy, now), name=session.get(Person, o.person_id).name,
+                       staff_no=session.get(Person, o.person_id).staff_no,
+                       overdue=rules.answer_overdue(o.state, _aware(o.answer_due), now),
+                       meeting_attendees=o.meeting_attendees or "", actions=states.OBJECTION.allowed_actions(o.state))
                   for o in sorted(open_ids.values(), key=lambda o: o.created_at)]
     return Board(c.id, c.label, session.get(Unit, c.unit_id).name, format_local(c.published_at, policy),
                  format_local(rules.sign_deadline(c.published_at, policy), policy) if c.published_at else "",
                  sum(r["signed"] == rules.AGREE for r in rows), sum(r["signed"] == rules.OBJECT for r in rows),
                  sum(r["signed"] is None for r in rows), rows, objections)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC."""
+    from datetime import UTC
+
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def signoff_of(session: Session, e: Evaluation, c: Cycle) -> ResultSignoff | None:

@@ -28,7 +28,7 @@ DONE = {
     "opened": "已开启本季度考核。", "advanced": "已进入下一阶段。", "assigned": "已更换评鉴人。",
     "indicators": "指标已保存。", "reset": "该岗位已恢复使用单位默认指标。", "meeting": "会议记录已保存。",
     "graded": "等次已保存。", "published": "已开始公示，每人会收到自己的结果。", "filed": "结果一览表已报送县公务员办备案。",
-    "submitted": "已报送县公务员办备案。",
+    "submitted": "已报送县公务员办备案。", "answered": "异议已答复，已通知本人。",
 }
 PER_PAGE = 50
 
