@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from handlers import decisions, feedback, notices, progress, scoring, summaries
+from handlers import decisions, feedback, notices, objections, progress, scoring, summaries
 from handlers.errors import DomainError, InvalidInput
 from handlers.scoring import Tap
 from models.rules.calendar import to_local
@@ -32,6 +32,7 @@ DONE = {
     "graded": "等次已保存。",
     "signed": "已确认考核结果。",
     "objected": "已提出异议，单位人事和党委(党组)会收到通知。",
+    "accepted": "已接受单位的答复，异议办结。", "escalated": "已向县公务员办申诉，办理结果会通知您。",
 }
 
 
@@ -123,6 +124,17 @@ def result_object(actor):
     return act(lambda session: feedback.file_objection(session, actor, services().policy, reason, channel="page",
                                                        attachment=attachment, evaluation_id=int_arg("evaluation_id")),
                "/m/result?msg=objected", lambda exc: _result_again(actor, exc))
+
+
+@bp.post("/m/result/reply")
+@page
+def result_reply(actor):
+    """接受答复, or 申诉 with the reason: the unit's answer to the person's objection."""
+    action, reason = request.form.get("action", ""), request.form.get("reason", "")[:5000]
+    return act(lambda session: objections.respond(session, actor, services().policy, action, reason, channel="page",
+                                                  objection_id=int_arg("objection_id")),
+               f"/m/result?msg={'escalated' if action == 'escalate' else 'accepted'}",
+               lambda exc: _result_again(actor, exc))
 
 
 @bp.get("/m/objections/<int:objection_id>/attachment")
