@@ -10,7 +10,15 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from handlers import decisions, feedback, notices, objections, progress, scoring, summaries
+from handlers import (
+    decisions,
+    feedback,
+    notices,
+    objections,
+    progress,
+    scoring,
+    summaries,
+)
 from handlers.errors import DomainError, InvalidInput
 from handlers.scoring import Tap
 from models.rules.calendar import to_local
