@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from handlers import annual_uses, audit, oversight, person_record
+from handlers import annual_uses, audit, objections, oversight, person_record
 from handlers.errors import DomainError, Forbidden, InvalidInput
 from models.rules.calendar import quarter_of, to_local
 
@@ -31,7 +31,7 @@ DONE = {
     "accepted": "已通过该备案。", "returned": "已退回，单位会看到退回原因。", "drawn": "已完成抽取，随机种子已记录。",
     "finding": "已记录抽查发现的问题。", "circular": "通报已作为通知发出。", "notice": "通知已创建。",
     "cancelled": "已撤回尚未发出的部分。", "group": "工作群已添加。", "talk": "谈话已记录。",
-    "disabled": "账号已停用，其所有登录已结束。",
+    "disabled": "账号已停用，其所有登录已结束。", "concluded": "申诉已办结，已通知本人和单位人事。",
 }
 
 
@@ -150,6 +150,7 @@ def board(actor):
     year, quarter = period()
     with uow() as session:
         data = oversight.progress_board(session, actor, s.policy, year, quarter)
+        pending = objections.counts(session)  # every unit's objections, whatever the quarter
     rows = data["units"]
     q, late_only = text_arg("q"), request.args.get("late") == "1"
     if q:
@@ -166,6 +167,7 @@ def board(actor):
                            for u in shown[:20]], label="本页单位的公示进度（%）", suffix="%")
     return render("console/county/board.html", actor, **ctx(
         actor, title="全县进度", year=year, quarter=quarter, data=data, rows=shown, pager=pager, sort=sort, q=q,
+        objections=pending,
         late_only=late_only, step_chart=step_chart, unit_chart=unit_chart,
         filed_units=sum(1 for u in data["units"] if u["filed"])))
 
