@@ -274,6 +274,13 @@ class FeedbackPolicy:
     answer_working_days: int = 10  # the unit answers an objection within this many working days
     answer_remind_offsets_days: tuple[int, ...] = (2, 0)  # unit HR reminded before the answer is due, then overdue
     escalate_working_days: int = 5  # the person may escalate the unit's answer until the end of this working day
+    # Grades whose objection is a 复核 under the civil-service law's clocks (calendar days, not working days): the
+    # request within ``law_request_days`` of learning of the grade, the organ's decision within
+    # ``law_decision_days``, 申诉 within ``law_appeal_days`` of the decision.
+    law_grades: tuple[str, ...] = ()
+    law_request_days: int = 30
+    law_decision_days: int = 30
+    law_appeal_days: int = 15
     reason_max_chars: int = 1000
     comment_max_chars: int = 200
     attachment_max_kb: int = 700  # request bodies are at most 1 MiB (bot/app.py), base64 in the API
@@ -285,12 +292,13 @@ ATTACHMENT_TYPES = ("jpg", "png", "pdf")
 
 def _feedback(data: dict) -> FeedbackPolicy:
     values = dict(data)
-    for key in ("remind_offsets_days", "answer_remind_offsets_days", "attachment_types"):
+    for key in ("remind_offsets_days", "answer_remind_offsets_days", "attachment_types", "law_grades"):
         if key in values:
             values[key] = tuple(values[key])
     policy = FeedbackPolicy(**values)
     if min(policy.sign_working_days, policy.objection_working_days, policy.answer_working_days,
-           policy.escalate_working_days, policy.reason_max_chars, policy.comment_max_chars, policy.attachment_max_kb) < 1:
+           policy.escalate_working_days, policy.law_request_days, policy.law_decision_days,
+           policy.law_appeal_days, policy.reason_max_chars, policy.comment_max_chars, policy.attachment_max_kb) < 1:
         raise PolicyError("feedback 中的天数、字数和附件大小都必须至少为 1")
     if policy.attachment_max_kb > 750:
         raise PolicyError("feedback.attachment_max_kb 最大 750（请求体上限 1 MiB，小程序以 base64 上传）")

@@ -109,14 +109,15 @@ def _facts(session: Session, policy: Policy, e: Evaluation, c: Cycle) -> tuple[r
     facts = rules.ResultFacts(
         fed_back=_fed_back(e, c), signed=signoff.choice if signoff else None,
         signed_at=signoff.signed_at if signoff else None, objection=objection is not None,
-        objection_ends=rules.objection_deadline(c.published_at, c.publicity_ends, policy) if _fed_back(e, c) else None)
+        objection_ends=rules.objection_deadline(c.published_at, c.publicity_ends, policy, grade_text(e))
+        if _fed_back(e, c) else None)
     return facts, signoff, objection
 
 
 def objection_dict(o: Objection, policy: Policy, now: datetime | None = None) -> dict:
     """The objection with the unit's answer and what the person may do next (接受答复 / 申诉, and until when)."""
     answered = o.state in ("upheld", "changed")
-    ends = rules.escalate_deadline(o.answered_at, policy) if o.answered_at else None
+    ends = rules.escalate_deadline(o.answered_at, policy, o.grade) if o.answered_at else None
     return {"id": o.id, "state": o.state, "state_label": states.OBJECTION.label(o.state), "grade": o.grade,
             "reason": o.reason, "created_at": format_local(o.created_at, policy),
             "answer_due": format_local(o.answer_due, policy), "attachment_name": o.attachment_name,
@@ -124,8 +125,9 @@ def objection_dict(o: Objection, policy: Policy, now: datetime | None = None) ->
             "meeting_on": o.meeting_on.isoformat() if o.meeting_on else "",
             "escalation_reason": o.escalation_reason or "", "county_note": o.county_note or "",
             "can_accept": answered,
-            "can_escalate": answered and rules.escalate_refusal(o.answered_at, now or utcnow(), policy) is None,
-            "escalate_ends": format_local(ends, policy)}
+            "can_escalate": answered and rules.escalate_refusal(o.answered_at, now or utcnow(), policy,
+                                                                o.grade) is None,
+            "escalate_ends": format_local(ends, policy), "under_law": rules.law_applies(o.grade, policy)}
 
 
 def _view(session: Session, policy: Policy, e: Evaluation, c: Cycle, now: datetime) -> Feedback:
@@ -232,7 +234,7 @@ def file_objection(session: Session, actor: Actor, policy: Policy, reason: str, 
                           state="open", grade=grade_text(e)[:40], reason=reason, attachment_name=name,
                           attachment_type=rules.MEDIA_TYPES[kind] if kind else None, attachment=data,
                           channel=channel if channel in CHANNELS else "api", created_at=now,
-                          answer_due=rules.answer_due(now, policy))
+                          answer_due=rules.answer_due(now, policy, grade_text(e)))
     session.add(objection)
     try:
         session.flush()

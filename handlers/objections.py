@@ -30,6 +30,7 @@ from .feedback import Feedback, _refuse, my_feedback
 from .reminders import unit_hr
 
 ACTIVE = ("open", "upheld", "changed", "escalated")
+LAW_NOTE = "复核、申诉期间不停止原考核结果（复核决定）的执行。"
 
 
 def _load(session: Session, objection_id: int) -> tuple[Objection, Cycle]:
@@ -100,7 +101,8 @@ def answer(session: Session, actor: Actor, policy: Policy, objection_id: int, ac
 
 
 def _tell_person(session: Session, policy: Policy, o: Objection, c: Cycle) -> None:
-    ends = format_local(rules.escalate_deadline(o.answered_at, policy), policy)
+    deadline = rules.escalate_deadline(o.answered_at, policy, o.grade)
+    ends = format_local(deadline, policy)
     if o.state == "changed":
         what = (f"经党委(党组){o.meeting_on.isoformat()}会议研究，您的等次由“{o.grade}”改为“{o.new_grade}”。"
                 f"说明：{o.answer}")
@@ -108,10 +110,10 @@ def _tell_person(session: Session, policy: Policy, o: Objection, c: Cycle) -> No
         what = f"维持原等次“{o.grade}”。理由：{o.answer}"
     text = (f"您对{c.label}平时考核结果提出的异议，单位已答复：{what}\n"
             f"接受答复请发送“接受答复”；如不服，可于 {ends} 前发送“申诉 <理由>”向县公务员办申诉"
-            "（也可在“我的考核”页面办理）。")
+            "（也可在“我的考核”页面办理）。" + (LAW_NOTE if rules.law_applies(o.grade, policy) else ""))
     notices.notify_person(session, o.person_id, text, kind="personal", title="异议答复",
                           dedupe_key=f"objection-answer:{o.id}",
-                          facts={"lead": "单位已答复您的异议", "deadline": rules.escalate_deadline(o.answered_at, policy)})
+                          facts={"lead": "单位已答复您的异议", "deadline": deadline})
 
 
 # -- the person's reply: accept, or escalate to the county office ---------------------------------------------------
@@ -134,7 +136,7 @@ def respond(session: Session, actor: Actor, policy: Policy, action: str, reason:
     if action not in ("accept", "escalate"):
         raise _refuse(RuleViolation("请选择“接受答复”或“申诉”", "bad_reply"))
     if action == "escalate" and o.state in ("open", "upheld", "changed"):
-        refusal = rules.escalate_refusal(o.answered_at, now, policy) or rules.text_refusal(
+        refusal = rules.escalate_refusal(o.answered_at, now, policy, o.grade) or rules.text_refusal(
             reason or "", "申诉理由", policy.feedback.reason_max_chars, required=True)
         if refusal:
             raise _refuse(refusal)

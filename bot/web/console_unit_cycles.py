@@ -287,6 +287,15 @@ def unit_objection_answer(actor, objection_id: int):
         lambda exc: unit_signoffs.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status))
 
 
+@bp.get("/console/unit/objections/<int:objection_id>/letter/<kind>")
+@page
+def unit_objection_letter(actor, objection_id: int, kind: str):
+    """受理通知书 (accept) or 复核决定书 (decision) as docx."""
+    from .mobile import letter_response
+
+    return letter_response(actor, objection_id, kind)
+
+
 @bp.get("/console/unit/objections/<int:objection_id>/attachment")
 @page
 def unit_objection_attachment(actor, objection_id: int):

@@ -145,6 +145,26 @@ def result_reply(actor):
                lambda exc: _result_again(actor, exc))
 
 
+@bp.get("/m/objections/<int:objection_id>/letter/<kind>")
+@page
+def objection_letter(actor, objection_id: int, kind: str):
+    """The person's copy of the 受理通知书 / 复核决定书 (docx)."""
+    return letter_response(actor, objection_id, kind)
+
+
+def letter_response(actor, objection_id: int, kind: str) -> Response:
+    """An objection's letter as docx, downloaded (the person, their unit's HR, the county office)."""
+    import io
+
+    from handlers.documents.letters import objection_letter
+
+    buf = io.BytesIO()
+    with uow() as session:
+        name = objection_letter(session, actor, services().policy, objection_id, kind, buf)
+    return attachment_response(name, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                               buf.getvalue())
+
+
 @bp.get("/m/objections/<int:objection_id>/attachment")
 @page
 def objection_attachment(actor, objection_id: int):

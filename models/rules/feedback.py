@@ -6,7 +6,7 @@ the time) and asks; the answer is ``None`` (go ahead) or a :class:`RuleViolation
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from config.policy import Policy
 
@@ -34,25 +34,44 @@ def sign_deadline(published_at: datetime, policy: Policy) -> datetime:
     return end_of_local_day(add_working_days(day, policy.feedback.sign_working_days, policy), policy)
 
 
+def law_applies(grade: str | None, policy: Policy) -> bool:
+    """An objection to this grade is a 复核 under the civil-service law's clocks (the policy's ``law_grades``)."""
+    return bool(grade) and grade in policy.feedback.law_grades
+
+
+def _days_after(moment: datetime, days: int, policy: Policy) -> datetime:
+    """The end of the local day ``days`` calendar days after ``moment``'s local day (the law counts calendar days)."""
+    return end_of_local_day(to_local(moment, policy).date() + timedelta(days=days), policy)
+
+
 def objection_deadline(published_at: datetime | None, publicity_ends: datetime | None,
-                       policy: Policy) -> datetime | None:
+                       policy: Policy, grade: str | None = None) -> datetime | None:
     """Objections are taken during 公示 and until the end of the ``objection_working_days``-th working day after
-    feedback, whichever is later. ``None``: neither is known (the window never opened)."""
+    feedback, whichever is later — for a grade under the law, at least ``law_request_days`` calendar days after
+    feedback. ``None``: neither is known (the window never opened)."""
     ends = [publicity_ends] if publicity_ends else []
     if published_at is not None:
         day = to_local(published_at, policy).date()
         ends.append(end_of_local_day(add_working_days(day, policy.feedback.objection_working_days, policy), policy))
+        if law_applies(grade, policy):
+            ends.append(_days_after(published_at, policy.feedback.law_request_days, policy))
     return max(ends) if ends else None
 
 
-def answer_due(filed_at: datetime, policy: Policy) -> datetime:
-    """When the unit's answer to an objection filed at ``filed_at`` is due (end of that working day)."""
+def answer_due(filed_at: datetime, policy: Policy, grade: str | None = None) -> datetime:
+    """When the unit's answer to an objection filed at ``filed_at`` is due (end of that working day; for a grade
+    under the law, ``law_decision_days`` calendar days)."""
+    if law_applies(grade, policy):
+        return _days_after(filed_at, policy.feedback.law_decision_days, policy)
     day = to_local(filed_at, policy).date()
     return end_of_local_day(add_working_days(day, policy.feedback.answer_working_days, policy), policy)
 
 
-def escalate_deadline(answered_at: datetime, policy: Policy) -> datetime:
-    """Until when the person may escalate the unit's answer to the county office (end of that working day)."""
+def escalate_deadline(answered_at: datetime, policy: Policy, grade: str | None = None) -> datetime:
+    """Until when the person may escalate the unit's answer to the county office (end of that working day; for a
+    grade under the law, 申诉 within ``law_appeal_days`` calendar days of the review decision)."""
+    if law_applies(grade, policy):
+        return _days_after(answered_at, policy.feedback.law_appeal_days, policy)
     day = to_local(answered_at, policy).date()
     return end_of_local_day(add_working_days(day, policy.feedback.escalate_working_days, policy), policy)
 
@@ -107,11 +126,12 @@ def answer_refusal(facts: AnswerFacts, today: date, policy: Policy) -> RuleViola
     return None
 
 
-def escalate_refusal(answered_at: datetime | None, now: datetime, policy: Policy) -> RuleViolation | None:
-    """The person escalates only after the unit's answer and within the policy's working days."""
+def escalate_refusal(answered_at: datetime | None, now: datetime, policy: Policy,
+                     grade: str | None = None) -> RuleViolation | None:
+    """The person escalates only after the unit's answer and within the policy's (or the law's) days."""
     if answered_at is None:
         return RuleViolation("单位尚未答复您的异议，答复后才能申诉", "not_answered")
-    ends = escalate_deadline(answered_at, policy)
+    ends = escalate_deadline(answered_at, policy, grade)
     if now > ends:
         return RuleViolation(f"申诉期限已过（已于 {format_local(ends, policy)} 截止）", "escalation_window_closed")
     return None

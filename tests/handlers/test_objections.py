@@ -196,3 +196,48 @@ def test_unit_hr_is_reminded_before_the_answer_is_due_and_once_when_overdue(sess
     assert "王芳" in body and "已超过答复期限" in body
     objections.answer(session, w.hr, policy, o.id, "uphold", "依据充分")
     assert objections.remind_answers(session, policy, when["overdue"] + timedelta(days=1)) == []
+
+
+def test_a_grade_under_the_law_runs_on_the_laws_clocks_and_gets_its_letters(session, policy):
+    import io
+
+    from docx import Document
+
+    from handlers.documents.letters import objection_letter
+
+    law = replace(policy, feedback=replace(policy.feedback, law_grades=("较好",)))  # 王芳's grade, for the test
+    w = decided(session, law)
+    view = feedback.file_objection(session, w.actor(session, "王芳"), law, "等次偏低", channel="page")
+    o = session.scalar(select(Objection))
+    from models.rules.calendar import to_local
+
+    filed_on, due_on = to_local(o.created_at, law).date(), to_local(o.answer_due, law).date()
+    assert due_on - filed_on == timedelta(days=30)  # the organ decides within 30 (calendar) days
+    assert view.objection["answer_due"]
+
+    def letter(kind, actor=w.hr):
+        buf = io.BytesIO()
+        name = objection_letter(session, actor, law, o.id, kind, buf)
+        return name, "\n".join(p.text for p in Document(io.BytesIO(buf.getvalue())).paragraphs)
+
+    name, text = letter("accept")
+    assert name.startswith("受理通知书_F003_王芳") and name.endswith(".docx")
+    assert "复核申请" in text and "本机关已受理" in text and "30日内作出复核决定" in text and "不停止" in text
+    with pytest.raises(Conflict) as exc:
+        letter("decision")
+    assert exc.value.code == "not_answered"
+    objections.answer(session, w.hr, law, o.id, "uphold", "评分依据充分")
+    body = session.scalar(select(Notice.body).where(Notice.dedupe_key == f"objection-answer:{o.id}"))
+    assert "不停止" in body
+    _, text = letter("decision", w.actor(session, "王芳"))  # the person's own copy
+    assert "维持你的" in text and "15日内" in text and policy.contact in text and "不停止" in text
+    mine = feedback.my_feedback(session, w.actor(session, "王芳"), law)
+    assert mine.objection["under_law"] and mine.objection["can_escalate"]
+    late = aware(o.answered_at) + timedelta(days=16)
+    with pytest.raises(Conflict) as exc:
+        objections.respond(session, w.actor(session, "王芳"), law, "escalate", "不服", channel="page", now=late)
+    assert exc.value.code == "escalation_window_closed"
+    with pytest.raises(NotFound):
+        letter("decision", w.actor(session, "李明"))
+    with pytest.raises(NotFound):
+        letter("other")

@@ -92,3 +92,21 @@ def test_hr_answers_objections_on_the_page_a_change_within_the_quota_only(hr, wo
     assert post(hr, "/console/unit/objections/999999/answer", {"action": "uphold", "reason": "x"}).status_code == 404
     session.expire_all()
     assert session.get(Objection, c3).state == "open"
+
+
+def test_the_letters_download_as_docx_for_hr_and_the_person_only(hr, world, session, policy):  # noqa: F811
+    from sqlalchemy import select
+
+    from models import Objection
+
+    a = _published(session, policy, world)
+    feedback.file_objection(session, actor_for_person(session, a.people["c2"].id), policy, "等次偏低", channel="page")
+    session.commit()
+    oid = session.scalar(select(Objection.id))
+    page = hr.get(f"/console/unit/cycles/{a.cycle_id}/signoffs").get_data(as_text=True)
+    assert f"/console/unit/objections/{oid}/letter/accept" in page and "letter/decision" not in page
+    r = hr.get(f"/console/unit/objections/{oid}/letter/accept")
+    assert r.status_code == 200 and r.data.startswith(b"PK") and "attachment;" in r.headers["Content-Disposition"]
+    r = hr.get(f"/console/unit/objections/{oid}/letter/decision")
+    assert r.status_code == 409 and "尚未作出复核决定" in r.get_data(as_text=True)
+    assert hr.get(f"/console/unit/objections/{oid}/letter/nonsense").status_code == 404
