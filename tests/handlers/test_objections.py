@@ -73,6 +73,10 @@ def test_a_changed_grade_goes_through_the_committee_with_the_tiers_quota_checked
     assert "由“较好”改为“好”" in body
     view = feedback.my_feedback(session, w.actor(session, "王芳"), policy)
     assert view.grade == "好" and view.objection["grade"] == "较好" and view.objection["new_grade"] == "好"
+    from handlers import person_record
+
+    record = person_record.person_year(session, w.hr, policy, "F003", 2026, 3)["detail"]
+    assert record["final_grade"] == "好" and record["grade_history"] == "原定“较好”，经异议复核（2026-10-19 党委(党组)会议）改为“好”"
 
 
 @pytest.mark.parametrize("action, reason, kw, code, error", [
