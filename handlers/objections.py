@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
@@ -25,7 +25,7 @@ from models.rules.scoring import RuleViolation
 from . import audit, decisions, notices
 from .access import deny, forbid
 from .actor import Actor
-from .errors import Forbidden, NotFound
+from .errors import Conflict, Forbidden, NotFound
 from .feedback import Feedback, _refuse, my_feedback
 from .reminders import unit_hr
 
@@ -45,6 +45,18 @@ def _move(o: Objection, action: str) -> str:
         return states.OBJECTION.next_state(o.state, action)
     except RuleViolation as exc:
         raise _refuse(exc) from None
+
+
+def _claim(session: Session, o: Objection, target: str) -> None:
+    """Move the row from the state read to ``target`` only if nobody moved it meanwhile (a conditional UPDATE: two
+    HR clerks answering at once — one wins, the other is refused and nothing of its request is kept)."""
+    current = o.state
+    moved = session.execute(update(Objection).where(Objection.id == o.id, Objection.state == current)
+                            .values(state=target).execution_options(synchronize_session=False)).rowcount
+    if not moved:
+        session.rollback()
+        raise Conflict("该异议刚刚已被处理，请刷新后查看", "objection_changed")
+    o.state = target
 
 
 def _person(session: Session, o: Objection) -> Person:
@@ -82,7 +94,8 @@ def answer(session: Session, actor: Actor, policy: Policy, objection_id: int, ac
     if action == rules.CHANGE:
         decisions.check_quota(policy, decisions.rows_of(session, c), {e.id: facts.new_grade}, "改变等次后")
     before = {"state": o.state}
-    o.state, o.answer, o.answered_by, o.answered_at = target, reason.strip(), actor.ref, now
+    _claim(session, o, target)
+    o.answer, o.answered_by, o.answered_at = reason.strip(), actor.ref, now
     after: dict = {"state": target, "answer": o.answer, "answered_at": now, "answer_due": o.answer_due,
                    "late": rules.answer_overdue("open", _aware(o.answer_due), now)}
     if action == rules.CHANGE:
@@ -144,7 +157,8 @@ def respond(session: Session, actor: Actor, policy: Policy, action: str, reason:
         raise _refuse(RuleViolation("单位尚未答复您的异议，答复后才能接受或申诉", "not_answered"))
     target = _move(o, action)
     before = {"state": o.state}
-    o.state, o.responded_at = target, now
+    _claim(session, o, target)
+    o.responded_at = now
     after: dict = {"state": target, "channel": channel, "at": now}
     if action == "escalate":
         o.escalation_reason = reason.strip()
@@ -181,7 +195,8 @@ def conclude(session: Session, actor: Actor, policy: Policy, objection_id: int, 
     if refusal:
         raise _refuse(refusal)
     before = {"state": o.state}
-    o.state, o.closed_by, o.closed_at, o.county_note = target, actor.ref, now, note.strip()
+    _claim(session, o, target)
+    o.closed_by, o.closed_at, o.county_note = actor.ref, now, note.strip()
     session.flush()
     audit.record(session, actor, "objection.close", "objection", o.id, before,
                  {"state": target, "note": o.county_note, "closed_at": now})

@@ -46,3 +46,47 @@ def test_the_unit_answers_the_person_escalates_and_the_county_concludes(api, db,
     assert r.status_code == 200 and r.json["state"] == "closed"
     assert county.get("/api/v1/county/objections?include_closed=true").json["rows"][0]["county_note"] == "维持单位答复"
     assert wang.get("/api/v1/me/feedback").json["feedback"]["objection"]["county_note"] == "维持单位答复"
+
+
+def test_two_answers_at_the_same_moment_one_wins_whole(api, api_app, db, policy, fake_wechat):
+    """Truly concurrent: one answer is recorded with its audit and notice, the other is refused with 409 and leaves
+    nothing (never a 500, never a grade changed by the losing answer)."""
+    import threading
+
+    from models import AuditEntry
+
+    with db.session() as s:
+        w = decided(s, policy)
+        wang = login(api, fake_wechat, s, w.people["王芳"])
+        token = login(api, fake_wechat, s, w.people["孙人事"]).token
+    assert wang.post("/api/v1/me/objections", json={"reason": "等次偏低"}).status_code == 201
+    with db.session() as s:
+        oid = s.scalar(select(Objection.id))
+    bodies = [{"action": "uphold", "reason": "依据充分"},
+              {"action": "change", "reason": "复议", "new_grade": "一般", "meeting_on": "2026-10-19",
+               "attendees": "全体"}]
+    barrier = threading.Barrier(2)
+    results = []
+
+    def send(body):
+        client = api_app.test_client()
+        barrier.wait()
+        r = client.post(f"/api/v1/objections/{oid}/answer", json=body, headers={"Authorization": f"Bearer {token}"})
+        results.append((r.status_code, body["action"]))
+
+    threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(code for code, _ in results)
+    assert codes == [200, 409], results
+    won = next(action for code, action in results if code == 200)
+    with db.session() as s:
+        o = s.get(Objection, oid)
+        assert o.state == ("upheld" if won == "uphold" else "changed")
+        grade = s.scalar(select(Evaluation.final_grade).where(Evaluation.id == w.evaluations["王芳"]))
+        assert grade == ("较好" if won == "uphold" else "一般")
+        answers = s.scalars(select(AuditEntry.action).where(AuditEntry.action.in_(
+            ("objection.uphold", "objection.change")))).all()
+        assert answers == [f"objection.{won}"]
