@@ -294,4 +294,29 @@ def remind_answers(session: Session, policy: Policy, now: datetime) -> list[int]
                                       facts={"deadline": _aware(o.answer_due), "lead": f"{p.name}的异议待答复"[:20]})
             if n:
                 created.append(n.id)
+    created += _remind_replies(session, policy, now)
+    return created
+
+
+def _remind_replies(session: Session, policy: Policy, now: datetime) -> list[int]:
+    """The person owes the next step after the unit's answer: reminded at ``reply_remind_offsets_days`` before
+    escalation closes (no overdue reminder: after it the answer simply stands)."""
+    from models.rules.reminders import OVERDUE, due
+
+    created: list[int] = []
+    for o in session.scalars(select(Objection).where(Objection.state.in_(("upheld", "changed")),
+                                                     Objection.answered_at.is_not(None)).order_by(Objection.id)):
+        ends = rules.escalate_deadline(_aware(o.answered_at), policy, o.grade)
+        for key in due(ends, now, policy, policy.feedback.reply_remind_offsets_days):
+            if key == OVERDUE:
+                continue
+            c = session.get(Cycle, o.cycle_id)
+            body = (f"单位已答复您对{c.label}平时考核结果的异议。接受答复请发送“接受答复”；如不服，请于 "
+                    f"{format_local(ends, policy)} 前发送“申诉 <理由>”向县公务员办申诉（逾期不能再申诉）。"
+                    + (LAW_NOTE if rules.law_applies(o.grade, policy) else ""))
+            n = notices.system_notice(session, kind="reminder", dedupe_key=f"objection-reply:{o.id}:{key}",
+                                      title="异议答复待您回复", body=body, person_ids=[o.person_id], now=now,
+                                      facts={"deadline": ends, "lead": "单位已答复您的异议"})
+            if n:
+                created.append(n.id)
     return created

@@ -245,3 +245,21 @@ def test_a_grade_under_the_law_runs_on_the_laws_clocks_and_gets_its_letters(sess
         letter("decision", w.actor(session, "李明"))
     with pytest.raises(NotFound):
         letter("other")
+
+
+def test_the_person_is_reminded_before_escalation_closes_and_not_after_replying(session, policy):
+    from models.rules.feedback import escalate_deadline
+    from models.rules.reminders import moments
+
+    w, o = objected(session, policy)
+    objections.answer(session, w.hr, policy, o.id, "uphold", "依据充分")
+    ends = escalate_deadline(aware(o.answered_at), policy, o.grade)
+    when = dict(moments(ends, policy, policy.feedback.reply_remind_offsets_days))
+    assert objections.remind_answers(session, policy, when["d1"] - timedelta(minutes=1)) == []
+    assert len(objections.remind_answers(session, policy, when["d1"])) == 1
+    assert recipients(session, f"objection-reply:{o.id}:d1") == [w.people["王芳"].id]
+    body = session.scalar(select(Notice.body).where(Notice.dedupe_key == f"objection-reply:{o.id}:d1"))
+    assert "接受答复" in body and "申诉" in body
+    assert objections.remind_answers(session, policy, when["overdue"]) == []  # after it the answer stands
+    objections.respond(session, w.actor(session, "王芳"), policy, "accept", channel="chat")
+    assert objections.remind_answers(session, policy, when["d1"] + timedelta(minutes=5)) == []
