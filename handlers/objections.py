@@ -101,7 +101,7 @@ def answer(session: Session, actor: Actor, policy: Policy, objection_id: int, ac
     if action == rules.CHANGE:
         o.new_grade, o.meeting_on, o.meeting_attendees = facts.new_grade, meeting_on, attendees.strip()
         old = e.final_grade
-        e.final_grade, e.decided_at = facts.new_grade, now
+        e.final_grade = facts.new_grade  # decided_at stays the committee's first decision; the objection dates this
         audit.record(session, actor, "evaluation.regrade", "evaluation", e.id, {"final_grade": old},
                      {"final_grade": facts.new_grade, "objection_id": o.id, "meeting_on": meeting_on,
                       "attendees": o.meeting_attendees})
