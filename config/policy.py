@@ -391,6 +391,16 @@ class FeedbackPolicy:
     remind_offsets_days: tuple[int, ...] = (1, 0)  # reminders before that (days; 0 = its morning), then one overdue
     objection_working_days: int = 5  # objections are taken during 公示 and at least this long after feedback
     answer_working_days: int = 10  # the unit answers an objection within this many working days
+    answer_remind_offsets_days: tuple[int, ...] = (2, 0)  # unit HR reminded before the answer is due, then overdue
+    escalate_working_days: int = 5  # the person may escalate the unit's answer until the end of this working day
+    reply_remind_offsets_days: tuple[int, ...] = (1,)  # the person reminded this long before escalation closes
+    # Grades whose objection is a 复核 under the civil-service law's clocks (calendar days, not working days): the
+    # request within ``law_request_days`` of learning of the grade, the organ's decision within
+    # ``law_decision_days``, 申诉 within ``law_appeal_days`` of the decision.
+    law_grades: tuple[str, ...] = ()
+    law_request_days: int = 30
+    law_decision_days: int = 30
+    law_appeal_days: int = 15
     reason_max_chars: int = 1000
     comment_max_chars: int = 200
     attachment_max_kb: int = 700  # request bodies are at most 1 MiB (bot/app.py), base64 in the API
@@ -402,17 +412,20 @@ ATTACHMENT_TYPES = ("jpg", "png", "pdf")
 
 def _feedback(data: dict) -> FeedbackPolicy:
     values = dict(data)
-    for key in ("remind_offsets_days", "attachment_types"):
+    for key in ("remind_offsets_days", "answer_remind_offsets_days", "reply_remind_offsets_days", "attachment_types",
+                "law_grades"):
         if key in values:
             values[key] = tuple(values[key])
     policy = FeedbackPolicy(**values)
     if min(policy.sign_working_days, policy.objection_working_days, policy.answer_working_days,
-           policy.reason_max_chars, policy.comment_max_chars, policy.attachment_max_kb) < 1:
+           policy.escalate_working_days, policy.law_request_days, policy.law_decision_days,
+           policy.law_appeal_days, policy.reason_max_chars, policy.comment_max_chars, policy.attachment_max_kb) < 1:
         raise PolicyError("feedback 中的天数、字数和附件大小都必须至少为 1")
     if policy.attachment_max_kb > 750:
         raise PolicyError("feedback.attachment_max_kb 最大 750（请求体上限 1 MiB，小程序以 base64 上传）")
-    if any(d < 0 for d in policy.remind_offsets_days):
-        raise PolicyError("feedback.remind_offsets_days 不能为负数")
+    if any(d < 0 for d in (*policy.remind_offsets_days, *policy.answer_remind_offsets_days,
+                           *policy.reply_remind_offsets_days)):
+        raise PolicyError("feedback 中的提醒天数（*_remind_offsets_days）不能为负数")
     if set(policy.attachment_types) - set(ATTACHMENT_TYPES):
         raise PolicyError(f"feedback.attachment_types 只能取 {'、'.join(ATTACHMENT_TYPES)}")
     return policy

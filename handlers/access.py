@@ -16,7 +16,7 @@ from .actor import Actor
 from .errors import Forbidden, NotFound
 
 LABELS = {"cycle": "考核周期", "evaluation": "考核评鉴表", "summary": "个人小结", "filing": "备案", "merit_event": "加扣分事项",
-          "unit": "单位", "person": "人员"}
+          "unit": "单位", "person": "人员", "objection": "异议"}
 
 
 def deny(session: Session, actor: Actor, object_type: str, object_id, why: str = "out_of_scope") -> NotFound:

@@ -316,7 +316,17 @@ def _feedback_lines(view) -> list[str]:
         lines.append(f"您已于 {view.signed_at} 确认：{view.signed_label}{comment}。")
     if view.objection:
         o = view.objection
-        lines.append(f"异议（{o['created_at']} 提出）：{o['reason']}——{o['state_label']}，单位应于 {o['answer_due']} 前答复。")
+        if o["state"] == "open":
+            lines.append(f"异议（{o['created_at']} 提出）：{o['reason']}——{o['state_label']}，单位应于 {o['answer_due']} 前答复。")
+        else:
+            lines.append(f"异议（{o['created_at']} 提出）：{o['reason']}——{o['state_label']}。")
+            changed = f"等次由“{o['grade']}”改为“{o['new_grade']}”，" if o["new_grade"] else ""
+            lines.append(f"单位答复（{o['answered_at']}）：{changed}{o['answer']}")
+        if o["escalation_reason"]:
+            lines.append(f"您的申诉：{o['escalation_reason']}" + (f"；县公务员办办理意见：{o['county_note']}"
+                                                            if o["county_note"] else ""))
+        if o["can_escalate"]:
+            lines.append(f"接受答复请发送“接受答复”；如不服，请于 {o['escalate_ends']} 前发送“申诉 <理由>”。")
     return lines
 
 
@@ -364,3 +374,22 @@ def objection_text(session: Session, actor: Actor, policy: Policy, args: str) ->
     view = feedback.file_objection(session, actor, policy, reason, channel="chat")
     return "\n".join(["已收到您的异议，已告知单位人事和党委(党组)。", *_feedback_lines(view),
                       "需要补充材料（图片、PDF）请在“我的考核”页面上传，或交给单位人事。"])
+
+
+def accept_answer_text(session: Session, actor: Actor, policy: Policy) -> str:
+    """“接受答复”: the person accepts the unit's answer to their objection (closed)."""
+    from . import objections
+
+    view = objections.respond(session, actor, policy, "accept", channel="chat")
+    return "\n".join(["已接受单位的答复，异议办结。", *_feedback_lines(view)])
+
+
+def escalate_text(session: Session, actor: Actor, policy: Policy, args: str) -> str:
+    """“申诉 <理由>”: the person escalates the unit's answer to the county office."""
+    from . import objections
+
+    reason = args.strip(ARG_PUNCT)
+    if not reason:
+        raise InvalidInput("请在“申诉”后写明理由，例如：申诉 单位答复未说明扣分依据", "reason_required")
+    view = objections.respond(session, actor, policy, "escalate", reason, channel="chat")
+    return "\n".join(["已向县公务员办提出申诉，办理结果会通知您。", *_feedback_lines(view)])

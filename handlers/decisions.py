@@ -47,7 +47,7 @@ class DecisionOverview:
     undecided: int
 
 
-def _rows(session: Session, cycle: Cycle):
+def rows_of(session: Session, cycle: Cycle):
     return session.execute(
         select(Evaluation, Person.staff_no, Person.name, Tier.name).join(Person, Person.id == Evaluation.person_id)
         .join(Tier, Tier.id == Evaluation.tier_id).where(Evaluation.cycle_id == cycle.id)
@@ -58,7 +58,7 @@ def overview(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> D
     cycle = cycle_for_viewer(session, actor, cycle_id)
     if not actor.can_view_unit(cycle.unit_id):  # supervisors see their own people through the scoring list
         raise deny(session, actor, "cycle", cycle_id, "decision_view")
-    rows = _rows(session, cycle)
+    rows = rows_of(session, cycle)
     effects = merits.quarter_effects(session, [e.person_id for e, *_ in rows], cycle.year, cycle.quarter, policy) \
         if policy.merits.items else {}
     by_tier: dict[str, list] = {}
@@ -143,6 +143,42 @@ def record_meeting(session: Session, actor: Actor, cycle_id: int, meeting_on: da
     return meeting
 
 
+def check_blocks(session: Session, actor: Actor, policy: Policy, cycle: Cycle, by_id: dict, grades: dict[int, str]
+                 ) -> None:
+    """Refuse (409, audited) a grade that a 负面清单 / 问责 item in force blocks (e.g. 影响期内不得评为好), naming the
+    item and its period. ``by_id``: evaluation id → (evaluation, staff_no, name, tier). Also used when an objection
+    changes a grade (handlers.objections): a review cannot grant what the committee could not."""
+    if not (policy.merits.items and grades):
+        return
+    effects = merits.quarter_effects(session, [by_id[eid][0].person_id for eid in grades], cycle.year,
+                                     cycle.quarter, policy)
+    for eid, grade in grades.items():
+        e, _, name, _ = by_id[eid]
+        try:
+            check_grade(grade, effects[e.person_id].blocks, policy)
+        except RuleViolation as exc:
+            audit.record(session, actor, "decision.refused", "evaluation", eid, None,
+                         {"grade": grade, "reason": exc.code, "item": exc.details.get("item_code")})
+            raise Conflict(f"{name}{exc.message}", exc.code, evaluation_id=eid, **exc.details
+                           ).keeping_changes() from None
+
+
+def check_quota(policy: Policy, rows, grades: dict[int, str], what: str = "本次审定") -> None:
+    """Refuse (409 ``quota_exceeded``) when the proposed grades (evaluation id → grade) over the cycle's ``rows``
+    would break a tier's 好 quota. Also used when an objection changes a grade (handlers.objections)."""
+    proposed: dict[str, list] = {}
+    for e, _, _, tier in rows:
+        if not e.not_graded_reason:
+            proposed.setdefault(tier, []).append(grades.get(e.id, e.final_grade))
+    # Quota over the whole tier (every person to be graded), not only those decided so far ("" = not decided yet).
+    report = check_quotas({t: [g or "" for g in gs] for t, gs in proposed.items()}, policy)
+    if not report.ok:
+        over = [q for q in report.tiers if q.exceeded]
+        raise Conflict(f"{what}超出“{policy.good_grade}”等次名额：{'；'.join(report.violations)}。请调整后再提交",
+                       "quota_exceeded", tiers=[{"tier": q.tier, "members": list(q.members), "size": q.size,
+                                                 "quota": q.quota, "proposed": q.used, "over": q.over} for q in over])
+
+
 def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades: dict[int, str]) -> DecisionOverview:
     """Record final grades (evaluation id → grade). All or nothing: refused if any tier's 好 quota would break."""
     cycle = cycle_for_admin(session, actor, cycle_id)
@@ -150,7 +186,7 @@ def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades
         raise Conflict(f"考核当前处于“{states.CYCLE.label(cycle.state)}”阶段，不能审定等次", "not_deciding")
     if session.scalar(select(CommitteeDecision.id).where(CommitteeDecision.cycle_id == cycle.id)) is None:
         raise Conflict("请先记录党委(党组)会议（日期、参会人员），再录入审定等次", "meeting_required")
-    rows = _rows(session, cycle)
+    rows = rows_of(session, cycle)
     by_id = {e.id: (e, s, n, t) for e, s, n, t in rows}
     for eid, grade in grades.items():
         if eid not in by_id:
@@ -160,29 +196,8 @@ def decide(session: Session, actor: Actor, policy: Policy, cycle_id: int, grades
         e, _, name, _ = by_id[eid]
         if e.not_graded_reason:
             raise Conflict(f"{name}不确定等次（{e.not_graded_reason}），不能审定等次", "not_graded", evaluation_id=eid)
-    if policy.merits.items and grades:
-        effects = merits.quarter_effects(session, [by_id[eid][0].person_id for eid in grades], cycle.year,
-                                         cycle.quarter, policy)
-        for eid, grade in grades.items():
-            e, _, name, _ = by_id[eid]
-            try:
-                check_grade(grade, effects[e.person_id].blocks, policy)
-            except RuleViolation as exc:
-                audit.record(session, actor, "decision.refused", "evaluation", eid, None,
-                             {"grade": grade, "reason": exc.code, "item": exc.details.get("item_code")})
-                raise Conflict(f"{name}{exc.message}", exc.code, evaluation_id=eid, **exc.details
-                               ).keeping_changes() from None
-    proposed: dict[str, list] = {}
-    for e, _, _, tier in rows:
-        if not e.not_graded_reason:
-            proposed.setdefault(tier, []).append(grades.get(e.id, e.final_grade))
-    # Quota over the whole tier (every person to be graded), not only those decided so far ("" = not decided yet).
-    report = check_quotas({t: [g or "" for g in gs] for t, gs in proposed.items()}, policy)
-    if not report.ok:
-        over = [q for q in report.tiers if q.exceeded]
-        raise Conflict(f"本次审定超出“{policy.good_grade}”等次名额：{'；'.join(report.violations)}。请调整后再提交",
-                       "quota_exceeded", tiers=[{"tier": q.tier, "members": list(q.members), "size": q.size,
-                                                 "quota": q.quota, "proposed": q.used, "over": q.over} for q in over])
+    check_blocks(session, actor, policy, cycle, by_id, grades)
+    check_quota(policy, rows, grades)
     now = utcnow()
     for eid, grade in grades.items():
         e = by_id[eid][0]

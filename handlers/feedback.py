@@ -109,14 +109,25 @@ def _facts(session: Session, policy: Policy, e: Evaluation, c: Cycle) -> tuple[r
     facts = rules.ResultFacts(
         fed_back=_fed_back(e, c), signed=signoff.choice if signoff else None,
         signed_at=signoff.signed_at if signoff else None, objection=objection is not None,
-        objection_ends=rules.objection_deadline(c.published_at, c.publicity_ends, policy) if _fed_back(e, c) else None)
+        objection_ends=rules.objection_deadline(c.published_at, c.publicity_ends, policy, grade_text(e))
+        if _fed_back(e, c) else None)
     return facts, signoff, objection
 
 
-def objection_dict(o: Objection, policy: Policy) -> dict:
+def objection_dict(o: Objection, policy: Policy, now: datetime | None = None) -> dict:
+    """The objection with the unit's answer and what the person may do next (接受答复 / 申诉, and until when)."""
+    answered = o.state in ("upheld", "changed")
+    ends = rules.escalate_deadline(o.answered_at, policy, o.grade) if o.answered_at else None
     return {"id": o.id, "state": o.state, "state_label": states.OBJECTION.label(o.state), "grade": o.grade,
             "reason": o.reason, "created_at": format_local(o.created_at, policy),
-            "answer_due": format_local(o.answer_due, policy), "attachment_name": o.attachment_name}
+            "answer_due": format_local(o.answer_due, policy), "attachment_name": o.attachment_name,
+            "answer": o.answer or "", "new_grade": o.new_grade or "", "answered_at": format_local(o.answered_at, policy),
+            "meeting_on": o.meeting_on.isoformat() if o.meeting_on else "",
+            "escalation_reason": o.escalation_reason or "", "county_note": o.county_note or "",
+            "can_accept": answered,
+            "can_escalate": answered and rules.escalate_refusal(o.answered_at, now or utcnow(), policy,
+                                                                o.grade) is None,
+            "escalate_ends": format_local(ends, policy), "under_law": rules.law_applies(o.grade, policy)}
 
 
 def _view(session: Session, policy: Policy, e: Evaluation, c: Cycle, now: datetime) -> Feedback:
@@ -132,7 +143,7 @@ def _view(session: Session, policy: Policy, e: Evaluation, c: Cycle, now: dateti
         signed_label=rules.CHOICES[signoff.choice] if signoff else None,
         signed_comment=signoff.comment if signoff else "", signed_at=format_local(signoff.signed_at, policy)
         if signoff else "",
-        objection=objection_dict(objection, policy) if objection else None,
+        objection=objection_dict(objection, policy, now) if objection else None,
         can_sign=cannot_sign is None, can_object=cannot_object is None,
         objection_ends=format_local(facts.objection_ends, policy),
         reasons={k: v.message for k, v in (("sign", cannot_sign), ("object", cannot_object)) if v})
@@ -223,7 +234,7 @@ def file_objection(session: Session, actor: Actor, policy: Policy, reason: str, 
                           state="open", grade=grade_text(e)[:40], reason=reason, attachment_name=name,
                           attachment_type=rules.MEDIA_TYPES[kind] if kind else None, attachment=data,
                           channel=channel if channel in CHANNELS else "api", created_at=now,
-                          answer_due=rules.answer_due(now, policy))
+                          answer_due=rules.answer_due(now, policy, grade_text(e)))
     session.add(objection)
     try:
         session.flush()
@@ -314,13 +325,23 @@ def board(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> Boar
                      "signed": s.choice if s else None, "signed_label": rules.CHOICES[s.choice] if s else "未确认",
                      "comment": s.comment if s else "", "signed_at": format_local(s.signed_at, policy) if s else "",
                      "objection": states.OBJECTION.label(o.state) if o else ""})
-    objections = [dict(objection_dict(o, policy), name=session.get(Person, o.person_id).name,
-                       staff_no=session.get(Person, o.person_id).staff_no)
+    now = utcnow()
+    objections = [dict(objection_dict(o, policy, now), name=session.get(Person, o.person_id).name,
+                       staff_no=session.get(Person, o.person_id).staff_no,
+                       overdue=rules.answer_overdue(o.state, _aware(o.answer_due), now),
+                       meeting_attendees=o.meeting_attendees or "", actions=states.OBJECTION.allowed_actions(o.state))
                   for o in sorted(open_ids.values(), key=lambda o: o.created_at)]
     return Board(c.id, c.label, session.get(Unit, c.unit_id).name, format_local(c.published_at, policy),
                  format_local(rules.sign_deadline(c.published_at, policy), policy) if c.published_at else "",
                  sum(r["signed"] == rules.AGREE for r in rows), sum(r["signed"] == rules.OBJECT for r in rows),
                  sum(r["signed"] is None for r in rows), rows, objections)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC."""
+    from datetime import UTC
+
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def signoff_of(session: Session, e: Evaluation, c: Cycle) -> ResultSignoff | None:

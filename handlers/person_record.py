@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from config.policy import Policy
-from models import Cycle, Evaluation, Person, Summary, Tier, Unit
+from models import Cycle, Evaluation, Objection, Person, Summary, Tier, Unit
 from models.rules import states
 from models.rules.calendar import format_local
 
@@ -35,12 +35,19 @@ def person_year(session: Session, actor: Actor, policy: Policy, staff_no: str, y
         raise missing
     quarters: list[dict | None] = [None] * 4
     detail = None
+    # A grade changed on objection (复核): the history shows the grade first decided and the one in force.
+    regraded = {o.evaluation_id: o for o in session.scalars(select(Objection).where(
+        Objection.evaluation_id.in_([r[0].id for r in rows]), Objection.new_grade.is_not(None))
+        .order_by(Objection.id))}
     for e, c, unit, tier, sup_name, summary in rows:
         decided = e.state in ("decided", "published")
+        o = regraded.get(e.id)
         item = {"quarter": c.quarter, "unit": unit, "tier": tier, "step": states.CYCLE.label(c.state),
                 "state": states.EVALUATION.label(e.state), "total": e.total, "suggested_grade": e.suggested_grade,
                 "final_grade": e.final_grade if decided else None, "not_graded_reason": e.not_graded_reason,
                 "supervisor": sup_name, "post": e.post,
+                "grade_history": f"原定“{o.grade}”，经异议复核（{o.meeting_on.isoformat()} 党委(党组)会议）改为"
+                                 f"“{o.new_grade}”" if o else "",
                 "summary_state": states.SUMMARY.label(summary.state) if summary else "未开始"}
         quarters[c.quarter - 1] = item
         if c.quarter == quarter:

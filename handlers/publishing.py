@@ -56,10 +56,10 @@ def _tell_everyone(session: Session, policy: Policy, cycle: Cycle, evaluations: 
     evaluation's version, which every publication moves on (the publicity end alone can repeat within a day)."""
     ends = format_local(cycle.publicity_ends, policy) if cycle.publicity_ends else "另行通知"
     sign_due = format_local(sign_deadline(cycle.published_at, policy), policy) if cycle.published_at else ends
-    objection_ends = format_local(objection_deadline(cycle.published_at, cycle.publicity_ends, policy), policy) \
-        if cycle.published_at else ends
     period = f"{cycle.year}年第{cycle.quarter}季度"
     for e in evaluations:
+        objection_ends = format_local(objection_deadline(cycle.published_at, cycle.publicity_ends, policy,
+                                                         e.final_grade), policy) if cycle.published_at else ends
         if e.not_graded_reason:
             outcome = f"不定等次（{e.not_graded_reason}）"
         else:

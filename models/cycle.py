@@ -209,3 +209,18 @@ class Objection(Base):
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The unit's answer (handlers.objections.answer): upheld with the reason, or the grade changed by the committee
+    # (its meeting recorded; ``grade`` keeps the grade objected to, ``new_grade`` the grade now in force).
+    answer: Mapped[str | None] = mapped_column(Text)
+    new_grade: Mapped[str | None] = mapped_column(String(40))
+    meeting_on: Mapped[date | None] = mapped_column(Date)
+    meeting_attendees: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person's reply to the answer: accepted (closed) or escalated to the county office, with the reason.
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_reason: Mapped[str | None] = mapped_column(Text)
+    # The county office's conclusion of an escalated objection.
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    county_note: Mapped[str | None] = mapped_column(Text)

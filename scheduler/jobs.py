@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from config import Policy, Settings
-from handlers import feedback, notices, reminders, timeline
+from handlers import feedback, notices, objections, reminders, timeline
 from models.db import Database, utcnow
 from models.rules.calendar import to_local
 from models.store import Store
@@ -59,6 +59,7 @@ def send_due_reminders(rt: Runtime) -> None:
     with rt.db.session() as session:
         run = reminders.send_due(session, rt.policy, rt.now())
         run.notices += feedback.remind_unsigned(session, rt.policy, rt.now())  # results not yet signed
+        run.notices += objections.remind_answers(session, rt.policy, rt.now())  # objections not yet answered
     if run.notices:
         log.info("生成提醒 %d 条通知，涉及 %d 人次", len(run.notices), run.people)
 

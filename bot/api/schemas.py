@@ -465,13 +465,23 @@ class EndSessionsIn(In):
 # ---- results fed back: the person's sign-off (本人签署意见) and objections (异议) --------------------------------------
 class ObjectionOut(Out):
     id: int
-    state: str = Field(description="open 待单位答复（以后：upheld、changed、escalated、closed）")
+    state: str = Field(description="open 待单位答复；upheld 单位维持原等次；changed 已改变等次；escalated 已向县公务员办"
+                                   "申诉；closed 已办结")
     state_label: str
-    grade: str
+    grade: str = Field(description="提出异议时的等次")
     reason: str
     created_at: str = Field(description="北京时间")
     answer_due: str = Field(description="单位答复期限（北京时间）")
     attachment_name: str | None
+    answer: str = Field(default="", description="单位答复（维持的理由或改变等次的说明）")
+    new_grade: str = Field(default="", description="经党委(党组)改变后的等次；未改变为空")
+    answered_at: str = ""
+    meeting_on: str = Field(default="", description="改变等次的党委(党组)会议日期")
+    escalation_reason: str = ""
+    county_note: str = Field(default="", description="县公务员办的办理意见")
+    can_accept: bool = False
+    can_escalate: bool = False
+    escalate_ends: str = Field(default="", description="申诉截止（北京时间）")
 
 
 class FeedbackOut(Out):
@@ -613,3 +623,62 @@ class SecondmentCreated(Out):
 class WecomLeaveIn(In):
     year: int = Field(ge=2000, le=2100)
     quarter: int = Field(ge=1, le=4)
+
+
+# ---- 异议 → 复核: the unit's answer, the person's reply, the county office ---------------------------------------
+class ObjectionAnswerIn(In):
+    action: Literal["uphold", "change"] = Field(description="uphold 维持原等次；change 经党委(党组)改变等次")
+    reason: str = Field(max_length=5000, description="维持的理由，或改变等次的说明（必填）")
+    new_grade: str = Field(default="", max_length=8, description="改变后的等次（change 时必填）")
+    meeting_on: date | None = Field(default=None, description="党委(党组)会议日期（change 时必填）")
+    attendees: str = Field(default="", max_length=2000, description="参会人员（change 时必填）")
+
+
+class ObjectionReplyIn(In):
+    action: Literal["accept", "escalate"] = Field(description="accept 接受答复；escalate 向县公务员办申诉")
+    reason: str = Field(default="", max_length=5000, description="申诉理由（escalate 时必填）")
+    objection_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="缺省为最近一次异议")
+
+
+class ObjectionCloseIn(In):
+    note: str = Field(max_length=5000, description="县公务员办的办理意见（必填）")
+
+
+class ObjectionCaseOut(Out):
+    id: int
+    unit: str
+    cycle_id: int
+    cycle_label: str
+    staff_no: str
+    name: str
+    state: str
+    state_label: str
+    grade: str
+    new_grade: str
+    reason: str
+    created_at: str
+    answer_due: str
+    age_days: int = Field(description="提出至今的天数")
+    overdue: bool = Field(description="单位答复已逾期")
+    answer: str
+    answered_by: str
+    answered_at: str
+    meeting_on: str
+    meeting_attendees: str
+    escalation_reason: str
+    responded_at: str
+    county_note: str
+    closed_at: str
+    attachment_name: str | None
+    actions: list[str] = Field(description="当前可进行的操作（uphold/change/accept/escalate/close）")
+
+
+class CountyObjectionsQuery(In):
+    include_closed: bool = Field(default=False, description="包括已办结的异议")
+
+
+class CountyObjectionsOut(Out):
+    rows: list[ObjectionCaseOut]
+    open: int = Field(description="待单位答复")
+    overdue: int = Field(description="其中答复已逾期")
+    escalated: int = Field(description="待县公务员办办理的申诉")

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from handlers import (access, admin_accounts, cycle_steps, decisions, feedback, indicators, leave,
-                      login as login_h, progress, publishing, scoring, secondments, sessions, summaries)
+                      login as login_h, objections, progress, publishing, scoring, secondments, sessions,
+                      summaries)
 from handlers.binding import issue_bind_code
 from handlers.cycles import assign_supervisor
 from handlers.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
@@ -477,3 +478,31 @@ def wecom_leave(ctx: Ctx, body: S.WecomLeaveIn, unit_id: int):
     access.unit_for_admin(ctx.db, ctx.actor, unit_id)
     fetch = fetcher(ctx.settings)
     return _leave_out(leave.pull_from_wecom(ctx.db, ctx.actor, ctx.policy, unit_id, body.year, body.quarter, fetch))
+
+
+# ---- 异议 → 复核 -------------------------------------------------------------------------------------------------
+@api.endpoint("POST", "/objections/<int:objection_id>/answer", body=S.ObjectionAnswerIn, response=S.ObjectionCaseOut,
+              idempotent=True, tag=PUBLISH, errors=(409,),
+              summary="单位答复异议：维持原等次（附理由），或经党委(党组)会议改变等次（重新核对“好”等次名额）")
+def answer_objection(ctx: Ctx, objection_id: int, body: S.ObjectionAnswerIn):
+    return objections.answer(ctx.db, ctx.actor, ctx.policy, objection_id, body.action, body.reason,
+                             new_grade=body.new_grade, meeting_on=body.meeting_on, attendees=body.attendees)
+
+
+@api.endpoint("POST", "/me/objections/reply", body=S.ObjectionReplyIn, response=S.FeedbackOut, idempotent=True,
+              tag=PUBLISH, errors=(409,), summary="本人对单位答复：接受，或向县公务员办申诉（附理由）")
+def reply_objection(ctx: Ctx, body: S.ObjectionReplyIn):
+    return objections.respond(ctx.db, ctx.actor, ctx.policy, body.action, body.reason, channel="api",
+                              objection_id=body.objection_id)
+
+
+@api.endpoint("GET", "/county/objections", response=S.CountyObjectionsOut, query=S.CountyObjectionsQuery,
+              tag=PUBLISH, summary="各单位的异议：办理中的（或全部），提出天数与答复逾期（县公务员办）")
+def county_objections(ctx: Ctx, query: S.CountyObjectionsQuery):
+    return objections.county_list(ctx.db, ctx.actor, ctx.policy, include_closed=query.include_closed)
+
+
+@api.endpoint("POST", "/objections/<int:objection_id>/close", body=S.ObjectionCloseIn, response=S.ObjectionCaseOut,
+              idempotent=True, tag=PUBLISH, errors=(409,), summary="县公务员办办结申诉（附办理意见）")
+def close_objection(ctx: Ctx, objection_id: int, body: S.ObjectionCloseIn):
+    return objections.conclude(ctx.db, ctx.actor, ctx.policy, objection_id, body.note)

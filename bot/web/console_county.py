@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from handlers import annual_uses, audit, oversight, person_record
+from handlers import annual_uses, audit, objections, oversight, person_record
 from handlers.errors import DomainError, Forbidden, InvalidInput
 from models.rules.calendar import quarter_of, to_local
 
@@ -31,7 +31,7 @@ DONE = {
     "accepted": "已通过该备案。", "returned": "已退回，单位会看到退回原因。", "drawn": "已完成抽取，随机种子已记录。",
     "finding": "已记录抽查发现的问题。", "circular": "通报已作为通知发出。", "notice": "通知已创建。",
     "cancelled": "已撤回尚未发出的部分。", "group": "工作群已添加。", "talk": "谈话已记录。",
-    "disabled": "账号已停用，其所有登录已结束。",
+    "disabled": "账号已停用，其所有登录已结束。", "concluded": "申诉已办结，已通知本人和单位人事。",
 }
 
 
@@ -144,6 +144,7 @@ def board(actor):
     with uow() as session:
         data = oversight.progress_board(session, actor, s.policy, year, quarter, q=q or None, late_only=late_only,
                                         sort=request.args.get("sort"), offset=pager.offset, limit=pager.limit)
+        pending = objections.counts(session)  # every unit's objections, whatever the quarter
     pager.done(data["matched"])
     shown = data["units"]
     t = data["totals"]
@@ -153,7 +154,8 @@ def board(actor):
                            for u in shown[:20]], label="本页单位的公示进度（%）", suffix="%")
     return render("console/county/board.html", actor, **ctx(
         actor, title="全县进度", year=year, quarter=quarter, data=data, rows=shown, pager=pager, sort=data["sort"],
-        q=q, late_only=late_only, step_chart=step_chart, unit_chart=unit_chart, filed_units=data["filed_units"]))
+        q=q, late_only=late_only, objections=pending, step_chart=step_chart, unit_chart=unit_chart,
+        filed_units=data["filed_units"]))
 
 
 @bp.get("/console/county/board/unit")

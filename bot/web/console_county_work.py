@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import jsonify, redirect, request
 
-from handlers import filing_lists, filings, groups, notices, oversight
+from handlers import filing_lists, filings, groups, notices, objections, oversight
 from handlers.errors import DomainError, InvalidInput
 from models.org import ROLES
 from models.rules.calendar import format_local
@@ -19,6 +19,7 @@ from .console_county import Pager, county, ctx, fail, int_arg, period, text_arg
 section("/console/county/filings", "备案审核", "county")
 section("/console/county/spot-checks", "抽查", "county")
 section("/console/county/notices", "通知", "county")
+section("/console/county/objections", "异议", "county")
 
 
 # ---- filings ----------------------------------------------------------------------------------------------------
@@ -281,3 +282,33 @@ def group_add(actor):
     except DomainError as exc:
         return fail(actor, exc, "/console/county/groups")
     return redirect("/console/county/groups?msg=group")
+
+
+# ---- objections across units: their age, overdue answers, escalations concluded here ---------------------------
+
+@bp.get("/console/county/objections")
+@county
+def objection_list(actor):
+    s = services()
+    include_closed = request.args.get("all") == "1"
+    with uow() as session:
+        found = objections.county_list(session, actor, s.policy, include_closed=include_closed)
+    rows = found.rows
+    if request.args.get("overdue") == "1":
+        rows = [r for r in rows if r["overdue"]]
+    pager = Pager()
+    return render("console/county/objections.html", actor, **ctx(
+        actor, title="异议与申诉", found=found, rows=pager.slice(rows), pager=pager, include_closed=include_closed,
+        overdue_only=request.args.get("overdue") == "1"))
+
+
+@bp.post("/console/county/objections/<int:objection_id>/close")
+@county
+def objection_close(actor, objection_id: int):
+    note = (request.form.get("note") or "")[:5000]
+    try:
+        with uow() as session:
+            objections.conclude(session, actor, services().policy, objection_id, note)
+    except DomainError as exc:
+        return fail(actor, exc, "/console/county/objections")
+    return redirect("/console/county/objections?msg=concluded")

@@ -13,6 +13,7 @@ from handlers import (
     decisions,
     feedback,
     indicators,
+    objections,
     progress,
     publishing,
     unit_desk,
@@ -252,7 +253,7 @@ SIGNOFF_COLUMNS = ("staff_no", "name", "tier", "grade", "signed_label", "signed_
 
 @bp.get("/console/unit/cycles/<int:cycle_id>/signoffs")
 @page
-def unit_signoffs(actor, cycle_id: int):
+def unit_signoffs(actor, cycle_id: int, error: str | None = None, status: int = 200):
     s = services()
     with uow() as session:
         cycle, unit_id, unit = unit_desk.cycle_for_unit_admin(session, actor, s.policy, cycle_id)
@@ -260,9 +261,39 @@ def unit_signoffs(actor, cycle_id: int):
     rows = board.rows
     if request.args.get("only") == "unsigned":
         rows = [r for r in rows if r["signed"] is None]
-    return page_unit("console/unit/signoffs.html", actor, title=f"{unit} · {cycle.label} · 结果确认", c=cycle,
-                     unit_id=unit_id, unit=unit, b=board, only=request.args.get("only", ""),
+    return page_unit("console/unit/signoffs.html", actor, status, title=f"{unit} · {cycle.label} · 结果确认", c=cycle,
+                     unit_id=unit_id, unit=unit, b=board, only=request.args.get("only", ""), error=error,
+                     grades=s.policy.grades, today=today().isoformat(),
                      t=table(rows, SIGNOFF_COLUMNS, "staff_no", only=request.args.get("only") or None))
+
+
+@bp.post("/console/unit/objections/<int:objection_id>/answer")
+@page
+def unit_objection_answer(actor, objection_id: int):
+    """维持原等次 (with the reason) or 改变等次 (new grade, the committee's meeting date and attendees)."""
+    form = request.form
+    cycle_id = int_arg("cycle_id") or 0
+    meeting_on = None
+    if form.get("action") == "change" and form.get("meeting_on"):
+        try:
+            meeting_on = date.fromisoformat(form["meeting_on"])
+        except ValueError:
+            return unit_signoffs.__wrapped__(actor, cycle_id, error="会议日期格式应为 YYYY-MM-DD", status=422)
+    return act(lambda session: objections.answer(
+        session, actor, services().policy, objection_id, form.get("action", ""), form.get("reason", "")[:5000],
+        new_grade=form.get("new_grade", "") if form.get("action") == "change" else "", meeting_on=meeting_on,
+        attendees=form.get("attendees", "")[:2000]),
+        lambda out: f"/console/unit/cycles/{out['cycle_id']}/signoffs?msg=answered",
+        lambda exc: unit_signoffs.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status))
+
+
+@bp.get("/console/unit/objections/<int:objection_id>/letter/<kind>")
+@page
+def unit_objection_letter(actor, objection_id: int, kind: str):
+    """受理通知书 (accept) or 复核决定书 (decision) as docx."""
+    from .mobile import letter_response
+
+    return letter_response(actor, objection_id, kind)
 
 
 @bp.get("/console/unit/objections/<int:objection_id>/attachment")

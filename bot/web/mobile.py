@@ -10,7 +10,15 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from handlers import decisions, feedback, notices, progress, scoring, summaries
+from handlers import (
+    decisions,
+    feedback,
+    notices,
+    objections,
+    progress,
+    scoring,
+    summaries,
+)
 from handlers.errors import DomainError, InvalidInput
 from handlers.scoring import Tap
 from models.rules.calendar import to_local
@@ -32,6 +40,7 @@ DONE = {
     "graded": "等次已保存。",
     "signed": "已确认考核结果。",
     "objected": "已提出异议，单位人事和党委(党组)会收到通知。",
+    "accepted": "已接受单位的答复，异议办结。", "escalated": "已向县公务员办申诉，办理结果会通知您。",
 }
 
 
@@ -123,6 +132,37 @@ def result_object(actor):
     return act(lambda session: feedback.file_objection(session, actor, services().policy, reason, channel="page",
                                                        attachment=attachment, evaluation_id=int_arg("evaluation_id")),
                "/m/result?msg=objected", lambda exc: _result_again(actor, exc))
+
+
+@bp.post("/m/result/reply")
+@page
+def result_reply(actor):
+    """接受答复, or 申诉 with the reason: the unit's answer to the person's objection."""
+    action, reason = request.form.get("action", ""), request.form.get("reason", "")[:5000]
+    return act(lambda session: objections.respond(session, actor, services().policy, action, reason, channel="page",
+                                                  objection_id=int_arg("objection_id")),
+               f"/m/result?msg={'escalated' if action == 'escalate' else 'accepted'}",
+               lambda exc: _result_again(actor, exc))
+
+
+@bp.get("/m/objections/<int:objection_id>/letter/<kind>")
+@page
+def objection_letter(actor, objection_id: int, kind: str):
+    """The person's copy of the 受理通知书 / 复核决定书 (docx)."""
+    return letter_response(actor, objection_id, kind)
+
+
+def letter_response(actor, objection_id: int, kind: str) -> Response:
+    """An objection's letter as docx, downloaded (the person, their unit's HR, the county office)."""
+    import io
+
+    from handlers.documents.letters import objection_letter
+
+    buf = io.BytesIO()
+    with uow() as session:
+        name = objection_letter(session, actor, services().policy, objection_id, kind, buf)
+    return attachment_response(name, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                               buf.getvalue())
 
 
 @bp.get("/m/objections/<int:objection_id>/attachment")

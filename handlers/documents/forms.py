@@ -19,6 +19,7 @@ from models import (
     Cycle,
     Evaluation,
     Indicator,
+    Objection,
     Person,
     ResultSignoff,
     Summary,
@@ -50,6 +51,7 @@ class PersonQuarter:
     signoff: ResultSignoff | None = None  # 本人签署意见 of the current publication
     recorder: str = ""  # who entered the committee's decision (name), for its sign-off line
     merit_lines: list[str] = field(default_factory=list)  # 加扣分 applied and effects on the grade (handlers.merits)
+    regrade: Objection | None = None  # an objection that changed the grade (复核): the form shows both grades
 
 
 def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, quarter: int,
@@ -86,6 +88,9 @@ def person_quarter(session: Session, actor: Actor, staff_no: str, year: int, qua
         signoff=signoff_of(session, evaluation, cycle),
         recorder=name_of_ref(session, decision.recorded_by) if decision else "",
         merit_lines=_merit_lines(session, person.id, year, quarter, policy) if policy else [],
+        regrade=session.scalar(select(Objection).where(Objection.evaluation_id == evaluation.id,
+                                                       Objection.new_grade.is_not(None))
+                               .order_by(Objection.id.desc()).limit(1)),
     )
 
 
@@ -115,7 +120,7 @@ def registration_tail(pq: PersonQuarter, policy: Policy) -> list[tuple[str, str]
         ("分管领导评鉴意见",
          f"评鉴得分：{score or '（未评鉴）'}　建议等次：{e.suggested_grade or '（未评鉴）'}\n"
          f"{_scorer_signed(pq, policy)}分管领导" + SIGN),
-        ("党委(党组)审定等次", _grade_text(e)),
+        ("党委(党组)审定等次", _decided_text(pq)),
         ("审定会议", _meeting(pq, policy)),
         ("本人签署意见", _signoff_lines(pq, policy) + "本人" + SIGN),
         ("备注", f"本表由{pq.unit.name}平时考核办公室存档；结果备案至{policy.contact}。"),
@@ -173,7 +178,7 @@ def evaluation_tail(pq: PersonQuarter, policy: Policy) -> list[tuple[str, str]]:
         ("合计得分", total or "（未评鉴）"),
         *merits,
         ("建议等次", e.suggested_grade or "（未评鉴）"),
-        ("审定等次", _grade_text(e)),
+        ("审定等次", _decided_text(pq)),
         ("审定会议", _meeting(pq, policy)),
         ("评鉴人", f"{pq.supervisor.name if pq.supervisor else ''}　{scored_at}　" + SIGN),
     ]
@@ -216,13 +221,24 @@ def _grade_text(e: Evaluation) -> str:
     return e.final_grade or "（待审定）"
 
 
+def _decided_text(pq: PersonQuarter) -> str:
+    """The grade in force; when an objection changed it, also the grade first decided."""
+    o = pq.regrade
+    note = f"（原定“{o.grade}”，经异议复核改定）" if o is not None else ""
+    return _grade_text(pq.evaluation) + note
+
+
 def _meeting(pq: PersonQuarter, policy: Policy) -> str:
-    """The committee's sign-off: meeting date and attendees, who recorded it and when (Beijing)."""
+    """The committee's sign-off: meeting date and attendees, who recorded it and when (Beijing); and the review
+    meeting that changed the grade, if any."""
     d = pq.decision
     if not d:
         return "（尚未审定）"
     recorded = f"　录入：{pq.recorder} {format_local(d.recorded_at, policy)}" if pq.recorder else ""
-    return f"{d.meeting_on.isoformat()}　{d.attendees}{recorded}"
+    o = pq.regrade
+    review = (f"\n复核会议：{o.meeting_on.isoformat()}　{o.meeting_attendees}"
+              if o is not None and o.meeting_on else "")
+    return f"{d.meeting_on.isoformat()}　{d.attendees}{recorded}{review}"
 
 
 def info_rows(pq: PersonQuarter) -> list[tuple[str, str, str, str]]:

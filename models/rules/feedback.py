@@ -6,7 +6,7 @@ the time) and asks; the answer is ``None`` (go ahead) or a :class:`RuleViolation
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from config.policy import Policy
 
@@ -20,7 +20,8 @@ CHOICE_WORDS = {"同意": AGREE, "无异议": AGREE, "agree": AGREE,
                 "有异议": OBJECT, "异议": OBJECT, "不同意": OBJECT, "object": OBJECT}
 # refusals that are about the state of things (409), not the input (422)
 CONFLICTS = frozenset({"not_fed_back", "already_signed", "objection_exists", "objection_window_closed",
-                       "signed_agree"})
+                       "signed_agree", "illegal_transition", "escalation_window_closed", "not_graded",
+                       "not_answered", "quota_exceeded"})
 
 
 def parse_choice(word: str) -> str | None:
@@ -33,21 +34,107 @@ def sign_deadline(published_at: datetime, policy: Policy) -> datetime:
     return end_of_local_day(add_working_days(day, policy.feedback.sign_working_days, policy), policy)
 
 
+def law_applies(grade: str | None, policy: Policy) -> bool:
+    """An objection to this grade is a 复核 under the civil-service law's clocks (the policy's ``law_grades``)."""
+    return bool(grade) and grade in policy.feedback.law_grades
+
+
+def _days_after(moment: datetime, days: int, policy: Policy) -> datetime:
+    """The end of the local day ``days`` calendar days after ``moment``'s local day (the law counts calendar days)."""
+    return end_of_local_day(to_local(moment, policy).date() + timedelta(days=days), policy)
+
+
 def objection_deadline(published_at: datetime | None, publicity_ends: datetime | None,
-                       policy: Policy) -> datetime | None:
+                       policy: Policy, grade: str | None = None) -> datetime | None:
     """Objections are taken during 公示 and until the end of the ``objection_working_days``-th working day after
-    feedback, whichever is later. ``None``: neither is known (the window never opened)."""
+    feedback, whichever is later — for a grade under the law, at least ``law_request_days`` calendar days after
+    feedback. ``None``: neither is known (the window never opened)."""
     ends = [publicity_ends] if publicity_ends else []
     if published_at is not None:
         day = to_local(published_at, policy).date()
         ends.append(end_of_local_day(add_working_days(day, policy.feedback.objection_working_days, policy), policy))
+        if law_applies(grade, policy):
+            ends.append(_days_after(published_at, policy.feedback.law_request_days, policy))
     return max(ends) if ends else None
 
 
-def answer_due(filed_at: datetime, policy: Policy) -> datetime:
-    """When the unit's answer to an objection filed at ``filed_at`` is due (end of that working day)."""
+def answer_due(filed_at: datetime, policy: Policy, grade: str | None = None) -> datetime:
+    """When the unit's answer to an objection filed at ``filed_at`` is due (end of that working day; for a grade
+    under the law, ``law_decision_days`` calendar days)."""
+    if law_applies(grade, policy):
+        return _days_after(filed_at, policy.feedback.law_decision_days, policy)
     day = to_local(filed_at, policy).date()
     return end_of_local_day(add_working_days(day, policy.feedback.answer_working_days, policy), policy)
+
+
+def escalate_deadline(answered_at: datetime, policy: Policy, grade: str | None = None) -> datetime:
+    """Until when the person may escalate the unit's answer to the county office (end of that working day; for a
+    grade under the law, 申诉 within ``law_appeal_days`` calendar days of the review decision)."""
+    if law_applies(grade, policy):
+        return _days_after(answered_at, policy.feedback.law_appeal_days, policy)
+    day = to_local(answered_at, policy).date()
+    return end_of_local_day(add_working_days(day, policy.feedback.escalate_working_days, policy), policy)
+
+
+def answer_overdue(state: str, answer_due: datetime | None, now: datetime) -> bool:
+    """An objection still waiting for the unit's answer after its limit."""
+    return state == "open" and answer_due is not None and now > answer_due
+
+
+def age_days(created_at: datetime, now: datetime) -> int:
+    """Whole days since the objection was filed (calendar days, as the county office counts age)."""
+    return max(0, (now - created_at).days)
+
+
+UPHOLD, CHANGE = "uphold", "change"
+
+
+@dataclass(frozen=True)
+class AnswerFacts:
+    """The unit's answer as entered: the action, the reason, and for a change the new grade and the meeting."""
+
+    action: str  # uphold | change
+    reason: str
+    new_grade: str = ""
+    current_grade: str | None = None  # the evaluation's final grade now (None: 不定等次)
+    not_graded: bool = False
+    meeting_on: date | None = None
+    attendees: str = ""
+
+
+def answer_refusal(facts: AnswerFacts, today: date, policy: Policy) -> RuleViolation | None:
+    """Why the unit's answer cannot be recorded as entered (the state is checked by the state machine)."""
+    if facts.action not in (UPHOLD, CHANGE):
+        return RuleViolation("请选择“维持原等次”或“改变等次”", "bad_answer")
+    refusal = text_refusal(facts.reason, "答复理由", policy.feedback.reason_max_chars, required=True)
+    if refusal:
+        return refusal
+    if facts.action == UPHOLD:
+        return None
+    if facts.not_graded:
+        return RuleViolation("该人员本季度不确定等次，不能改变等次；如需调整请答复维持并说明", "not_graded")
+    if facts.new_grade not in policy.grades:
+        return RuleViolation(f"等次只能是 {'、'.join(policy.grades)}", "bad_grade")
+    if facts.new_grade == facts.current_grade:
+        return RuleViolation(f"新等次与原等次相同（{facts.new_grade}），请选择“维持原等次”", "same_grade")
+    if facts.meeting_on is None:
+        return RuleViolation("改变等次须经党委(党组)会议决定，请填写会议日期", "meeting_required")
+    if facts.meeting_on > today:
+        return RuleViolation("会议日期不能晚于今天", "meeting_in_future")
+    if not facts.attendees.strip():
+        return RuleViolation("请填写参会人员", "attendees_required")
+    return None
+
+
+def escalate_refusal(answered_at: datetime | None, now: datetime, policy: Policy,
+                     grade: str | None = None) -> RuleViolation | None:
+    """The person escalates only after the unit's answer and within the policy's (or the law's) days."""
+    if answered_at is None:
+        return RuleViolation("单位尚未答复您的异议，答复后才能申诉", "not_answered")
+    ends = escalate_deadline(answered_at, policy, grade)
+    if now > ends:
+        return RuleViolation(f"申诉期限已过（已于 {format_local(ends, policy)} 截止）", "escalation_window_closed")
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,7 +173,7 @@ def text_refusal(text: str, what: str, max_chars: int, required: bool) -> RuleVi
     """A reason (required) or comment (optional): trimmed, within the policy's length."""
     text = text.strip()
     if required and not text:
-        return RuleViolation(f"请写明{what}", f"{'reason' if what == '异议理由' else 'comment'}_required")
+        return RuleViolation(f"请写明{what}", "comment_required" if what == "意见" else "reason_required")
     if len(text) > max_chars:
         return RuleViolation(f"{what}最多 {max_chars} 字，现在 {len(text)} 字", "too_long", max=max_chars)
     return None

@@ -52,3 +52,29 @@ def test_objecting_with_a_picture_on_the_phone(browser, phone_server, fake_wecha
         o = s.query(Objection).one()
         assert (o.reason, o.attachment, o.channel) == ("第三项指标得分与工作台账不符", PNG, "page")
         assert s.query(ResultSignoff).one().choice == "object"
+
+
+def test_the_answer_escalated_on_the_phone(browser, phone_server, fake_wechat, db, policy, tmp_path):  # noqa: F811
+    from handlers import feedback, objections
+
+    with db.session() as s:
+        w = decided(s, policy)
+        openid = bind_oa(s, w.people["王芳"])
+        feedback.file_objection(s, w.actor(s, "王芳"), policy, "第三项指标得分与工作台账不符", channel="page")
+        objections.answer(s, w.hr, policy, s.query(Objection).one().id, "uphold", "评分依据为季度工作台账，依据充分")
+    driver = phone(browser)
+    with screenshots_on_failure(driver, tmp_path, "reply"):
+        sign_in_as(driver, phone_server, fake_wechat, openid, "公务员：王芳", "/m/result")
+        assert "依据充分" in text_of(driver, "#objection-answer") and no_horizontal_scroll(driver)
+        for target in ("accept", "escalate"):
+            assert driver.find_element(By.ID, target).size["height"] >= 44
+        driver.find_element(By.ID, "escalation").send_keys("单位未说明扣分依据")
+        submit = driver.find_element(By.ID, "escalate")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", submit)
+        submit.click()
+        wait(driver, lambda d: "已向县公务员办申诉" in d.page_source, "the confirmation")
+        assert text_of(driver, "#objection-state") == "已向县公务员办申诉" and no_horizontal_scroll(driver)
+        driver.save_screenshot(str(tmp_path / "result-escalated.png"))
+    with db.session() as s:
+        o = s.query(Objection).one()
+        assert (o.state, o.escalation_reason) == ("escalated", "单位未说明扣分依据")

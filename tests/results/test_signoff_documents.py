@@ -61,3 +61,23 @@ def test_a_fed_back_result_not_yet_signed_prints_未确认(session, policy):
     _, data = render_bytes(session, system_actor(), policy, "registration", person="F004", year=2026, quarter=3)
     rows = {r[0]: r[1:] for r in docx_structure(data)["tables"][0]}
     assert rows["本人签署意见"][0].split("\n") == ["（未确认）", "本人签字：　　　　　　　　　　年　　月　　日"]
+
+
+def test_a_grade_changed_on_objection_prints_both_grades_and_the_review_meeting(session, policy):
+    from dataclasses import replace
+    from datetime import date
+
+    from handlers import objections
+    from models import Objection
+
+    w = _world(session, policy)
+    roomy = replace(policy, quota=replace(policy.quota, good_percent=70))
+    objections.answer(session, w.hr, roomy, session.query(Objection).one().id, "change", "加班已核实",
+                      new_grade="好", meeting_on=date(2026, 11, 30), attendees="党委全体成员", now=SIGNED)
+    for name in ("registration", "registration-html", "evaluation"):
+        _, data = render_bytes(session, system_actor(), policy, name, person="F003", year=2026, quarter=3)
+        s = docx_structure(data) if name != "registration-html" else html_structure(data)
+        rows = {r[0]: r[1:] for table in s["tables"] for r in table}
+        decided_row = rows.get("党委(党组)审定等次") or rows["审定等次"]
+        assert decided_row[0] == "好（原定“较好”，经异议复核改定）", name
+        assert "复核会议：2026-11-30　党委全体成员" in rows["审定会议"][0], name

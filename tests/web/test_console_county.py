@@ -10,7 +10,7 @@ PAGES = ["/console/county/board", "/console/county/grades", "/console/county/ano
          "/console/county/filings", "/console/county/filings/status", "/console/county/spot-checks",
          "/console/county/notices", "/console/county/notices/new", "/console/county/groups",
          "/console/county/annual", "/console/county/annual/lists/promotion", "/console/county/annual/lists/honours",
-         "/console/county/talks", "/console/county/accounts", "/console/county/audit"]
+         "/console/county/talks", "/console/county/accounts", "/console/county/audit", "/console/county/objections"]
 
 
 def test_every_county_page_renders(web_app, console_accounts, world, session, policy):

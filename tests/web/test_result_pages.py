@@ -125,3 +125,28 @@ def test_an_attachment_within_the_app_but_over_the_policy_is_refused_by_the_rule
                              "attachment": (b"%PDF-" + b"0" * (policy.feedback.attachment_max_kb * 1024), "台账.pdf")})
     r = client.post("/m/result/object", data=body, content_type=kind)
     assert r.status_code == 422 and "附件不能超过 700 KB" in r.get_data(as_text=True)
+
+
+def test_the_unit_answer_is_shown_and_the_person_escalates_on_the_phone(web_app, fake_wechat, session, policy):
+    from handlers import feedback, objections
+
+    w = decided(session, policy)
+    feedback.file_objection(session, w.actor(session, "王芳"), policy, "等次偏低", channel="page")
+    session.commit()
+    client, page = phone(web_app, fake_wechat, session, w.people["王芳"])
+    assert "单位应于" in page and 'id="reply-form"' not in page
+    early = client.post("/m/result/reply", data={"csrf_token": csrf_of(page), "action": "escalate", "reason": "不服"})
+    assert early.status_code == 409 and "尚未答复" in early.get_data(as_text=True)
+    objections.answer(session, w.hr, policy, session.scalar(select(Objection.id)), "uphold", "评分依据充分")
+    session.commit()
+    page = client.get("/m/result").get_data(as_text=True)
+    assert "维持原等次“较好”。评分依据充分" in page and 'id="escalate"' in page and 'id="accept"' in page
+    empty = client.post("/m/result/reply", data={"csrf_token": csrf_of(page), "action": "escalate", "reason": " "})
+    assert empty.status_code == 422 and "请写明申诉理由" in empty.get_data(as_text=True)
+    r = client.post("/m/result/reply", data={"csrf_token": csrf_of(page), "action": "escalate",
+                                             "reason": "未说明扣分依据"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/m/result?msg=escalated")
+    done = client.get("/m/result?msg=escalated").get_data(as_text=True)
+    assert "已向县公务员办申诉" in done and "未说明扣分依据" in done and 'id="reply-form"' not in done
+    session.expire_all()
+    assert session.scalar(select(Objection.state)) == "escalated"
