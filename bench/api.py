@@ -33,8 +33,8 @@ import cpu  # noqa: E402  (bench/cpu.py)
 import models  # noqa: E402,F401
 from config import load_policy  # noqa: E402
 from handlers.actor import system_actor  # noqa: E402
-from handlers.cycles import open_cycle, transition  # noqa: E402
-from handlers.sessions import SessionPolicy, create_session  # noqa: E402
+from handlers.quarter.cycles import open_cycle, transition  # noqa: E402
+from handlers.identity.sessions import SessionPolicy, create_session  # noqa: E402
 from models import County, Evaluation, Indicator, Membership, Person, Tier, Unit, utcnow  # noqa: E402
 from models.db import Database  # noqa: E402
 from models.migrate import upgrade  # noqa: E402

@@ -26,7 +26,7 @@ from sqlalchemy import select  # noqa: E402
 from bot import create_app  # noqa: E402
 from bot.ext import services  # noqa: E402
 from config.settings import load_settings  # noqa: E402
-from handlers.sessions import SessionPolicy, create_session  # noqa: E402
+from handlers.identity.sessions import SessionPolicy, create_session  # noqa: E402
 from models import Cycle, RoleGrant, Unit  # noqa: E402
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.channels import build_channels  # noqa: E402
 from config import load_settings  # noqa: E402
-from handlers import notices  # noqa: E402
+from handlers.outbound import notices  # noqa: E402
 from handlers.actor import system_actor  # noqa: E402
 from models import County, Membership, Person, Tier, Unit, WeChatBinding  # noqa: E402
 from models.db import Database  # noqa: E402

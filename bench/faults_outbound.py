@@ -33,7 +33,7 @@ from bench.fanout import seed  # noqa: E402
 from bot.channels import build_channels  # noqa: E402
 from bot.simulator.fake_wechat import FakeWeChat, FakeWeChatServer  # noqa: E402
 from config import load_settings  # noqa: E402
-from handlers import notices  # noqa: E402
+from handlers.outbound import notices  # noqa: E402
 from handlers.actor import system_actor  # noqa: E402
 from models.db import Database  # noqa: E402
 from models.migrate import upgrade  # noqa: E402

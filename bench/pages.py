@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api as base  # noqa: E402  (bench/api.py: seed, server, load loop)
 import cpu  # noqa: E402
 
-from handlers.sessions import SessionPolicy, create_session  # noqa: E402
+from handlers.identity.sessions import SessionPolicy, create_session  # noqa: E402
 from models.db import Database  # noqa: E402
 from models.store import RedisStore  # noqa: E402
 
@@ -39,7 +39,7 @@ SECRET = "bench-" + "x" * 40  # bench/api.py's start_server sets this KAOHE_SECR
 
 def web_session(url: str, redis_url: str, api_token: str) -> tuple[str, str]:
     """A page session for the same supervisor, and its CSRF token (as bot/web/session.csrf_for computes it)."""
-    from handlers.sessions import token_hash
+    from handlers.identity.sessions import token_hash
     from models import ApiSession
 
     db = Database(url)

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select  # noqa: E402
 
 from config import load_policy  # noqa: E402
-from handlers import annual_uses as A  # noqa: E402
-from handlers import oversight as O  # noqa: E402
+from handlers.results import annual_uses as A  # noqa: E402
+from handlers.county import oversight as O  # noqa: E402
 from handlers.actor import system_actor  # noqa: E402
-from handlers.documents import sheets as S  # noqa: E402
+from handlers.results.documents import sheets as S  # noqa: E402
 from models import Cycle, Evaluation, Summary, Unit  # noqa: E402
 from models.db import Database  # noqa: E402
 

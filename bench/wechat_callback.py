@@ -45,7 +45,7 @@ def prepare(db_url: str, redis_url: str, people: int) -> list[str]:
     """Fresh schema; one unit with an open cycle; ``people`` staff bound to openids and writing their summary."""
     from config import load_policy
     from handlers.actor import system_actor
-    from handlers.cycles import open_cycle
+    from handlers.quarter.cycles import open_cycle
     from models import Membership, Person, Tier, Unit, County, WeChatBinding, utcnow
     from models.db import Database
     from models.migrate import upgrade

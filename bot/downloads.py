@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response
 
-from handlers.documents import get_document
-from handlers.documents.tokens import open_download
+from handlers.results.documents import get_document
+from handlers.results.documents.tokens import open_download
 
 from .ext import services
 

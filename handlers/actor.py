@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from models import Membership, Person, RoleGrant
 
-from .errors import NotFound
+from handlers.errors import NotFound
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEntry, utcnow
 
-from .actor import Actor
+from handlers.actor import Actor
 
 
 def _plain(value: Any) -> Any:

@@ -24,8 +24,8 @@ from models.rules.eligibility import leader_placement, not_graded_reason
 from models.rules.quota import good_quota, quota_groups
 from models.rules.scoring import suggested_grade
 
-from . import seed_data as W
-from .errors import Conflict
+from handlers import seed_data as W
+from handlers.errors import Conflict
 
 Progress = Callable[[str, int], None]
 BATCH = 5000

@@ -126,7 +126,7 @@ class Evaluation(Base):
     not_graded_reason: Mapped[str | None] = mapped_column(String(200))
     # Why the supervisor scored a person whose summary was not submitted (the policy allows it with a reason).
     no_summary_note: Mapped[str | None] = mapped_column(String(200))
-    # The quarter's 加扣分 in force (handlers.merits keeps it current), so a score save adds it without a query.
+    # The quarter's 加扣分 in force (handlers.quarter.merits keeps it current), so a score save adds it without a query.
     merit_adjustment: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -209,7 +209,7 @@ class Objection(Base):
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The unit's answer (handlers.objections.answer): upheld with the reason, or the grade changed by the committee
+    # The unit's answer (handlers.quarter.objections.answer): upheld with the reason, or the grade changed by the committee
     # (its meeting recorded; ``grade`` keeps the grade objected to, ``new_grade`` the grade now in force).
     answer: Mapped[str | None] = mapped_column(Text)
     new_grade: Mapped[str | None] = mapped_column(String(40))

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from handlers import deliveries
-from handlers.deliveries import STORE_DOWN, SendResult
+from handlers.outbound import deliveries
+from handlers.outbound.deliveries import STORE_DOWN, SendResult
 from models.db import Database, utcnow
 from models.store import MemoryStore, Store
 

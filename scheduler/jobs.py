@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from config import Policy, Settings
-from handlers import feedback, notices, objections, reminders, timeline
+from handlers.outbound import notices, reminders
+from handlers.quarter import feedback, objections, timeline
 from models.db import Database, utcnow
 from models.rules.calendar import to_local
 from models.store import Store

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from handlers import decisions, publishing
+from handlers.quarter import decisions, publishing
 from handlers.actor import Actor, actor_for_person, system_actor
-from handlers.cycles import open_cycle
+from handlers.quarter.cycles import open_cycle
 from models import Cycle, Evaluation, Person
 from tests import factories as f
 

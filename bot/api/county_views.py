@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers import annual_uses as A
-from handlers import audit, filings, groups, notices, oversight
-from handlers.access import filing_for_viewer
-from handlers.documents import Params, documents
-from handlers.documents.tokens import issue_download
+from handlers.results import annual_uses as A
+from handlers import audit
+from handlers.county import filings, oversight
+from handlers.outbound import groups, notices
+from handlers.identity.access import filing_for_viewer
+from handlers.results.documents import Params, documents
+from handlers.results.documents.tokens import issue_download
 from handlers.errors import DomainError, Forbidden, NotFound
 from models import Notice, Unit
 

@@ -1,7 +1,7 @@
 """加扣分、负面清单与问责 over the API: the county's catalogue, unit HR records and lists events (evidence as Base64
 inside the JSON body), the county office reviews, the evidence is downloaded by those who may see the person.
 
-Views parse → the ``handlers.merits`` function with ``ctx.actor`` → render; the handlers decide who may do what.
+Views parse → the ``handlers.quarter.merits`` function with ``ctx.actor`` → render; the handlers decide who may do what.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response
 
-from handlers import merits
+from handlers.quarter import merits
 from handlers.errors import InvalidInput
 
 from . import api

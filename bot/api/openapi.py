@@ -66,7 +66,7 @@ def build(api: Api, title: str = "kaohe 小程序 API", version: str = "1") -> d
         responses: dict[str, Any] = {str(ep.status): ok}
         codes = set(ep.errors) | {422}
         if ep.auth:
-            codes |= {401, 403, 404}  # 403: visible to the caller's role but not theirs to use (handlers/access.py)
+            codes |= {401, 403, 404}  # 403: visible to the caller's role but not theirs to use (handlers/identity/access.py)
         if ep.if_match:
             codes |= {412, 428}
         for code in sorted(codes):

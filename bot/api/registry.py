@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 
 from handlers.errors import InvalidInput, NotFound, PreconditionRequired, TooManyRequests
-from handlers.sessions import SessionPolicy, resolve
+from handlers.identity.sessions import SessionPolicy, resolve
 
 from ..ext import services
 

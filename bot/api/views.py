@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from handlers import (access, admin_accounts, cycle_steps, decisions, feedback, indicators, leave,
-                      login as login_h, objections, progress, publishing, scoring, secondments, sessions,
-                      summaries)
-from handlers.binding import issue_bind_code
-from handlers.cycles import assign_supervisor
+from handlers.identity import access, admin_accounts, leave, login as login_h, secondments, sessions
+
+from handlers.quarter import cycle_steps, decisions, feedback, indicators, objections, progress, publishing, scoring, summaries
+from handlers.identity.binding import issue_bind_code
+from handlers.quarter.cycles import assign_supervisor
 from handlers.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from models import Cycle, Evaluation, Membership, Person, Unit
 from models.rules import states

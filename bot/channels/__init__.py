@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from config import Settings
-from handlers.deliveries import Claimed, SendResult
+from handlers.outbound.deliveries import Claimed, SendResult
 from models.store import Store
 
 from .http import Http

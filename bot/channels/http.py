@@ -7,7 +7,7 @@ import threading
 import requests
 from requests.adapters import HTTPAdapter
 
-from handlers.deliveries import SendResult
+from handlers.outbound.deliveries import SendResult
 
 
 class Http:

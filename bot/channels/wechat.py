@@ -7,8 +7,8 @@ from datetime import datetime
 
 from zoneinfo import ZoneInfo
 
-from handlers.deliveries import QUOTA_TODAY, STORE_DOWN, TOKEN_BUDGET, TOKEN_COOLDOWN, TOKEN_REJECTED, Claimed, SendResult
-from handlers.links import notice_url
+from handlers.outbound.deliveries import QUOTA_TODAY, STORE_DOWN, TOKEN_BUDGET, TOKEN_COOLDOWN, TOKEN_REJECTED, Claimed, SendResult
+from handlers.outbound.links import notice_url
 
 from .http import Http
 from .token import STALE, AccessTokens, TokenError, TokenRejected, until_wechat_midnight

@@ -1,7 +1,7 @@
 """WeCom group robots (企业微信群机器人): markdown to a webhook key, at most 20 messages a minute per robot."""
 from __future__ import annotations
 
-from handlers.deliveries import Claimed, SendResult
+from handlers.outbound.deliveries import Claimed, SendResult
 from models.store import Store
 
 from .http import Http

@@ -1,6 +1,6 @@
 """WeCom attendance (企业微信打卡) through wechatpy's WeCom client, at ``KAOHE_WECOM_API_BASE``.
 
-``fetcher(settings)`` returns what ``handlers.leave.pull_from_wecom`` calls: ``fetch(userids, start, end)`` → the
+``fetcher(settings)`` returns what ``handlers.identity.leave.pull_from_wecom`` calls: ``fetch(userids, start, end)`` → the
 ``datas`` of ``checkin/getcheckin_monthdata`` (at most 100 users and one month per call). A refusal or an unreachable
 WeCom becomes a Chinese ``Unavailable`` (503) before anything is written.
 """

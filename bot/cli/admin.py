@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from handlers.actor import system_actor
-from handlers.admin_accounts import create_account, disable_account, totp_uri
+from handlers.identity.admin_accounts import create_account, disable_account, totp_uri
 from models.store import make_store
 
 from .common import Context, handle_errors, pass_ctx

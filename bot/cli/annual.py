@@ -6,7 +6,7 @@ import json
 import click
 
 from handlers.actor import system_actor
-from handlers.annual import annual_rollup
+from handlers.results.annual import annual_rollup
 
 from .common import Context, handle_errors, pass_ctx
 

@@ -2,7 +2,7 @@
 import click
 
 from handlers.actor import system_actor
-from handlers.binding import issue_bind_code
+from handlers.identity.binding import issue_bind_code
 from models.rules.calendar import format_local
 
 from .common import Context, handle_errors, pass_ctx

@@ -5,10 +5,10 @@ import click
 from sqlalchemy import select
 
 from handlers.actor import system_actor
-from handlers.cycle_steps import ADVANCE, advance_cycle
-from handlers.cycles import assign_supervisor, get_cycle, open_cycle, opening_notes, transition
+from handlers.quarter.cycle_steps import ADVANCE, advance_cycle
+from handlers.quarter.cycles import assign_supervisor, get_cycle, open_cycle, opening_notes, transition
 from handlers.errors import NotFound
-from handlers.people import find_people
+from handlers.identity.people import find_people
 from models import Evaluation, Person, Unit
 from models.rules.states import CYCLE
 

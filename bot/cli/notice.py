@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from handlers import groups, notices
+from handlers.outbound import groups, notices
 from handlers.actor import system_actor
 from handlers.errors import InvalidInput
 

@@ -16,7 +16,7 @@ from .common import Context, handle_errors, pass_ctx
 
 
 def _documents_help() -> str:
-    from handlers.documents import documents
+    from handlers.results.documents import documents
 
     lines = ["导出文书：kaohe export <文书> [--unit 单位] [--year 年] [--quarter 季] [--person 人员编号] -o 文件", "",
              "\b", "可用的文书："]
@@ -45,7 +45,7 @@ class _ExportCommand(click.Command):
 @pass_ctx
 @handle_errors
 def export_cmd(ctx: Context, document: str, unit, year, quarter, person, kind, tier, output: str):
-    from handlers.documents import Params, render
+    from handlers.results.documents import Params, render
 
     params = Params(unit=unit, year=year, quarter=quarter, person=person, kind=kind, tier=tier)
     partial = f"{output}.part"
@@ -75,7 +75,7 @@ def _echo_json(data) -> None:
 @pass_ctx
 @handle_errors
 def annual_list_cmd(ctx: Context, kind, year, quarter, unit, tier, min_good, as_json):
-    from handlers import annual_uses as A
+    from handlers.results import annual_uses as A
 
     actor = system_actor()
     with ctx.db.session() as session:
@@ -125,7 +125,7 @@ def annual_list_cmd(ctx: Context, kind, year, quarter, unit, tier, min_good, as_
 @pass_ctx
 @handle_errors
 def talk_done_cmd(ctx: Context, person, year, quarter, held_on, held_by, note):
-    from handlers.annual_uses import record_talk
+    from handlers.results.annual_uses import record_talk
 
     day = held_on.date() if held_on else ctx.today()
     with ctx.db.session() as session:
@@ -147,7 +147,7 @@ def oversight():
 @pass_ctx
 @handle_errors
 def board_cmd(ctx: Context, year, quarter, unit, as_json):
-    from handlers.oversight import progress_board
+    from handlers.county.oversight import progress_board
 
     with ctx.db.session() as session:
         data = progress_board(session, system_actor(), ctx.policy, year, quarter, unit_name=unit)
@@ -173,7 +173,7 @@ def board_cmd(ctx: Context, year, quarter, unit, as_json):
 @pass_ctx
 @handle_errors
 def distribution_cmd(ctx: Context, year, quarter, unit):
-    from handlers.oversight import grade_distribution
+    from handlers.county.oversight import grade_distribution
 
     with ctx.db.session() as session:
         data = grade_distribution(session, system_actor(), ctx.policy, year, quarter, unit_name=unit)
@@ -190,7 +190,7 @@ def distribution_cmd(ctx: Context, year, quarter, unit):
 @pass_ctx
 @handle_errors
 def anomalies_cmd(ctx: Context, year, quarter, no_duplicates):
-    from handlers.oversight import anomalies
+    from handlers.county.oversight import anomalies
 
     with ctx.db.session() as session:
         rows = anomalies(session, system_actor(), ctx.policy, year, quarter, include_duplicates=not no_duplicates)
@@ -207,7 +207,7 @@ def anomalies_cmd(ctx: Context, year, quarter, no_duplicates):
 @pass_ctx
 @handle_errors
 def duplicates_cmd(ctx: Context, year, quarter, unit, limit):
-    from handlers.oversight import near_duplicates
+    from handlers.county.oversight import near_duplicates
 
     with ctx.db.session() as session:
         data = near_duplicates(session, system_actor(), ctx.policy, year, quarter, unit_name=unit, limit=limit)
@@ -235,7 +235,7 @@ def duplicates_cmd(ctx: Context, year, quarter, unit, limit):
 @pass_ctx
 @handle_errors
 def spot_check_cmd(ctx: Context, action, year, quarter, seed, units, people, check_id, unit, person, text, send, to):
-    from handlers import oversight as O
+    from handlers.county import oversight as O
 
     actor = system_actor()
     with ctx.db.session() as session:
@@ -272,7 +272,7 @@ def spot_check_cmd(ctx: Context, action, year, quarter, seed, units, people, che
 @pass_ctx
 @handle_errors
 def filings_cmd(ctx: Context, year, unit):
-    from handlers.oversight import filing_status
+    from handlers.county.oversight import filing_status
 
     with ctx.db.session() as session:
         data = filing_status(session, system_actor(), ctx.policy, year, unit_name=unit)
@@ -295,7 +295,7 @@ def filings_cmd(ctx: Context, year, unit):
 @pass_ctx
 @handle_errors
 def filing_cmd(ctx: Context, action, kind, unit, year, quarter, filing_id, reason):
-    from handlers.filings import review_filing, submit_filing
+    from handlers.county.filings import review_filing, submit_filing
 
     with ctx.db.session() as session:
         if action == "submit":

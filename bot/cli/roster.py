@@ -6,8 +6,8 @@ import sys
 import click
 
 from handlers.actor import system_actor
-from handlers.changes import HEADERS, quarterly_changes
-from handlers.roster import import_roster, read_workbook, roster_rows, write_workbook
+from handlers.identity.changes import HEADERS, quarterly_changes
+from handlers.identity.roster import import_roster, read_workbook, roster_rows, write_workbook
 from handlers.seed import seed_demo
 
 from .common import Context, handle_errors, pass_ctx
@@ -35,7 +35,7 @@ def import_roster_cmd(ctx: Context, file: str, skip_invalid: bool, create_units:
 
 def _end_departed_sessions(ctx: Context, session) -> int:
     """People who left with this import lose their API sessions at once (not only after the cache ages out)."""
-    from handlers.sessions import end_sessions_of_departed
+    from handlers.identity.sessions import end_sessions_of_departed
     from models.store import make_store
 
     store = make_store(ctx.settings.redis_url)
@@ -111,7 +111,7 @@ def changes_cmd(ctx: Context, year: int, quarter: int):
 def import_leave_cmd(ctx: Context, file: str, unit_name: str):
     from sqlalchemy import select
 
-    from handlers import leave
+    from handlers.identity import leave
     from handlers.errors import NotFound
     from models import Unit
 

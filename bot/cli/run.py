@@ -28,7 +28,7 @@ def demo(ctx: Context, host: str, port: int):
 
     refuse_exposed(ctx.settings, f"{host}:{port}", "kaohe demo")
     ensure_schema(ctx)
-    from handlers import demo as demo_cast
+    from handlers.identity import demo as demo_cast
 
     with ctx.db.session() as session:
         empty = not session.scalar(select(func.count()).select_from(Person))

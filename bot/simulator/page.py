@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 
 from config import Settings
 from handlers.actor import system_actor
-from handlers.binding import issue_bind_code
+from handlers.identity.binding import issue_bind_code
 from handlers.errors import InvalidInput
 
 from ..ext import services

@@ -7,8 +7,8 @@ import secrets
 from flask import Blueprint, g, make_response, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from handlers import login as login_handler
-from handlers import sessions
+from handlers.identity import login as login_handler
+from handlers.identity import sessions
 from handlers.errors import DomainError, InvalidInput
 
 from ..api.registry import client_ip

@@ -11,7 +11,7 @@ import secrets
 
 from flask import Blueprint, g, make_response, redirect, render_template, request
 
-from handlers import admin_accounts, sessions
+from handlers.identity import admin_accounts, sessions
 from handlers.errors import DomainError, InvalidInput
 
 from ..api.registry import client_ip

@@ -15,7 +15,13 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from handlers import annual_uses, audit, objections, oversight, person_record
+from handlers import audit
+
+from handlers.county import oversight, person_record
+
+from handlers.quarter import objections
+
+from handlers.results import annual_uses
 from handlers.errors import DomainError, Forbidden, InvalidInput
 from models.rules.calendar import quarter_of, to_local
 

@@ -9,7 +9,11 @@ from urllib.parse import urlencode
 
 from flask import Response, redirect, request
 
-from handlers import admin_accounts, annual_uses, audit_log
+from handlers.county import audit_log
+
+from handlers.identity import admin_accounts
+
+from handlers.results import annual_uses
 from handlers.errors import DomainError, InvalidInput
 from models.rules.calendar import format_local
 

@@ -7,7 +7,11 @@ from zoneinfo import ZoneInfo
 
 from flask import jsonify, redirect, request
 
-from handlers import filing_lists, filings, groups, notices, objections, oversight
+from handlers.county import filing_lists, filings, oversight
+
+from handlers.outbound import groups, notices
+
+from handlers.quarter import objections
 from handlers.errors import DomainError, InvalidInput
 from models.org import ROLES
 from models.rules.calendar import format_local

@@ -2,7 +2,7 @@
 date, description, evidence file) and sees the list per person and quarter; the county office reviews pending
 events when the policy requires approval; the evidence downloads for those who may see the person.
 
-Parse → ``handlers.merits`` with the signed-in actor → render. The upload's size and type are checked by the handler
+Parse → ``handlers.quarter.merits`` with the signed-in actor → render. The upload's size and type are checked by the handler
 (policy ``[merits]``); the request body limit is raised for the one form that carries a file.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import redirect, request
 
-from handlers import merits
+from handlers.quarter import merits
 from handlers.errors import InvalidInput
 
 from ..api.merits_views import evidence_response

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from handlers import unit_desk
+from handlers.identity import unit_desk
 from handlers.errors import NotFound
 from models.rules.calendar import to_local
 

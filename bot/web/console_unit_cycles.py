@@ -8,18 +8,11 @@ from datetime import date
 
 from flask import jsonify, redirect, request
 
-from handlers import (
-    cycle_steps,
-    decisions,
-    feedback,
-    indicators,
-    objections,
-    progress,
-    publishing,
-    unit_desk,
-)
+from handlers.identity import unit_desk
+
+from handlers.quarter import cycle_steps, decisions, feedback, indicators, objections, progress, publishing
 from handlers.errors import DomainError, InvalidInput
-from handlers.indicators import SpecificInput
+from handlers.quarter.indicators import SpecificInput
 
 from ..ext import services
 from .console import bp, uow

@@ -2,7 +2,7 @@
 documents (the 登记表 and 评鉴表 of one person as docx or a print view, a tier's or the unit's forms as a zip built
 in the background, the 结果一览表 as xlsx or a print view per tier or for the unit, 人员异动 and 年初备案).
 
-Documents go through ``handlers.documents`` with the signed-in actor, which checks scope itself (another unit's
+Documents go through ``handlers.results.documents`` with the signed-in actor, which checks scope itself (another unit's
 person or unit: 404); the unit's name comes from the unit the officer administers, never from the form.
 """
 from __future__ import annotations
@@ -13,8 +13,12 @@ from urllib.parse import quote
 
 from flask import Response, request
 
-from handlers import documents, filings, unit_desk
-from handlers.documents import Params
+from handlers.county import filings
+
+from handlers.identity import unit_desk
+
+from handlers.results import documents
+from handlers.results.documents import Params
 from handlers.errors import InvalidInput
 
 from ..downloads import HTML_CSP
@@ -121,7 +125,7 @@ def unit_document_file(actor):
 @page
 def unit_results_print(actor):
     """The 结果一览表 as a print view (the whole unit, or one tier with ``?tier=``)."""
-    from handlers.documents.sheets import result_list_data
+    from handlers.results.documents.sheets import result_list_data
 
     s = services()
     with uow() as session:

@@ -1,5 +1,5 @@
 """Unit HR: leave days per person and quarter (upload → validation report → import; or one entry at a time) and
-secondments (借调). Parse → ``handlers.leave`` / ``handlers.secondments`` → render; the upload waits like the
+secondments (借调). Parse → ``handlers.identity.leave`` / ``handlers.identity.secondments`` → render; the upload waits like the
 roster's (``console_unit_roster``): checked first, nothing written until the officer presses 导入."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import secrets
 
 from flask import request
 
-from handlers import leave, secondments
+from handlers.identity import leave, secondments
 from handlers.errors import InvalidInput, NotFound
-from handlers.roster import read_workbook
+from handlers.identity.roster import read_workbook
 from models.rules.calendar import quarter_of
 
 from ..ext import services

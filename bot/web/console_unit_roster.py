@@ -15,9 +15,9 @@ import tempfile
 
 from flask import request, send_file
 
-from handlers import binding, unit_desk, unit_roster
+from handlers.identity import binding, unit_desk, unit_roster
 from handlers.errors import InvalidInput, NotFound
-from handlers.roster import read_workbook
+from handlers.identity.roster import read_workbook
 
 from ..ext import services
 from . import jobs

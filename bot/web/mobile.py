@@ -10,17 +10,11 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from handlers import (
-    decisions,
-    feedback,
-    notices,
-    objections,
-    progress,
-    scoring,
-    summaries,
-)
+from handlers.outbound import notices
+
+from handlers.quarter import decisions, feedback, objections, progress, scoring, summaries
 from handlers.errors import DomainError, InvalidInput
-from handlers.scoring import Tap
+from handlers.quarter.scoring import Tap
 from models.rules.calendar import to_local
 
 from ..ext import services
@@ -156,7 +150,7 @@ def letter_response(actor, objection_id: int, kind: str) -> Response:
     """An objection's letter as docx, downloaded (the person, their unit's HR, the county office)."""
     import io
 
-    from handlers.documents.letters import objection_letter
+    from handlers.results.documents.letters import objection_letter
 
     buf = io.BytesIO()
     with uow() as session:

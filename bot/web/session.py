@@ -12,7 +12,7 @@ from urllib.parse import quote
 from flask import g, jsonify, redirect, request
 
 from handlers.errors import DomainError, Forbidden, Unauthorized
-from handlers.sessions import SessionPolicy, resolve
+from handlers.identity.sessions import SessionPolicy, resolve
 
 from ..ext import services
 

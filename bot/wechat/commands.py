@@ -13,10 +13,10 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from handlers import chat
+from handlers.quarter import chat
 from handlers.actor import Actor
 from handlers.errors import Unauthorized
-from handlers.links import MY, QUEUE, page_url
+from handlers.outbound.links import MY, QUEUE, page_url
 from models.store import Store
 
 from . import dialog

@@ -13,7 +13,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from handlers.errors import Unavailable
-from handlers.links import DECIDE, MY, QUEUE, SUMMARY
+from handlers.outbound.links import DECIDE, MY, QUEUE, SUMMARY
 
 NOTICES = "/m/notices"
 

@@ -3,7 +3,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import main
-from handlers.admin_accounts import verify_password
+from handlers.identity.admin_accounts import verify_password
 from models import AdminAccount
 from tests import factories as f
 
@@ -32,7 +32,7 @@ def test_admin_create_and_disable(database_url, db, session, redis_url):
 def test_roster_import_ends_sessions_of_people_who_left(database_url, db, session, tmp_path, redis_url):
     from openpyxl import Workbook
 
-    from handlers.sessions import SessionPolicy, create_session
+    from handlers.identity.sessions import SessionPolicy, create_session
     from models import ApiSession, Person
     from models.store import make_store
     from tests.handlers.test_roster import HEAD

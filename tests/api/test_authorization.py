@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tests import factories as f
 from handlers.actor import system_actor
-from handlers.cycles import open_cycle, transition
+from handlers.quarter.cycles import open_cycle, transition
 from models import AuditEntry, Evaluation, Filing, Summary, utcnow
 
 from .conftest import year_quarter

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.channels import build_channels
-from handlers import notices
+from handlers.outbound import notices
 from models import AuditEntry, Cycle, Delivery, Filing, Notice, utcnow
 from scheduler.drainer import Drainer
 from tests.results.conftest import SUMMARY_A, SUMMARY_B, SUMMARY_C, add_quarter

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import admin_accounts as A
+from handlers.identity import admin_accounts as A
 from handlers.actor import system_actor
-from handlers.sessions import token_hash
+from handlers.identity.sessions import token_hash
 from models import AdminAccount, ApiSession, AuditEntry, WeChatBinding, utcnow
 from tests import factories as f
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.actor import system_actor
-from handlers.cycles import open_cycle
+from handlers.quarter.cycles import open_cycle
 from models import AuditEntry, Evaluation, MeritEvent
 from tests import factories as f
 

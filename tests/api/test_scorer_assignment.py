@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from config.policy import AssignmentPolicy
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import assign_supervisor, open_cycle
+from handlers.quarter.cycles import assign_supervisor, open_cycle
 from handlers.errors import InvalidInput
 from models import AuditEntry, Evaluation, Membership, RoleGrant, utcnow
 from tests import factories as f
@@ -113,7 +113,7 @@ def test_opening_a_cycle_ignores_a_named_supervisor_of_another_unit(session, pol
 
 
 def test_bind_codes_for_another_units_person_are_refused_and_audited(session, policy, world, callers):
-    from handlers.binding import issue_bind_code
+    from handlers.identity.binding import issue_bind_code
     from handlers.errors import NotFound
 
     target = world.people["o_clerk"]
@@ -130,7 +130,7 @@ def test_bind_codes_for_another_units_person_are_refused_and_audited(session, po
 
 
 def test_the_talk_holder_is_a_member_of_the_persons_unit(session, policy, world):
-    from handlers.annual_uses import record_talk
+    from handlers.results.annual_uses import record_talk
 
     year, quarter = 2026, 1
     open_cycle(session, system_actor(), world.unit.id, year, quarter, policy, today=date(2026, 3, 31))

@@ -3,8 +3,8 @@ from sqlalchemy import select
 
 from tests import factories as f
 from handlers.actor import system_actor
-from handlers.cycles import open_cycle, transition
-from handlers.sessions import end_sessions_of_departed
+from handlers.quarter.cycles import open_cycle, transition
+from handlers.identity.sessions import end_sessions_of_departed
 from models import ApiSession, AuditEntry, Evaluation, WeChatBinding, utcnow
 
 from .conftest import year_quarter

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.actor import system_actor
-from handlers.cycles import open_cycle
+from handlers.quarter.cycles import open_cycle
 from models import AuditEntry, Evaluation, utcnow
 from models.leave import LeaveRecord
 from tests.api.conftest import year_quarter

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from handlers.actor import system_actor
-from handlers.cycles import open_cycle
+from handlers.quarter.cycles import open_cycle
 from models import utcnow
 from tests import factories as f
 from tests.chat.conftest import AES_KEY, flush_redis

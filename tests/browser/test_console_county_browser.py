@@ -11,7 +11,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from bot.channels import build_channels
-from handlers import admin_accounts, filing_lists
+from handlers.county import filing_lists
+from handlers.identity import admin_accounts
 from handlers.actor import actor_for_person, system_actor
 from scheduler.drainer import Drainer
 from tests import factories as f

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from handlers import admin_accounts
+from handlers.identity import admin_accounts
 from handlers.actor import system_actor
 from models import Cycle, Evaluation, Filing, Person, WeChatBinding, utcnow
 from models.rules.quota import good_quota

@@ -9,7 +9,7 @@ from datetime import date
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from handlers import admin_accounts
+from handlers.identity import admin_accounts
 from models import MeritEvent
 
 from .test_console_unit_browser import Console, unit_hr  # noqa: F401  (the fixture: 县财政局 with a console account)

@@ -7,9 +7,9 @@ from datetime import date
 
 from selenium.webdriver.common.by import By
 
-from handlers import merits
+from handlers.quarter import merits
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import transition
+from handlers.quarter.cycles import transition
 from models import Cycle, Evaluation
 from tests import factories as f
 

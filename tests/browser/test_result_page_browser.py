@@ -55,7 +55,7 @@ def test_objecting_with_a_picture_on_the_phone(browser, phone_server, fake_wecha
 
 
 def test_the_answer_escalated_on_the_phone(browser, phone_server, fake_wechat, db, policy, tmp_path):  # noqa: F811
-    from handlers import feedback, objections
+    from handlers.quarter import feedback, objections
 
     with db.session() as s:
         w = decided(s, policy)

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bot.wechat.callback import bot
-from handlers import chat
-from handlers import summaries as S
+from handlers.quarter import chat
+from handlers.quarter import summaries as S
 from handlers.actor import actor_for_person
 from models import AuditEntry, Cycle, Evaluation, Summary, WeChatBinding, utcnow
 

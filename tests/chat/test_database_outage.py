@@ -13,8 +13,8 @@ import pytest
 from bot.ext import services
 from bot.simulator.client import WeChatSimulator, flask_transport
 from handlers.actor import system_actor
-from handlers.binding import issue_bind_code
-from handlers.cycles import open_cycle
+from handlers.identity.binding import issue_bind_code
+from handlers.quarter.cycles import open_cycle
 from models import utcnow
 from models.db import Database
 from models.migrate import upgrade

@@ -1,5 +1,5 @@
 """“通知” in the chat: the person's latest notices in full, since a push shows only 20 characters."""
-from handlers import notices
+from handlers.outbound import notices
 
 
 def test_the_notices_command_lists_recent_notices_in_full(sim, db, team, bind):

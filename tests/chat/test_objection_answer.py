@@ -2,7 +2,7 @@
 county office; the wrong moment gets a Chinese answer, never an error."""
 from sqlalchemy import select
 
-from handlers import objections
+from handlers.quarter import objections
 from models import AuditEntry, Objection
 from tests.feedback_world import decided
 

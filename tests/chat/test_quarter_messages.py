@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import cycle_steps, decisions, publishing, scoring
+from handlers.quarter import cycle_steps, decisions, publishing, scoring
 from handlers.actor import actor_for_person
 from models import Cycle, Delivery, Evaluation, Filing, Notice, utcnow
 from tests import factories

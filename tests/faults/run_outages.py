@@ -63,8 +63,8 @@ class Recorder:
 def seed(url: str, n_chat: int, n_api: int):
     from config import load_policy
     from handlers.actor import system_actor
-    from handlers.binding import issue_bind_code
-    from handlers.cycles import open_cycle
+    from handlers.identity.binding import issue_bind_code
+    from handlers.quarter.cycles import open_cycle
     from models import WeChatBinding, utcnow
     from models.db import Database
     from models.migrate import upgrade
@@ -94,7 +94,7 @@ def seed_notice(url: str, n: int) -> int:
 
     from sqlalchemy import insert, select
 
-    from handlers import notices
+    from handlers.outbound import notices
     from handlers.actor import system_actor
     from models import Membership, Person, WeChatBinding
     from models.db import Database

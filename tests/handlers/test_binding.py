@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.actor import actor_for_person, system_actor
-from handlers.binding import issue_bind_code, person_for_openid, redeem_bind_code, unbind
+from handlers.identity.binding import issue_bind_code, person_for_openid, redeem_bind_code, unbind
 from handlers.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from models import AuditEntry, BindCode, WeChatBinding, utcnow
 from tests import factories as f

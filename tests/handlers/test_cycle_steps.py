@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import chat, cycle_steps, progress, scoring
-from handlers import summaries as S
+from handlers.quarter import chat, cycle_steps, progress, scoring
+from handlers.quarter import summaries as S
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import open_cycle, opening_notes
+from handlers.quarter.cycles import open_cycle, opening_notes
 from handlers.errors import Conflict, InvalidInput
-from handlers.scoring import Tap
+from handlers.quarter.scoring import Tap
 from models import AuditEntry, Evaluation, Summary, Tier, utcnow
 from models.rules.calendar import format_local
 from tests import factories as f

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import open_cycle, transition
+from handlers.quarter.cycles import open_cycle, transition
 from handlers.errors import Conflict, NotFound
 from models import AuditEntry, Evaluation, Indicator, Membership, Summary
 from tests import factories as f

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from handlers import decisions
+from handlers.quarter import decisions
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import open_cycle
+from handlers.quarter.cycles import open_cycle
 from handlers.errors import Conflict
 from models import Evaluation, Person
 from tests import factories as f

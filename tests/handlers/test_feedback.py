@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import feedback, publishing
+from handlers.quarter import feedback, publishing
 from handlers.actor import actor_for_person, system_actor
 from handlers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models import AuditEntry, Delivery, Notice, Objection, ResultSignoff

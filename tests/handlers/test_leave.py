@@ -6,11 +6,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from handlers import leave, progress, scoring, secondments
+from handlers.identity import leave, secondments
+
+from handlers.quarter import progress, scoring
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import open_cycle, opening_notes
+from handlers.quarter.cycles import open_cycle, opening_notes
 from handlers.errors import Conflict, InvalidInput, NotFound
-from handlers.summaries import current_evaluation
+from handlers.quarter.summaries import current_evaluation
 from models import AuditEntry, Evaluation
 from models.leave import LeaveRecord
 from tests import factories as f

@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from config import load_policy
 from config.policy import MeritItem
-from handlers import annual, annual_uses, decisions, merits, scoring
+from handlers.quarter import decisions, merits, scoring
+from handlers.results import annual, annual_uses
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import open_cycle
+from handlers.quarter.cycles import open_cycle
 from handlers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from handlers.merits import Upload
-from handlers.scoring import Tap
+from handlers.quarter.merits import Upload
+from handlers.quarter.scoring import Tap
 from models import AuditEntry, Evaluation, MeritEvent
 from tests import factories as f
 
@@ -214,7 +215,7 @@ def test_the_printed_evaluation_form_lists_each_applied_item(session, policy, wo
 
     from docx import Document
 
-    from handlers.documents import forms, html_forms
+    from handlers.results.documents import forms, html_forms
 
     w, sun = world, world["clerks"][3]
     w["cycle"].state = "scoring"

@@ -7,7 +7,7 @@ from datetime import UTC, date, timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import feedback, objections
+from handlers.quarter import feedback, objections
 from handlers.actor import actor_for_person
 from handlers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models import AuditEntry, Delivery, Evaluation, Notice, Objection
@@ -73,7 +73,7 @@ def test_a_changed_grade_goes_through_the_committee_with_the_tiers_quota_checked
     assert "由“较好”改为“好”" in body
     view = feedback.my_feedback(session, w.actor(session, "王芳"), policy)
     assert view.grade == "好" and view.objection["grade"] == "较好" and view.objection["new_grade"] == "好"
-    from handlers import person_record
+    from handlers.county import person_record
 
     record = person_record.person_year(session, w.hr, policy, "F003", 2026, 3)["detail"]
     assert record["final_grade"] == "好" and record["grade_history"] == "原定“较好”，经异议复核（2026-10-19 党委(党组)会议）改为“好”"
@@ -101,8 +101,8 @@ def test_an_answer_as_entered_is_refused_in_chinese_and_nothing_changes(session,
 def test_a_review_cannot_grant_a_grade_that_a_negative_list_item_blocks(session, policy):
     """A 诫勉 in force (影响期内不得评为好) blocks 好 in the committee's decision; the objection's review is the same
     committee and is refused the same way, naming the item — even where the quota has room."""
-    from handlers import merits
-    from handlers.merits import Upload
+    from handlers.quarter import merits
+    from handlers.quarter.merits import Upload
 
     w, o = objected(session, policy)
     roomy = replace(policy, quota=replace(policy.quota, good_percent=70))
@@ -226,7 +226,7 @@ def test_a_grade_under_the_law_runs_on_the_laws_clocks_and_gets_its_letters(sess
 
     from docx import Document
 
-    from handlers.documents.letters import objection_letter
+    from handlers.results.documents.letters import objection_letter
 
     law = replace(policy, feedback=replace(policy.feedback, law_grades=("较好",)))  # 王芳's grade, for the test
     w = decided(session, law)

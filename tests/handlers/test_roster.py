@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.actor import system_actor
-from handlers.changes import quarterly_changes
+from handlers.identity.changes import quarterly_changes
 from handlers.errors import InvalidInput
-from handlers.roster import import_roster, read_workbook, roster_rows, write_workbook
+from handlers.identity.roster import import_roster, read_workbook, roster_rows, write_workbook
 from models import AuditEntry, Membership, Person, RoleGrant, Tier, Unit
 from tests import factories as f
 
@@ -23,7 +23,7 @@ def row(staff_no, name, unit="县财政局", tier="一般干事", **kw):
 
 
 def raw(*rows):
-    from handlers.roster_format import HEADERS
+    from handlers.identity.roster_format import HEADERS
 
     return [(i, {HEADERS[k]: v for k, v in r.items()}) for i, r in enumerate(rows, start=2)]
 
@@ -210,7 +210,7 @@ def test_an_unedited_export_reimports_as_no_change(session, policy, tmp_path):
 
 @pytest.mark.parametrize("text", ["=1+1", "+x", "-x", "@x", "\tx", "\rx", "'=x", "''=x", "'x", "x", "", "'", 5])
 def test_unescape_is_the_exact_inverse_of_safe_cell(text):
-    from handlers.xlsx import safe_cell, unescape_cell
+    from handlers.results.xlsx import safe_cell, unescape_cell
 
     assert unescape_cell(safe_cell(text)) == text
     assert not str(safe_cell(text)).startswith(("=", "+", "-", "@", "\t", "\r"))

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.actor import actor_for_person, system_actor
-from handlers.annual import annual_rollup
+from handlers.results.annual import annual_rollup
 from handlers.errors import Conflict, NotFound
 from handlers.seed import seed_demo
 from models import Cycle, Evaluation, Person, RoleGrant, Summary, Unit

@@ -3,11 +3,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from handlers import summaries as S
+from handlers.quarter import summaries as S
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import open_cycle, transition
+from handlers.quarter.cycles import open_cycle, transition
 from handlers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from handlers.progress import my_status, supervisor_queue, unit_progress
+from handlers.quarter.progress import my_status, supervisor_queue, unit_progress
 from models import Evaluation, SummaryRevision, utcnow
 from tests import factories as f
 

@@ -82,7 +82,7 @@ def test_scheduled_notice_is_cancelled_and_bad_input_is_refused(run, people):
 
 
 def test_a_draft_circular_is_sent_by_the_county_office(run, session, people):
-    from handlers.notices import system_notice
+    from handlers.outbound.notices import system_notice
 
     draft = system_notice(session, kind="circular", state="draft", dedupe_key="circular:test", title="进度通报（草稿）",
                           body="以下单位逾期未完成……", audience_specs=["role:单位管理员"])

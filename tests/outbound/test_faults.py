@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.channels import build_channels
-from handlers import notices
-from handlers.deliveries import MAX_ATTEMPTS, Claimed
+from handlers.outbound import notices
+from handlers.outbound.deliveries import MAX_ATTEMPTS, Claimed
 from models import Delivery, utcnow
 from scheduler.drainer import Drainer
 from tests import factories
@@ -123,7 +123,7 @@ def test_a_row_gives_up_after_the_last_attempt(db, session, county_actor, crowd,
 
 
 def test_expired_lease_returns_the_row_and_a_late_result_is_ignored(db, session, county_actor, crowd, channels, store):
-    from handlers import deliveries
+    from handlers.outbound import deliveries
 
     send_all(session, county_actor)
     with db.session() as s:

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from handlers import notices
+from handlers.outbound import notices
 from handlers.actor import system_actor
 from models import Delivery
 from tests import factories

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from handlers import groups, notices
+from handlers.outbound import groups, notices
 from handlers.actor import actor_for_person
 from handlers.errors import Conflict, InvalidInput, NotFound
 from models import AuditEntry, Delivery, Unit, utcnow
@@ -182,7 +182,7 @@ def test_mini_program_only_people_get_a_subscribe_message(db, session, county_ac
 
 def test_the_recording_channel_stands_in_for_wechat(db, session, county_actor, org, store):
     from bot.channels import RecordingChannel
-    from handlers.deliveries import SendResult
+    from handlers.outbound.deliveries import SendResult
     from scheduler.drainer import Drainer
 
     refused = f"o-{org['staff'][0].staff_no}"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.channels import build_channels
 from config import load_settings
-from handlers import notices
+from handlers.outbound import notices
 from handlers.actor import system_actor
 from models import Delivery, utcnow
 from models.db import Database

@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from handlers import notices
+from handlers.outbound import notices
 from handlers.actor import system_actor
-from handlers.cycles import open_cycle
+from handlers.quarter.cycles import open_cycle
 from models import Delivery, Notice, Summary
 from tests import factories
 

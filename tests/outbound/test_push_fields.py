@@ -3,10 +3,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from handlers import notices
+from handlers.outbound import notices
 from handlers.actor import actor_for_person
 from handlers.errors import NotFound
-from handlers.links import notice_url
+from handlers.outbound.links import notice_url
 from tests import factories
 
 from .conftest import bind

@@ -5,9 +5,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from handlers import notices, reminders, timeline
+from handlers.outbound import notices, reminders
+
+from handlers.quarter import timeline
 from handlers.actor import system_actor
-from handlers.cycles import open_cycle
+from handlers.quarter.cycles import open_cycle
 from models import Cycle, Delivery, Notice, Summary
 from models.rules.reminders import due, in_quiet_hours, moments
 from tests import factories

@@ -7,7 +7,7 @@ import time
 from sqlalchemy import func, select
 
 from bot.channels import build_channels
-from handlers import notices
+from handlers.outbound import notices
 from models import Delivery
 from scheduler.drainer import Drainer
 from tests import factories

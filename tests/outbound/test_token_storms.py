@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.channels import build_channels
 from bot.channels.token import TokenError, TokenRejected
-from handlers import notices
-from handlers.deliveries import QUOTA_TODAY, TOKEN_REJECTED
+from handlers.outbound import notices
+from handlers.outbound.deliveries import QUOTA_TODAY, TOKEN_REJECTED
 from models import Delivery, utcnow
 from scheduler.drainer import Drainer
 from tests import factories

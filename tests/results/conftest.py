@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.actor import actor_for_person, system_actor
-from handlers.cycles import add_default_indicators
+from handlers.quarter.cycles import add_default_indicators
 from models import CommitteeDecision, Cycle, Evaluation, Indicator, Summary
 from models.rules.calendar import step_deadlines
 from models.rules.scoring import suggested_grade
@@ -120,7 +120,7 @@ def cli_actor():
 
 
 def render_bytes(session, actor, policy, name, **params) -> tuple[str, bytes]:
-    from handlers.documents import Params, render
+    from handlers.results.documents import Params, render
 
     buf = io.BytesIO()
     filename = render(session, actor, policy, name, Params(**params), buf)

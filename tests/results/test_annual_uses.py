@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from handlers import annual_uses as A
+from handlers.results import annual_uses as A
 from handlers.actor import actor_for_person
 from handlers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models import AuditEntry, TalkRecord

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from handlers import annual_uses as A
-from handlers.documents import documents
+from handlers.results import annual_uses as A
+from handlers.results.documents import documents
 from handlers.errors import InvalidInput, NotFound
 
 from .conftest import assert_golden, docx_structure, render_bytes, xlsx_structure

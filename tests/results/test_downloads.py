@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from handlers.documents import Params
-from handlers.documents.tokens import issue_download, open_download
+from handlers.results.documents import Params
+from handlers.results.documents.tokens import issue_download, open_download
 from handlers.errors import NotFound, Unauthorized
 
 from .conftest import docx_structure, xlsx_structure

@@ -1,9 +1,9 @@
 """双备案: unit HR files the annual plan + roster and the quarter's changes; the county office reviews them."""
 import pytest
 
-from handlers import oversight as O
+from handlers.county import oversight as O
 from handlers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from handlers.filings import review_filing, submit_filing
+from handlers.county.filings import review_filing, submit_filing
 from models import AuditEntry
 
 

@@ -2,8 +2,8 @@
 for a talk (谈话提醒); each person their published result, grade in its own push field."""
 from sqlalchemy import select, update
 
-from handlers import publishing
-from handlers.filings import review_filing, submit_filing
+from handlers.quarter import publishing
+from handlers.county.filings import review_filing, submit_filing
 from models import Delivery, Evaluation, Notice
 
 from .conftest import add_quarter

@@ -1,7 +1,7 @@
 """The print-ready HTML forms: the same content as the docx, escaped, A4 print rules, same scope."""
 import pytest
 
-from handlers.documents import documents
+from handlers.results.documents import documents
 from handlers.errors import NotFound
 from tests import factories as f
 
@@ -133,8 +133,8 @@ def test_registry_lists_the_html_forms(session, policy, county):
 
 
 def test_html_download_opens_inline_with_a_strict_policy(app, client, policy, session, county, settings):
-    from handlers.documents import Params
-    from handlers.documents.tokens import issue_download
+    from handlers.results.documents import Params
+    from handlers.results.documents.tokens import issue_download
 
     link = issue_download(session, county.admin, policy, settings.secret_key, "evaluation-html",
                           Params(person="F003", year=2026, quarter=1))

@@ -1,7 +1,7 @@
 """Cells a user typed (names, posts, summaries, unit names, reasons) never run as formulas."""
 import pytest
 
-from handlers.documents import documents
+from handlers.results.documents import documents
 from models import Evaluation, Unit
 from tests import factories as f
 

@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from handlers import oversight as O
+from handlers.county import oversight as O
 from handlers.errors import Forbidden, InvalidInput, NotFound
 from models import AuditEntry, Filing, SpotCheck, Summary
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import update
 
-from handlers import publishing
+from handlers.quarter import publishing
 from handlers.errors import InvalidInput
 from models import Evaluation, utcnow
 from models.rules.calendar import add_working_days, end_of_local_day, to_local

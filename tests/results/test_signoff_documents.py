@@ -2,7 +2,7 @@
 reason, Beijing time) on the 登记表 and the 结果一览表, the scorer's and the committee's name and time."""
 from datetime import UTC, datetime
 
-from handlers import feedback
+from handlers.quarter import feedback
 from handlers.actor import system_actor
 from models import CommitteeDecision, Evaluation, ResultSignoff
 from tests.feedback_world import decided
@@ -67,7 +67,7 @@ def test_a_grade_changed_on_objection_prints_both_grades_and_the_review_meeting(
     from dataclasses import replace
     from datetime import date
 
-    from handlers import objections
+    from handlers.quarter import objections
     from models import Objection
 
     w = _world(session, policy)

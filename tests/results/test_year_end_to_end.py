@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.cli import main
-from handlers import annual_uses as A
-from handlers import oversight as O
+from handlers.results import annual_uses as A
+from handlers.county import oversight as O
 from handlers.actor import system_actor
 from handlers.seed import seed_demo
 from models import Cycle, Evaluation, Person
@@ -126,7 +126,7 @@ def test_a_year_from_seed_to_annual_lists(session, policy, run, seeded, tmp_path
 
 
 def test_export_help_lists_every_document_and_refusals_leave_no_file(run, database_url, tmp_path):
-    from handlers.documents import documents
+    from handlers.results.documents import documents
 
     out = run("export", "--help")
     for doc in documents().values():

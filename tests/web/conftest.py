@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from handlers.actor import system_actor
-from handlers.cycles import open_cycle, transition
+from handlers.quarter.cycles import open_cycle, transition
 from models import Cycle, Evaluation, Summary, WeChatBinding, utcnow
 from tests import factories as f
 
@@ -124,7 +124,7 @@ def console_sign_in(client, username: str, password: str, totp: str | None = Non
 @pytest.fixture
 def console_accounts(session, world):
     """Console accounts: 县财政局's HR (with TOTP) and a county-office officer (without)."""
-    from handlers import admin_accounts as A
+    from handlers.identity import admin_accounts as A
 
     u = world["a"].unit
     county = f.person(session, f.unit(session, name="县委组织部"), "一般干事", name="县办干部", staff_no="K001",
@@ -141,6 +141,6 @@ def console_accounts(session, world):
 def current_totp(secret: str) -> str:
     import time
 
-    from handlers import admin_accounts as A
+    from handlers.identity import admin_accounts as A
 
     return A.totp(secret, int(time.time() // 30))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import publishing
+from handlers.quarter import publishing
 from handlers.actor import actor_for_person
 from models import CommitteeDecision, Cycle, Evaluation, Summary, utcnow
 from models.rules.scoring import suggested_grade

@@ -98,7 +98,7 @@ def test_grades_against_quotas_and_year_on_year_are_drawn(web_app, console_accou
 
 def test_returning_a_results_filing_reaches_the_unit_and_the_refiled_one_is_accepted(web_app, console_accounts,
                                                                                      world, session, policy):
-    from handlers import filing_lists
+    from handlers.county import filing_lists
     from handlers.actor import actor_for_person
     from models import Cycle
 
@@ -131,7 +131,7 @@ def test_returning_a_results_filing_reaches_the_unit_and_the_refiled_one_is_acce
 
 
 def test_dual_filings_are_listed_by_unit_and_reviewed(web_app, console_accounts, world, session, policy):
-    from handlers import filings
+    from handlers.county import filings
     from handlers.actor import actor_for_person
     from models import utcnow
 
@@ -316,7 +316,7 @@ def test_accounts_create_reset_totp_disable_and_the_audit_log(web_app, console_a
 def _many_units(session, policy, n: int) -> list[str]:
     """``n`` more units of one clerk each, with this quarter open (so the board and the roll-up run past a page)."""
     from handlers.actor import system_actor
-    from handlers.cycles import open_cycle
+    from handlers.quarter.cycles import open_cycle
     from models import utcnow
     from tests import factories as f
 
@@ -334,7 +334,9 @@ def _many_units(session, policy, n: int) -> list[str]:
 def test_the_board_and_the_roll_up_page_past_the_first_fifty(web_app, console_accounts, world, session, policy):
     import re
 
-    from handlers import annual_uses, oversight
+    from handlers.county import oversight
+
+    from handlers.results import annual_uses
     from handlers.actor import system_actor
     from models import utcnow
 

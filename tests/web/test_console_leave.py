@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from handlers import leave
+from handlers.identity import leave
 from handlers.actor import system_actor
 from models import AuditEntry, Evaluation, utcnow
 from models.leave import LeaveRecord, Secondment

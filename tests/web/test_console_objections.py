@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import feedback, objections
+from handlers.quarter import feedback, objections
 from handlers.actor import actor_for_person
 from models import Objection
 

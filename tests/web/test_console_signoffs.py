@@ -2,7 +2,7 @@
 their attachments; another unit's HR gets 404."""
 from datetime import date
 
-from handlers import decisions, feedback, publishing
+from handlers.quarter import decisions, feedback, publishing
 from handlers.actor import actor_for_person
 from models import Cycle, Evaluation
 

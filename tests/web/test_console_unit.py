@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from handlers import publishing
+from handlers.quarter import publishing
 from handlers.actor import system_actor
 from models import AuditEntry, BindCode, Cycle, Evaluation, Filing, Membership, Person, RoleGrant, utcnow
 from tests import factories as f
@@ -327,7 +327,7 @@ def test_filing_the_annual_plan_and_the_changes_and_seeing_a_return(hr, world, s
     bad = post(hr, "/console/unit/filings", {"kind": "changes", "year": year, "quarter": 9})
     assert bad.status_code == 422 and "季度只能是 1 到 4" in bad.get_data(as_text=True)
     plan = session.query(Filing).filter_by(kind="annual_plan", unit_id=world["a"].unit.id).one()
-    from handlers import filings
+    from handlers.county import filings
 
     filings.review_filing(session, system_actor(), plan.id, "return", "名册缺少新录用人员")
     session.commit()

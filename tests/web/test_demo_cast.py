@@ -2,7 +2,7 @@
 the county office; preparing twice changes nothing."""
 from __future__ import annotations
 
-from handlers import demo
+from handlers.identity import demo
 from handlers.seed import seed_demo
 from models import AdminAccount, Cycle, Evaluation, Summary, WeChatBinding
 from tests.conftest import TODAY

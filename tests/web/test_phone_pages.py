@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.actor import system_actor
-from handlers.binding import issue_bind_code
+from handlers.identity.binding import issue_bind_code
 from models import AuditEntry, Evaluation, Summary, WeChatBinding
 
 from .conftest import csrf_of, move, sign_in, submit_all_summaries
@@ -231,7 +231,7 @@ def test_the_mini_program_opens_the_pages_with_a_one_time_ticket(web_app, fake_w
 
 
 def test_unsubscribing_ends_the_page_session(web_app, fake_wechat, world, session):
-    from handlers import chat
+    from handlers.quarter import chat
 
     from bot.ext import services
 
@@ -253,7 +253,7 @@ def test_signing_out(web_app, fake_wechat, world):
 
 def test_leaving_the_roster_ends_the_page_session(web_app, fake_wechat, world, session):
     from bot.ext import services
-    from handlers.sessions import token_hash
+    from handlers.identity.sessions import token_hash
 
     client, _ = signed_in(web_app, fake_wechat, world["a"].openids["c1"])
     token = client.get_cookie("kaohe_s", path="/m/").value
@@ -265,7 +265,7 @@ def test_leaving_the_roster_ends_the_page_session(web_app, fake_wechat, world, s
 
 
 def test_the_full_text_of_what_was_pushed_is_on_the_notices_page(web_app, fake_wechat, world, session):
-    from handlers.notices import notify_person
+    from handlers.outbound.notices import notify_person
 
     long_text = "您的2026年第4季度平时考核结果：“好”。" + "公示期内如有异议请向单位反映。" * 5
     notice = notify_person(session, world["a"].people["c1"].id, long_text, dedupe_key="test:result", title="考核结果")

@@ -84,7 +84,7 @@ def test_before_feedback_the_page_says_so(web_app, fake_wechat, session, policy)
 
 
 def test_someone_elses_attachment_is_not_found(web_app, fake_wechat, session, policy):
-    from handlers import feedback
+    from handlers.quarter import feedback
 
     w = decided(session, policy)
     view = feedback.file_objection(session, w.actor(session, "王芳"), policy, "见附件", channel="api",
@@ -128,7 +128,7 @@ def test_an_attachment_within_the_app_but_over_the_policy_is_refused_by_the_rule
 
 
 def test_the_unit_answer_is_shown_and_the_person_escalates_on_the_phone(web_app, fake_wechat, session, policy):
-    from handlers import feedback, objections
+    from handlers.quarter import feedback, objections
 
     w = decided(session, policy)
     feedback.file_objection(session, w.actor(session, "王芳"), policy, "等次偏低", channel="page")

@@ -1,0 +1,1 @@
+"""What the system sends: notices, reminders, personal follow-ups, deliveries, audiences, work groups and links."""

@@ -1,0 +1,1 @@
+"""Uses of the results: the annual roll-up, promotion/training/honours lists, talk reminders, documents and spreadsheets."""
