@@ -4,6 +4,7 @@ WeChat identity so the demo's "choose who you are" page can sign them in. Develo
 - 公务员 (staff): a unit whose quarter is open — writes the summary;
 - 分管领导 (supervisor): a second unit moved to scoring (every summary submitted) — scores;
 - 单位管理员 (unit HR, entering the committee's decision): a third unit moved to deciding (everyone scored);
+- 公务员 in 公示 (results fed back): a fourth unit decided (everyone 较好) and published — signs or objects;
 - 县公务员办 (county office).
 Running it again changes nothing that is already in place.
 """
@@ -90,10 +91,11 @@ def _first(session: Session, query):
 def prepare(session: Session, policy: Policy, today: date) -> list[Persona]:
     year, quarter = quarter_of(today)
     cycles = session.scalars(select(Cycle).where(Cycle.year == year, Cycle.quarter == quarter)
-                             .order_by(Cycle.unit_id).limit(3)).all()
+                             .order_by(Cycle.unit_id).limit(4)).all()
     if len(cycles) < 3:
         return []
-    writing, scoring_, deciding = cycles
+    writing, scoring_, deciding = cycles[:3]
+    published = cycles[3] if len(cycles) > 3 else None
     if scoring_.state == "open":
         _submit_summaries(session, scoring_)
         transition(session, ACTOR, scoring_, "start_scoring", policy=policy)
@@ -102,6 +104,8 @@ def prepare(session: Session, policy: Policy, today: date) -> list[Persona]:
         _score_everyone(session, deciding, policy)
         transition(session, ACTOR, deciding, "start_scoring", policy=policy)
         transition(session, ACTOR, deciding, "start_deciding", policy=policy)
+    if published is not None and published.state == "open":
+        _publish(session, published, policy, today)
     units = dict(session.execute(select(Unit.id, Unit.name)).all())
     cast: list[Persona] = []
     staff = _first(session, select(Person.staff_no, Person.name).join(Evaluation, Evaluation.person_id == Person.id)
@@ -119,6 +123,13 @@ def prepare(session: Session, policy: Policy, today: date) -> list[Persona]:
                 .where(RoleGrant.role == "unit_admin", RoleGrant.unit_id == deciding.unit_id).order_by(Person.staff_no))
     if hr:
         cast.append(Persona("单位管理员（录入党委审定）", hr.staff_no, hr.name, units[deciding.unit_id], "/m/decide"))
+    if published is not None and published.state == "publicity":
+        fed_back = _first(session, select(Person.staff_no, Person.name).join(Evaluation, Evaluation.person_id == Person.id)
+                          .where(Evaluation.cycle_id == published.id, Evaluation.state == "published",
+                                 ~Person.id.in_(select(RoleGrant.person_id))).order_by(Person.staff_no))
+        if fed_back:
+            cast.append(Persona("公务员（结果公示中）", fed_back.staff_no, fed_back.name, units[published.unit_id],
+                                "/m/result"))
     county = _first(session, select(Person.staff_no, Person.name, RoleGrant.unit_id)
                     .join(RoleGrant, RoleGrant.person_id == Person.id).where(RoleGrant.role == "county_admin")
                     .order_by(Person.staff_no))
@@ -129,6 +140,22 @@ def prepare(session: Session, policy: Policy, today: date) -> list[Persona]:
     _accounts(session, [p for p in cast if p.start == "/m/decide" or p.role == "县公务员办"])
     session.flush()
     return cast
+
+
+def _publish(session: Session, cycle: Cycle, policy: Policy, today: date) -> None:
+    """Summaries in, everyone scored, the committee's meeting recorded, everyone 较好 (no 好: within any quota),
+    published: each person hears their result and may sign or object."""
+    from handlers.quarter import decisions, publishing
+
+    _submit_summaries(session, cycle)
+    _score_everyone(session, cycle, policy)
+    transition(session, ACTOR, cycle, "start_scoring", policy=policy)
+    transition(session, ACTOR, cycle, "start_deciding", policy=policy)
+    decisions.record_meeting(session, ACTOR, cycle.id, today, "党组书记、党组成员", "演示：按程序审定", today)
+    grades = {eid: "较好" for eid in session.scalars(select(Evaluation.id).where(
+        Evaluation.cycle_id == cycle.id, Evaluation.not_graded_reason.is_(None)))}
+    decisions.decide(session, ACTOR, policy, cycle.id, grades)
+    publishing.publish(session, ACTOR, policy, cycle.id)
 
 
 def _bind(session: Session, p: Persona) -> None:

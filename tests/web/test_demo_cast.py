@@ -14,8 +14,13 @@ def test_each_role_finds_its_step_due_and_a_second_run_changes_nothing(session, 
     session.commit()
     roles = {p.role.split("（")[0]: p for p in cast}
     assert set(roles) == {"公务员", "分管领导", "单位管理员", "县公务员办"}
+    assert [p.start for p in cast] == ["/m/summary", "/m/score", "/m/decide", "/m/result", "/m/me"]
     states = [c.state for c in session.query(Cycle).filter_by(year=2026, quarter=4).order_by(Cycle.unit_id)]
-    assert states[:3] == ["open", "scoring", "deciding"]
+    assert states[:4] == ["open", "scoring", "deciding", "publicity"]
+    fed_back = next(p for p in cast if p.start == "/m/result")
+    published = session.query(Cycle).filter_by(year=2026, quarter=4).order_by(Cycle.unit_id)[3]
+    assert {e.final_grade for e in session.query(Evaluation).filter_by(cycle_id=published.id, state="published")} \
+        == {"较好"} and fed_back.role == "公务员（结果公示中）"
     deciding = session.query(Cycle).filter_by(year=2026, quarter=4).order_by(Cycle.unit_id)[2]
     scored = session.query(Evaluation).filter_by(cycle_id=deciding.id, state="submitted").all()
     assert scored and all(e.total and e.suggested_grade for e in scored)
