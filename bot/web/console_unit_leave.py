@@ -3,24 +3,22 @@ secondments (借调). Parse → ``handlers.identity.leave`` / ``handlers.identit
 roster's (``console_unit_roster``): checked first, nothing written until the officer presses 导入."""
 from __future__ import annotations
 
-import json
-import os
-import secrets
 
 from flask import request
 
 from handlers.identity import leave, secondments
-from handlers.errors import InvalidInput, NotFound
+from handlers.errors import InvalidInput
 from handlers.identity.roster import read_workbook
 from models.rules.calendar import quarter_of
 
 from ..ext import services
 from .console import bp, render, section, uow
 from .console_unit import current_unit, int_arg, page_unit, today
-from .console_unit_roster import _DIR, MAX_UPLOAD, UPLOAD_TTL, _path
+from .console_unit_roster import _discard, _open_upload, _path, _save_upload
 from .session import page
 
 section("/console/unit/leave", "请假与借调", "unit")
+KIND, WHAT = "leave", "请假表"  # the upload's kind and name (console_unit_roster's upload helpers)
 
 
 def _quarter() -> tuple[int, int]:
@@ -68,29 +66,17 @@ def unit_leave_check(actor):
     s = services()
     with uow() as session:
         unit_id, unit, _ = current_unit(session, actor)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InvalidInput("请选择要上传的请假表（.xlsx）", "file_required")
-    data = upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInput("文件超过 10 MB，请拆分后分批上传", "file_too_large")
-    token = secrets.token_urlsafe(16)
-    os.makedirs(_DIR, exist_ok=True)
-    with open(_path(token), "wb") as out:
-        out.write(data)
+    token = _save_upload(actor, unit_id, KIND, WHAT)
     try:
         raw = read_workbook(_path(token), leave.COLUMNS)
         with s.db.session() as session:
             report = leave.check_import(session, actor, s.policy, unit_id, raw)
     except Exception:
-        os.remove(_path(token))
+        _discard(token, kind=KIND)
         raise
     if report.errors:
-        os.remove(_path(token))
+        _discard(token, kind=KIND)
         token = None
-    else:
-        s.store.set(f"leave-upload:{token}", json.dumps({"owner": actor.ref, "unit_id": unit_id}),
-                    ttl=UPLOAD_TTL)
     return render("console/unit/leave_check.html", actor, 422 if report.errors else 200,
                   title=f"请假表检查 · {unit}", r=report, unit_id=unit_id, token=token,
                   error=f"有 {report.bad_rows} 行错误，未导入任何数据。请修改后重新上传。" if report.errors else None)
@@ -101,16 +87,12 @@ def unit_leave_check(actor):
 def unit_leave_import(actor):
     s = services()
     token = request.form.get("token", "")
-    raw_value = s.store.get(f"leave-upload:{token}") if token and len(token) <= 32 else None
-    value = json.loads(raw_value) if raw_value else None
-    if value is None or value["owner"] != actor.ref or not os.path.exists(_path(token)):
-        raise NotFound("找不到已上传的请假表或已过期，请重新上传")
-    raw = read_workbook(_path(token), leave.COLUMNS)
+    path, unit_id = _open_upload(actor, token, KIND, WHAT)
+    raw = read_workbook(path, leave.COLUMNS)
     with uow() as session:
-        report = leave.import_rows(session, actor, s.policy, value["unit_id"], raw)
-    s.store.delete(f"leave-upload:{token}")
-    os.remove(_path(token))
-    return render("console/unit/leave_done.html", actor, title="请假表已导入", r=report, unit_id=value["unit_id"])
+        report = leave.import_rows(session, actor, s.policy, unit_id, raw)
+    _discard(token, kind=KIND)
+    return render("console/unit/leave_done.html", actor, title="请假表已导入", r=report, unit_id=unit_id)
 
 
 @bp.post("/console/unit/secondments")

@@ -57,10 +57,13 @@ def _path(token: str) -> str:
     return os.path.join(_DIR, f"{token}.xlsx")  # openpyxl goes by the file's extension
 
 
-def _save_upload(actor, unit_id: int) -> str:
+def _save_upload(actor, unit_id: int, kind: str = "roster", what: str = "花名册") -> str:
+    """Keep an uploaded xlsx until the officer presses 导入 (checked first, nothing written before): the file in the
+    temporary directory, its owner and unit in the store under a random token. Shared by the roster and the leave
+    sheet (``kind`` keeps one upload from being imported as the other)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise InvalidInput("请选择要上传的花名册（.xlsx）", "file_required")
+        raise InvalidInput(f"请选择要上传的{what}（.xlsx）", "file_required")
     data = upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise InvalidInput("文件超过 10 MB，请拆分后分批上传", "file_too_large")
@@ -68,21 +71,22 @@ def _save_upload(actor, unit_id: int) -> str:
     os.makedirs(_DIR, exist_ok=True)
     with open(_path(token), "wb") as out:
         out.write(data)
-    services().store.set(f"upload:{token}", json.dumps({"owner": actor.ref, "unit_id": unit_id}), ttl=UPLOAD_TTL)
+    services().store.set(f"upload:{kind}:{token}", json.dumps({"owner": actor.ref, "unit_id": unit_id}),
+                         ttl=UPLOAD_TTL)
     return token
 
 
-def _open_upload(actor, token: str) -> tuple[str, int]:
-    raw = services().store.get(f"upload:{token}") if token and len(token) <= 32 else None
+def _open_upload(actor, token: str, kind: str = "roster", what: str = "花名册") -> tuple[str, int]:
+    raw = services().store.get(f"upload:{kind}:{token}") if token and len(token) <= 32 else None
     value = json.loads(raw) if raw else None
     path = _path(token) if value else ""
     if value is None or value["owner"] != actor.ref or not os.path.exists(path):
-        raise NotFound("找不到已上传的花名册或已过期，请重新上传")
+        raise NotFound(f"找不到已上传的{what}或已过期，请重新上传")
     return path, value["unit_id"]
 
 
-def _discard(token: str, store=None) -> None:
-    (store or services().store).delete(f"upload:{token}")
+def _discard(token: str, store=None, kind: str = "roster") -> None:
+    (store or services().store).delete(f"upload:{kind}:{token}")
     if os.path.exists(_path(token)):
         os.remove(_path(token))
 
