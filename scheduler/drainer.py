@@ -1,8 +1,11 @@
 """Drain delivery rows: a pool of workers, each claims a small batch under a lease, sends, records results.
 
-Results are written every ``flush_every`` sends, so a killed drainer repeats at most the sends it made since its
-workers' last write (``workers × flush_every`` at worst); everything it had claimed but not sent returns after
-the lease. The pace is a token bucket in the store, shared by every process.
+Results are handed to one recorder thread every ``flush_every`` sends and written there, all workers' results in one
+statement and one commit, while the worker goes on sending (bench/fanout.py: a worker that waited for its own
+write spent a send slot on every commit). A worker hands over its next results only after its previous ones are
+written, so a killed drainer repeats at most ``2 × flush_every`` sends per worker (``workers × 2 × flush_every``
+at worst); everything it had claimed but not sent returns after the lease. The pace is a token bucket in the
+store, shared by every process.
 
 Leases never run out under a live drainer, however slow WeChat is: a claim is sized to what one worker sends in a
 third of the lease at the latency observed so far (pace included), a heartbeat thread extends the leases of every
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -78,7 +82,7 @@ class DrainStats:
 
 class Drainer:
     def __init__(self, db: Database, channels: dict, store: Store, *, workers: int = 8, rate: float = 0,
-                 lease: float = 60, batch: int = 50, flush_every: int = 10, owner: str | None = None,
+                 lease: float = 60, batch: int = 50, flush_every: int = 5, owner: str | None = None,
                  clock: Callable[[], datetime] = utcnow, latency: float = 5.0):
         self.db, self.channels, self.store = db, channels, store
         self.workers, self.rate, self.lease, self.batch, self.flush_every = workers, rate, lease, batch, flush_every
@@ -116,11 +120,14 @@ class Drainer:
                    for i in range(self.workers)]
         done = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(done,), name="drain-heartbeat", daemon=True)
+        self._recorder = _Recorder(self, stats)
         beat.start()
+        self._recorder.start()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        self._recorder.stop()
         done.set()
         beat.join()
         stats.seconds = time.monotonic() - started
@@ -219,26 +226,91 @@ class Drainer:
 
     def _send_batch(self, session, batch, stats: DrainStats, deadline: float | None,
                     stop: threading.Event | None) -> None:
-        done = []
-        for i, item in enumerate(batch):
-            if _stopping(deadline, stop) or not self._held_long_enough(item.claim):
-                self._record(session, done, stats)
-                deliveries.unclaim(session, batch[i:], self.clock())
-                return
-            started = time.monotonic()
-            done.append((item, self._send(item)))
-            self._observe(time.monotonic() - started)
-            if len(done) >= self.flush_every:
-                self._record(session, done, stats)
-                done = []
-        self._record(session, done, stats)
+        done, handed = [], None
+        try:
+            for i, item in enumerate(batch):
+                if _stopping(deadline, stop) or not self._held_long_enough(item.claim):
+                    deliveries.unclaim(session, batch[i:], self.clock())
+                    break
+                started = time.monotonic()
+                done.append((item, self._send(item)))
+                self._observe(time.monotonic() - started)
+                if len(done) >= self.flush_every:
+                    _written(handed)  # at most two hand-overs in flight per worker: the bound on repeats
+                    handed, done = self._recorder.hand(done), []
+        finally:
+            if done:
+                _written(handed)
+                handed = self._recorder.hand(done)
+            _written(handed)  # the claim's results are in before its lease stops being extended
 
-    def _record(self, session, done, stats: DrainStats) -> None:
+
+class _Written:
+    """One hand-over to the recorder: set when its results are written (or their write failed for good)."""
+
+    def __init__(self, done: list):
+        self.done, self.event, self.error = done, threading.Event(), None
+
+
+def _written(handed: _Written | None) -> None:
+    if handed is None:
+        return
+    handed.event.wait()
+    if handed.error is not None:
+        raise handed.error
+
+
+class _Recorder(threading.Thread):
+    """Writes the results the workers hand over: whatever is waiting, in one statement and one commit, in id order
+    (the rows' locks are always taken in the same order)."""
+
+    def __init__(self, drainer: Drainer, stats: DrainStats):
+        super().__init__(name="drain-recorder", daemon=True)
+        self.drainer, self.stats = drainer, stats
+        self.inbox: queue.Queue = queue.Queue()
+
+    def hand(self, done: list) -> _Written:
+        handed = _Written(done)
+        self.inbox.put(handed)
+        return handed
+
+    def stop(self) -> None:
+        self.inbox.put(None)
+        self.join()
+
+    def run(self) -> None:
+        session = self.drainer.db.sessions()
+        try:
+            last = False
+            while not last:
+                taken = [self.inbox.get()]
+                while True:
+                    try:
+                        taken.append(self.inbox.get_nowait())
+                    except queue.Empty:
+                        break
+                last = None in taken
+                taken = [h for h in taken if h is not None]
+                if taken:
+                    self._write(session, taken)
+        finally:
+            _quietly(session.close)
+
+    def _write(self, session, taken: list[_Written]) -> None:
+        done = sorted((pair for h in taken for pair in h.done), key=lambda pair: pair[0].id)
+        try:
+            self._record(session, done)
+        except Exception as exc:
+            for h in taken:
+                h.error = exc
+        for h in taken:
+            h.event.set()
+
+    def _record(self, session, done) -> None:
         """Write what was sent. The messages are out: while the database is away, keep them and try again (for up
         to a lease: after that another drainer may have re-queued the rows, and the results would not apply)."""
-        if not done:
-            return
-        now, give_up, delay = self.clock(), time.monotonic() + self.lease, 0.25
+        d = self.drainer
+        now, give_up, delay = d.clock(), time.monotonic() + d.lease, 0.25
         while True:
             try:
                 deliveries.record(session, done, now)
@@ -247,15 +319,15 @@ class Drainer:
                 _quietly(session.rollback)
                 if outage_kind(exc) != "database" or time.monotonic() + delay > give_up:
                     raise
-                self.outages.down("database", exc, f"{len(done)} 条已发送的结果暂存在内存中，稍后写入")
+                d.outages.down("database", exc, f"{len(done)} 条已发送的结果暂存在内存中，稍后写入")
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
-        self.outages.up("database")
-        with self._lock:
-            stats.sends += len(done)
+        d.outages.up("database")
+        with d._lock:
+            self.stats.sends += len(done)
             for item, result in done:
                 state = deliveries.outcome(item, result, now)["b_state"]
-                stats.by_state[state] = stats.by_state.get(state, 0) + 1
+                self.stats.by_state[state] = self.stats.by_state.get(state, 0) + 1
 
 
 def _quietly(call) -> None:
