@@ -18,10 +18,12 @@ from .common import Context, handle_errors, pass_ctx
 def _documents_help() -> str:
     from handlers.results.documents import documents
 
-    lines = ["导出文书：kaohe export <文书> [--unit 单位] [--year 年] [--quarter 季] [--person 人员编号] -o 文件", "",
+    lines = ["导出文书：kaohe export <文书> [--unit 单位] [--year 年] [--quarter 季] [--person 人员编号] "
+             "[--objection 异议编号] -o 文件", "",
              "\b", "可用的文书："]
     for d in documents().values():
-        needs = "、".join({"unit": "--unit", "year": "--year", "quarter": "--quarter", "person": "--person"}[n]
+        needs = "、".join({"unit": "--unit", "year": "--year", "quarter": "--quarter", "person": "--person",
+                          "objection": "--objection"}[n]
                          for n in d.needs)
         lines.append(f"  {d.name:<17} 《{d.title}》（{d.suffix}）需要 {needs}；{d.note}")
     return "\n".join(lines)
@@ -41,13 +43,14 @@ class _ExportCommand(click.Command):
 @click.option("--person", default=None, help="人员编号")
 @click.option("--kind", type=click.Choice(["promotion", "training"]), default=None, help="candidates 名单类型")
 @click.option("--tier", default=None, help="考评组（层次），candidates 用")
+@click.option("--objection", type=click.IntRange(1), default=None, help="异议编号（异议受理通知书、复核决定书）")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出文件")
 @pass_ctx
 @handle_errors
-def export_cmd(ctx: Context, document: str, unit, year, quarter, person, kind, tier, output: str):
+def export_cmd(ctx: Context, document: str, unit, year, quarter, person, kind, tier, objection, output: str):
     from handlers.results.documents import Params, render
 
-    params = Params(unit=unit, year=year, quarter=quarter, person=person, kind=kind, tier=tier)
+    params = Params(unit=unit, year=year, quarter=quarter, person=person, kind=kind, tier=tier, objection=objection)
     partial = f"{output}.part"
     try:  # written aside and renamed, so a refused export leaves no empty file behind
         with ctx.db.session() as session, open(partial, "wb") as out:

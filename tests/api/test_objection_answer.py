@@ -90,3 +90,62 @@ def test_two_answers_at_the_same_moment_one_wins_whole(api, api_app, db, policy,
         answers = s.scalars(select(AuditEntry.action).where(AuditEntry.action.in_(
             ("objection.uphold", "objection.change")))).all()
         assert answers == [f"objection.{won}"]
+
+
+def test_the_objection_letters_are_in_the_documents_registry_for_the_person_their_hr_and_the_county(
+        api, db, policy, fake_wechat):
+    """受理通知书 / 复核决定书 through ``/documents``: listed, linked and downloaded by the person, their unit's HR and
+    the county office; another unit's HR and a colleague get 404 (audited); the decision waits for the answer."""
+    import io
+
+    from docx import Document as Docx
+
+    from models import AuditEntry
+
+    with db.session() as s:
+        w = decided(s, policy)
+        wang = login(api, fake_wechat, s, w.people["王芳"])
+        hr = login(api, fake_wechat, s, w.people["孙人事"])
+        li = login(api, fake_wechat, s, w.people["李明"])
+        other = f.unit(s, "县教育局")
+        stranger_person = f.person(s, other, name="外单位人事", roles=("unit_admin",))
+        stranger = login(api, fake_wechat, s, stranger_person)
+        county = login(api, fake_wechat, s, f.person(s, other, name="县公务员办", roles=("county_admin",)))
+    assert wang.post("/api/v1/me/objections", json={"reason": "等次偏低"}).status_code == 201
+    with db.session() as s:
+        oid = s.scalar(select(Objection.id))
+
+    listed = {d["name"]: d for d in hr.get("/api/v1/documents").json["items"]}
+    assert listed["objection-accept"]["needs"] == ["objection"] and listed["objection-accept"]["suffix"] == "docx"
+    assert listed["objection-decision"]["title"] == "复核决定书"
+
+    def text(caller, name):
+        link = caller.post(f"/api/v1/documents/{name}/link", json={"objection": oid})
+        assert link.status_code == 201, link.json
+        r = api.get(link.json["url"])
+        assert r.status_code == 200 and r.mimetype.endswith("wordprocessingml.document")
+        return "\n".join(p.text for p in Docx(io.BytesIO(r.data)).paragraphs)
+
+    for caller in (wang, hr, county):
+        body = text(caller, "objection-accept")
+        assert "受理通知书" in body and "王芳同志" in body and "等次偏低" in body and "不停止" in body
+    early = hr.post("/api/v1/documents/objection-decision/link", json={"objection": oid})
+    assert early.status_code == 409 and early.json["code"] == "not_answered"
+
+    for intruder in (stranger, li):
+        r = intruder.post("/api/v1/documents/objection-accept/link", json={"objection": oid})
+        assert r.status_code == 404, r.json
+    with db.session() as s:
+        denied = s.scalars(select(AuditEntry).where(AuditEntry.actor == f"person:{stranger_person.staff_no}",
+                                                    AuditEntry.action == "access.denied")).all()
+        assert denied, "the refusal is audited"
+    r = hr.post("/api/v1/documents/objection-accept/link", json={})
+    assert r.status_code == 422 and r.json["message"] == "导出《异议受理通知书》需要：异议编号"
+    assert county.post("/api/v1/documents/objection-accept/link", json={"objection": 999999}).status_code == 404
+
+    assert hr.post(f"/api/v1/objections/{oid}/answer", json={"action": "uphold", "reason": "评分依据充分"}
+                   ).status_code == 200
+    for caller in (wang, hr, county):
+        body = text(caller, "objection-decision")
+        assert "复核决定书" in body and "维持你的" in body and "评分依据充分" in body
+    assert stranger.post("/api/v1/documents/objection-decision/link", json={"objection": oid}).status_code == 404
