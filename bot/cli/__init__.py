@@ -3,7 +3,19 @@ from __future__ import annotations
 
 import click
 
-from . import admin, annual, binding, cycle, db, merits, notice, results, roster, run, wechat
+from . import (
+    admin,
+    annual,
+    binding,
+    cycle,
+    db,
+    merits,
+    notice,
+    results,
+    roster,
+    run,
+    wechat,
+)
 from .chinese import KaoheGroup
 from .common import Context
 

@@ -18,8 +18,9 @@ from .common import Context, handle_errors, pass_ctx
 def _documents_help() -> str:
     from handlers.results.documents import documents
 
-    lines = ["导出文书：kaohe export <文书> [--unit 单位] [--year 年] [--quarter 季] [--person 人员编号] "
-             "[--objection 异议编号] -o 文件", "",
+    usage = ("导出文书：kaohe export <文书> [--unit 单位] [--year 年] [--quarter 季] [--person 人员编号] "
+             "[--objection 异议编号] -o 文件")
+    lines = [usage, "",
              "\b", "可用的文书："]
     for d in documents().values():
         needs = "、".join({"unit": "--unit", "year": "--year", "quarter": "--quarter", "person": "--person",
