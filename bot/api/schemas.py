@@ -410,6 +410,26 @@ class ResultRow(Out):
     not_graded_reason: str | None
 
 
+class FilingChange(Out):
+    staff_no: str
+    name: str
+    from_grade: str | None = Field(description="报送时的等次")
+    to_grade: str | None = Field(description="变更后的等次")
+    objection_id: int | None
+    at: str = Field(description="变更时间（UTC，ISO 8601）")
+
+
+class FilingEarlier(Out):
+    state: str
+    submitted_by: str
+    submitted_at: str
+    reviewed_by: str | None
+    reviewed_at: str | None
+    superseded_at: str = Field(description="更正备案的时间（UTC）")
+    changes: list[FilingChange]
+    rows: list[ResultRow]
+
+
 class FilingOut(Out):
     id: int
     kind: str
@@ -424,6 +444,11 @@ class FilingOut(Out):
     reviewed_by: str | None
     return_reason: str | None
     rows: list[ResultRow]
+    changed: bool = Field(description="报送后等次有变更（结果已变更，需更正备案）")
+    changed_label: str
+    changed_at: datetime | None
+    changes: list[FilingChange] = Field(description="报送后的等次变更（异议复核改变等次）")
+    history: list[FilingEarlier] = Field(description="更正备案前的历次报送内容")
 
 
 class FilingQuery(In):

@@ -292,7 +292,18 @@ def _filing_out(ctx: Ctx, filing) -> S.FilingOut:
                        quarter=filing.quarter, state=filing.state, state_label=states.FILING.label(filing.state),
                        submitted_by=filing.submitted_by, submitted_at=filing.submitted_at,
                        reviewed_by=filing.reviewed_by, return_reason=filing.return_reason,
-                       rows=(filing.payload or {}).get("rows", []))
+                       rows=(filing.payload or {}).get("rows", []), changed=filing.changed_at is not None,
+                       changed_label=publishing.CHANGED_LABEL if filing.changed_at is not None else "",
+                       changed_at=filing.changed_at,
+                       changes=[_change(c) for c in filing.changes or []],
+                       history=[S.FilingEarlier.model_validate({**h, "changes": [_change(c) for c in h["changes"]],
+                                                                "rows": (h.get("payload") or {}).get("rows", [])})
+                                for h in filing.history or []])
+
+
+def _change(c: dict) -> S.FilingChange:
+    return S.FilingChange(staff_no=c["staff_no"], name=c["name"], from_grade=c["from"], to_grade=c["to"],
+                          objection_id=c.get("objection_id"), at=c["at"])
 
 
 @api.endpoint("POST", "/cycles/<int:cycle_id>/publish", response=S.CycleOut, idempotent=True, tag=PUBLISH,
@@ -305,6 +316,13 @@ def publish(ctx: Ctx, cycle_id: int):
               summary="公示期满后报送《结果一览表》备案", errors=(403, 409))
 def file_results(ctx: Ctx, cycle_id: int):
     return _filing_out(ctx, publishing.file_results(ctx.db, ctx.actor, ctx.policy, cycle_id))
+
+
+@api.endpoint("POST", "/cycles/<int:cycle_id>/filing/correction", response=S.FilingOut, status=201, idempotent=True,
+              tag=PUBLISH, summary="更正备案：报送后等次有变更（异议复核）时重新报送当前《结果一览表》，原报送内容留在历史中",
+              errors=(403, 404, 409))
+def correct_filing(ctx: Ctx, cycle_id: int):
+    return _filing_out(ctx, publishing.correct_results_filing(ctx.db, ctx.actor, ctx.policy, cycle_id))
 
 
 @api.endpoint("GET", "/filings", response=S.FilingOut, paginated=True, query=S.FilingQuery, tag=PUBLISH,
