@@ -488,6 +488,33 @@ def unit_secondments(ctx: Ctx, unit_id: int):
     return rows[ctx.offset:ctx.offset + ctx.per_page], len(rows)
 
 
+def _secondment_changed(ctx: Ctx, row, notes) -> S.SecondmentChanged:
+    return S.SecondmentChanged(id=row.id, staff_no=ctx.db.get(Person, row.person_id).staff_no,
+                               host_unit=ctx.db.get(Unit, row.host_unit_id).name,
+                               start_on=row.start_on, end_on=row.end_on,
+                               ended_on=row.end_on if row.ended_at else None, end_reason=row.end_reason or "",
+                               note=row.note, notes=notes)
+
+
+@api.endpoint("PUT", "/secondments/<int:secondment_id>", body=S.SecondmentEditIn, response=S.SecondmentChanged,
+              tag=ADMIN, errors=(404, 409, 422),
+              summary="修改借调（只改给出的字段：日期、借调单位、层次、备注；本单位或借调单位管理员）：会改变已审定季度的考核单位时拒绝")
+def edit_secondment(ctx: Ctx, body: S.SecondmentEditIn, secondment_id: int):
+    row, notes = secondments.edit(ctx.db, ctx.actor, ctx.policy, secondment_id, reason=body.reason,
+                                  host_unit=body.host_unit, start_on=body.start_on, end_on=body.end_on,
+                                  tier=body.tier, note=body.note)
+    return _secondment_changed(ctx, row, notes)
+
+
+@api.endpoint("POST", "/secondments/<int:secondment_id>/end", body=S.SecondmentEndIn, response=S.SecondmentChanged,
+              tag=ADMIN, errors=(404, 409, 422),
+              summary="提前结束借调（结束日期默认今天，须说明原因）：会改变已审定季度的考核单位时拒绝")
+def end_secondment(ctx: Ctx, body: S.SecondmentEndIn, secondment_id: int):
+    row, notes = secondments.end(ctx.db, ctx.actor, ctx.policy, secondment_id, reason=body.reason,
+                                 end_on=body.end_on, today=_today(ctx))
+    return _secondment_changed(ctx, row, notes)
+
+
 @api.endpoint("POST", "/units/<int:unit_id>/leave/wecom", body=S.WecomLeaveIn, response=S.LeaveReportOut, tag=ADMIN,
               summary="从企业微信考勤（打卡月报的请假）获取本单位某季度的请假天数（需配置企业微信）", errors=(409, 503))
 def wecom_leave(ctx: Ctx, body: S.WecomLeaveIn, unit_id: int):

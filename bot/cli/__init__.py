@@ -14,12 +14,13 @@ from . import (
     results,
     roster,
     run,
+    secondment,
     wechat,
 )
 from .chinese import KaoheGroup
 from .common import Context
 
-MODULES = [run, db, roster, annual, binding, cycle, admin, results, merits, notice, wechat]
+MODULES = [run, db, roster, annual, binding, cycle, admin, results, merits, secondment, notice, wechat]
 
 
 @click.group(cls=KaoheGroup, help="kaohe — 公务员平时考核系统")
