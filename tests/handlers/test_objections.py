@@ -321,6 +321,10 @@ def test_a_grade_changed_after_filing_marks_the_filing_and_the_unit_files_a_corr
     rows, _ = filing_lists.filing_rows(session, county, policy)
     assert [r["changed_label"] for r in rows if r["id"] == filing.id] == ["结果已变更，需更正备案"]
     assert filing_lists.filing_detail(session, county, policy, filing.id)["changes"][0]["to"] == "一般"
+    from handlers.county.oversight import filing_status
+
+    status = {u["unit"]: u for u in filing_status(session, county, policy, 2026)["units"]}
+    assert status["县财政局"]["quarters"][2]["results"] == "结果已变更，需更正备案"
 
     filing.state = "submitted"  # as if not yet reviewed: the county office still cannot accept the stale list
     session.flush()
