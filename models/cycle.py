@@ -169,6 +169,12 @@ class Filing(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reason: Mapped[str | None] = mapped_column(Text)
+    # a results filing whose grades changed after it was filed (an objection's regrade): since when, and each change
+    # (staff_no, name, from, to, objection_id, at); cleared by the unit's 更正备案, which moves the earlier submission
+    # (payload, who, when, review) into ``history``
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    changes: Mapped[list | None] = mapped_column(JSONType)
+    history: Mapped[list | None] = mapped_column(JSONType)
 
 
 class ResultSignoff(Base):

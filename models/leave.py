@@ -51,6 +51,10 @@ class Secondment(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # ended early (提前结束): end_on is then the day it ended; the planned end is in the audit log
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+    end_reason: Mapped[str | None] = mapped_column(String(200))
 
     person: Mapped[Person] = relationship()
     host_unit: Mapped[Unit] = relationship()

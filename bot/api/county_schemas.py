@@ -480,6 +480,8 @@ class LinkIn(In):
     person: StaffNo | None = Field(default=None, description="人员编号（登记表、评鉴表）")
     kind: Literal["promotion", "training"] | None = None
     tier: str | None = Field(default=None, min_length=1, max_length=100)
+    objection: int | None = Field(default=None, ge=1, le=2 ** 31 - 1,
+                                  description="异议编号（异议受理通知书、复核决定书）")
 
 
 class LinkOut(Out):

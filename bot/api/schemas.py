@@ -410,6 +410,26 @@ class ResultRow(Out):
     not_graded_reason: str | None
 
 
+class FilingChange(Out):
+    staff_no: str
+    name: str
+    from_grade: str | None = Field(description="报送时的等次")
+    to_grade: str | None = Field(description="变更后的等次")
+    objection_id: int | None
+    at: str = Field(description="变更时间（UTC，ISO 8601）")
+
+
+class FilingEarlier(Out):
+    state: str
+    submitted_by: str
+    submitted_at: str
+    reviewed_by: str | None
+    reviewed_at: str | None
+    superseded_at: str = Field(description="更正备案的时间（UTC）")
+    changes: list[FilingChange]
+    rows: list[ResultRow]
+
+
 class FilingOut(Out):
     id: int
     kind: str
@@ -424,6 +444,11 @@ class FilingOut(Out):
     reviewed_by: str | None
     return_reason: str | None
     rows: list[ResultRow]
+    changed: bool = Field(description="报送后等次有变更（结果已变更，需更正备案）")
+    changed_label: str
+    changed_at: datetime | None
+    changes: list[FilingChange] = Field(description="报送后的等次变更（异议复核改变等次）")
+    history: list[FilingEarlier] = Field(description="更正备案前的历次报送内容")
 
 
 class FilingQuery(In):
@@ -613,11 +638,39 @@ class SecondmentOut(Out):
     end_on: date
     note: str
     direction: str = Field(description="out：本单位人员借出；in：借入本单位")
+    ended_on: date | None = Field(default=None, description="提前结束的日期（未提前结束为空）")
+    end_reason: str = Field(default="", description="提前结束的原因")
 
 
 class SecondmentCreated(Out):
     id: int
     notes: list[str]
+
+
+class SecondmentEditIn(In):
+    reason: str = Field(min_length=1, max_length=200, description="修改原因（记入操作日志，并告知两个单位）")
+    host_unit: str | None = Field(default=None, min_length=1, max_length=100, description="新的借调单位名称")
+    start_on: date | None = None
+    end_on: date | None = None
+    tier: str | None = Field(default=None, max_length=50, description="在借调单位的考评层次")
+    note: str | None = Field(default=None, max_length=200)
+
+
+class SecondmentEndIn(In):
+    reason: str = Field(min_length=1, max_length=200, description="提前结束的原因")
+    end_on: date | None = Field(default=None, description="结束日期，默认今天（北京时间）")
+
+
+class SecondmentChanged(Out):
+    id: int
+    staff_no: str
+    host_unit: str
+    start_on: date
+    end_on: date
+    ended_on: date | None
+    end_reason: str
+    note: str
+    notes: list[str] = Field(description="各季度由哪个单位考核；已开启的考核不受影响的提示")
 
 
 class WecomLeaveIn(In):

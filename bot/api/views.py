@@ -292,7 +292,18 @@ def _filing_out(ctx: Ctx, filing) -> S.FilingOut:
                        quarter=filing.quarter, state=filing.state, state_label=states.FILING.label(filing.state),
                        submitted_by=filing.submitted_by, submitted_at=filing.submitted_at,
                        reviewed_by=filing.reviewed_by, return_reason=filing.return_reason,
-                       rows=(filing.payload or {}).get("rows", []))
+                       rows=(filing.payload or {}).get("rows", []), changed=filing.changed_at is not None,
+                       changed_label=publishing.CHANGED_LABEL if filing.changed_at is not None else "",
+                       changed_at=filing.changed_at,
+                       changes=[_change(c) for c in filing.changes or []],
+                       history=[S.FilingEarlier.model_validate({**h, "changes": [_change(c) for c in h["changes"]],
+                                                                "rows": (h.get("payload") or {}).get("rows", [])})
+                                for h in filing.history or []])
+
+
+def _change(c: dict) -> S.FilingChange:
+    return S.FilingChange(staff_no=c["staff_no"], name=c["name"], from_grade=c["from"], to_grade=c["to"],
+                          objection_id=c.get("objection_id"), at=c["at"])
 
 
 @api.endpoint("POST", "/cycles/<int:cycle_id>/publish", response=S.CycleOut, idempotent=True, tag=PUBLISH,
@@ -305,6 +316,13 @@ def publish(ctx: Ctx, cycle_id: int):
               summary="公示期满后报送《结果一览表》备案", errors=(403, 409))
 def file_results(ctx: Ctx, cycle_id: int):
     return _filing_out(ctx, publishing.file_results(ctx.db, ctx.actor, ctx.policy, cycle_id))
+
+
+@api.endpoint("POST", "/cycles/<int:cycle_id>/filing/correction", response=S.FilingOut, status=201, idempotent=True,
+              tag=PUBLISH, summary="更正备案：报送后等次有变更（异议复核）时重新报送当前《结果一览表》，原报送内容留在历史中",
+              errors=(403, 404, 409))
+def correct_filing(ctx: Ctx, cycle_id: int):
+    return _filing_out(ctx, publishing.correct_results_filing(ctx.db, ctx.actor, ctx.policy, cycle_id))
 
 
 @api.endpoint("GET", "/filings", response=S.FilingOut, paginated=True, query=S.FilingQuery, tag=PUBLISH,
@@ -468,6 +486,33 @@ def record_secondment(ctx: Ctx, body: S.SecondmentIn, unit_id: int):
 def unit_secondments(ctx: Ctx, unit_id: int):
     rows = secondments.unit_secondments(ctx.db, ctx.actor, unit_id)
     return rows[ctx.offset:ctx.offset + ctx.per_page], len(rows)
+
+
+def _secondment_changed(ctx: Ctx, row, notes) -> S.SecondmentChanged:
+    return S.SecondmentChanged(id=row.id, staff_no=ctx.db.get(Person, row.person_id).staff_no,
+                               host_unit=ctx.db.get(Unit, row.host_unit_id).name,
+                               start_on=row.start_on, end_on=row.end_on,
+                               ended_on=row.end_on if row.ended_at else None, end_reason=row.end_reason or "",
+                               note=row.note, notes=notes)
+
+
+@api.endpoint("PUT", "/secondments/<int:secondment_id>", body=S.SecondmentEditIn, response=S.SecondmentChanged,
+              tag=ADMIN, errors=(404, 409, 422),
+              summary="修改借调（只改给出的字段：日期、借调单位、层次、备注；本单位或借调单位管理员）：会改变已审定季度的考核单位时拒绝")
+def edit_secondment(ctx: Ctx, body: S.SecondmentEditIn, secondment_id: int):
+    row, notes = secondments.edit(ctx.db, ctx.actor, ctx.policy, secondment_id, reason=body.reason,
+                                  host_unit=body.host_unit, start_on=body.start_on, end_on=body.end_on,
+                                  tier=body.tier, note=body.note)
+    return _secondment_changed(ctx, row, notes)
+
+
+@api.endpoint("POST", "/secondments/<int:secondment_id>/end", body=S.SecondmentEndIn, response=S.SecondmentChanged,
+              tag=ADMIN, errors=(404, 409, 422),
+              summary="提前结束借调（结束日期默认今天，须说明原因）：会改变已审定季度的考核单位时拒绝")
+def end_secondment(ctx: Ctx, body: S.SecondmentEndIn, secondment_id: int):
+    row, notes = secondments.end(ctx.db, ctx.actor, ctx.policy, secondment_id, reason=body.reason,
+                                 end_on=body.end_on, today=_today(ctx))
+    return _secondment_changed(ctx, row, notes)
 
 
 @api.endpoint("POST", "/units/<int:unit_id>/leave/wecom", body=S.WecomLeaveIn, response=S.LeaveReportOut, tag=ADMIN,

@@ -3,11 +3,24 @@ from __future__ import annotations
 
 import click
 
-from . import admin, annual, binding, cycle, db, notice, results, roster, run, wechat
+from . import (
+    admin,
+    annual,
+    binding,
+    cycle,
+    db,
+    merits,
+    notice,
+    results,
+    roster,
+    run,
+    secondment,
+    wechat,
+)
 from .chinese import KaoheGroup
 from .common import Context
 
-MODULES = [run, db, roster, annual, binding, cycle, admin, results, notice, wechat]
+MODULES = [run, db, roster, annual, binding, cycle, admin, results, merits, secondment, notice, wechat]
 
 
 @click.group(cls=KaoheGroup, help="kaohe — 公务员平时考核系统")

@@ -18,10 +18,13 @@ from .common import Context, handle_errors, pass_ctx
 def _documents_help() -> str:
     from handlers.results.documents import documents
 
-    lines = ["导出文书：kaohe export <文书> [--unit 单位] [--year 年] [--quarter 季] [--person 人员编号] -o 文件", "",
+    usage = ("导出文书：kaohe export <文书> [--unit 单位] [--year 年] [--quarter 季] [--person 人员编号] "
+             "[--objection 异议编号] -o 文件")
+    lines = [usage, "",
              "\b", "可用的文书："]
     for d in documents().values():
-        needs = "、".join({"unit": "--unit", "year": "--year", "quarter": "--quarter", "person": "--person"}[n]
+        needs = "、".join({"unit": "--unit", "year": "--year", "quarter": "--quarter", "person": "--person",
+                          "objection": "--objection"}[n]
                          for n in d.needs)
         lines.append(f"  {d.name:<17} 《{d.title}》（{d.suffix}）需要 {needs}；{d.note}")
     return "\n".join(lines)
@@ -41,13 +44,14 @@ class _ExportCommand(click.Command):
 @click.option("--person", default=None, help="人员编号")
 @click.option("--kind", type=click.Choice(["promotion", "training"]), default=None, help="candidates 名单类型")
 @click.option("--tier", default=None, help="考评组（层次），candidates 用")
+@click.option("--objection", type=click.IntRange(1), default=None, help="异议编号（异议受理通知书、复核决定书）")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出文件")
 @pass_ctx
 @handle_errors
-def export_cmd(ctx: Context, document: str, unit, year, quarter, person, kind, tier, output: str):
+def export_cmd(ctx: Context, document: str, unit, year, quarter, person, kind, tier, objection, output: str):
     from handlers.results.documents import Params, render
 
-    params = Params(unit=unit, year=year, quarter=quarter, person=person, kind=kind, tier=tier)
+    params = Params(unit=unit, year=year, quarter=quarter, person=person, kind=kind, tier=tier, objection=objection)
     partial = f"{output}.part"
     try:  # written aside and renamed, so a refused export leaves no empty file behind
         with ctx.db.session() as session, open(partial, "wb") as out:
@@ -284,8 +288,9 @@ def filings_cmd(ctx: Context, year, unit):
 
 
 @click.command("filing", help="双备案：submit 报送年初方案及人员（annual_plan）或季度人员异动（changes）；"
-                              "accept 通过、return 退回（县公务员办，--id 备案编号，退回须 --reason）")
-@click.argument("action", type=click.Choice(["submit", "accept", "return"]))
+                              "accept 通过、return 退回（县公务员办，--id 备案编号，退回须 --reason）；"
+                              "correct 结果备案后等次有变更时更正备案（--unit --year --quarter）")
+@click.argument("action", type=click.Choice(["submit", "accept", "return", "correct"]))
 @click.option("--kind", type=click.Choice(["annual_plan", "changes"]), default=None)
 @click.option("--unit", default=None)
 @click.option("--year", type=int, default=None)
@@ -297,6 +302,9 @@ def filings_cmd(ctx: Context, year, unit):
 def filing_cmd(ctx: Context, action, kind, unit, year, quarter, filing_id, reason):
     from handlers.county.filings import review_filing, submit_filing
 
+    if action == "correct":
+        _correct(ctx, unit, year, quarter)
+        return
     with ctx.db.session() as session:
         if action == "submit":
             if not kind or not unit or year is None:
@@ -308,6 +316,26 @@ def filing_cmd(ctx: Context, action, kind, unit, year, quarter, filing_id, reaso
             data = review_filing(session, system_actor(), filing_id, action, reason)
     period = f"{data['year']}年" + (f"第{data['quarter']}季度" if data["quarter"] else "")
     click.echo(f"备案 {data['id']}：{data['unit']}{period}{data['label']}，{data['state_label']}")
+
+
+def _correct(ctx: Context, unit, year, quarter) -> None:
+    """更正备案 of a quarter's 结果一览表 (an objection changed a grade after filing)."""
+    from sqlalchemy import select
+
+    from handlers.errors import NotFound
+    from handlers.quarter.publishing import correct_results_filing
+    from models import Cycle, Unit
+
+    if not unit or year is None or quarter is None:
+        raise click.UsageError("更正备案需要 --unit、--year 和 --quarter")
+    with ctx.db.session() as session:
+        cycle_id = session.scalar(select(Cycle.id).join(Unit, Unit.id == Cycle.unit_id).where(
+            Unit.name == unit, Cycle.year == year, Cycle.quarter == quarter))
+        if cycle_id is None:
+            raise NotFound(f"{unit}{year}年第{quarter}季度考核尚未开启")
+        filing = correct_results_filing(session, system_actor(), ctx.policy, cycle_id)
+        fid, n = filing.id, len(filing.history or [])
+    click.echo(f"备案 {fid}：{unit}{year}年第{quarter}季度结果一览表已更正备案（第 {n} 次更正），待县公务员办审核")
 
 
 COMMANDS = [export_cmd, annual_list_cmd, talk_done_cmd, oversight, filing_cmd]

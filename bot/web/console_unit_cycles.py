@@ -236,6 +236,15 @@ def unit_file_results(actor, cycle_id: int):
                lambda exc: _decide_again(actor, cycle_id, exc))
 
 
+@bp.post("/console/unit/cycles/<int:cycle_id>/file/correct")
+@page
+def unit_correct_filing(actor, cycle_id: int):
+    """更正备案: the grades changed after filing (an objection's regrade); file the current 结果一览表 again."""
+    return act(lambda session: publishing.correct_results_filing(session, actor, services().policy, cycle_id),
+               f"/console/unit/cycles/{cycle_id}/decide?msg=corrected",
+               lambda exc: _decide_again(actor, cycle_id, exc))
+
+
 def _decide_again(actor, cycle_id: int, exc, **kept):
     return unit_decide.__wrapped__(actor, cycle_id, error=exc.message, status=exc.status, **kept)
 

@@ -38,6 +38,7 @@ def _page(actor, report=None, status: int = 200):
         seconded = secondments.unit_secondments(session, actor, unit_id)
     return page_unit("console/unit/leave.html", actor, status, title=f"请假与借调 · {unit}", unit_id=unit_id,
                      unit=unit, units=units, year=year, quarter=quarter, rows=rows, seconded=seconded, report=report,
+                     today=today().isoformat(),
                      wecom=bool(services().settings.wecom_corp_id and services().settings.wecom_checkin_secret))
 
 
@@ -106,6 +107,34 @@ def unit_secondment_record(actor):
             host_unit=f.get("host_unit", "")[:100], start_on=f.get("start_on", "")[:20],
             end_on=f.get("end_on", "")[:20], tier=f.get("tier", "")[:50], note=f.get("note", "")[:300])
     return _page(actor, ["借调已登记。", *notes])
+
+
+@bp.post("/console/unit/secondments/<int:secondment_id>/edit")
+@page
+def unit_secondment_edit(actor, secondment_id: int):
+    """Dates, host unit, tier or note of a secondment from or to the unit, with the reason (audited; the other unit
+    is told). A change that would move a quarter already decided is refused with the handler's message."""
+    f = request.form
+    with uow() as session:
+        current_unit(session, actor)
+        _, notes = secondments.edit(
+            session, actor, services().policy, secondment_id, reason=f.get("reason", "")[:300],
+            host_unit=f.get("host_unit", "")[:100], start_on=f.get("start_on", "")[:20],
+            end_on=f.get("end_on", "")[:20], tier=f.get("tier", "")[:50], note=f.get("note", "")[:300])
+    return _page(actor, ["借调已修改。", *notes])
+
+
+@bp.post("/console/unit/secondments/<int:secondment_id>/end")
+@page
+def unit_secondment_end(actor, secondment_id: int):
+    """End a secondment early (the day given, or today) with the reason."""
+    f = request.form
+    with uow() as session:
+        current_unit(session, actor)
+        row, notes = secondments.end(session, actor, services().policy, secondment_id,
+                                     reason=f.get("reason", "")[:300], end_on=f.get("end_on", "")[:20],
+                                     today=today())
+    return _page(actor, [f"借调已提前结束（{row.end_on.isoformat()}）。", *notes])
 
 
 

@@ -26,6 +26,7 @@ WHO = {  # who may use a command → test on the actor
     "staff": lambda a: a is not None and a.person_id is not None,
     "supervisor": lambda a: a is not None and "supervisor" in a.roles,
     "manager": lambda a: a is not None and bool(a.supervisor_units or a.admin_units),
+    "unit_admin": lambda a: a is not None and bool(a.admin_units),
 }
 
 
@@ -140,6 +141,8 @@ COMMANDS: list[Command] = [
     Command(("待评",), "supervisor", "等待您评鉴的人员和截止时间",
             lambda t: t.with_page(chat.queue_text(t.session, t.actor, t.policy), QUEUE, "点此逐项打分")),
     Command(("进度",), "manager", "本单位考核进度", lambda t: chat.progress_text(t.session, t.actor, t.policy)),
+    Command(("加扣分",), "unit_admin", "本单位本季度的加扣分、负面清单与问责记录（单位管理员）",
+            lambda t: chat.merits_text(t.session, t.actor, t.policy)),
     Command(("取消", "退出"), "anyone", "退出当前操作", _cancel),
     Command(("帮助", "菜单", "help", "?", "？"), "anyone", "查看本说明", _help),
 ]

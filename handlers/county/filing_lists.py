@@ -15,6 +15,7 @@ from handlers.actor import Actor
 from handlers.errors import InvalidInput, NotFound
 from handlers.county.filings import filing_view
 from handlers.county.oversight import FILING_KINDS
+from handlers.quarter.publishing import CHANGED_LABEL, changed_view
 
 
 def filing_rows(session: Session, actor: Actor, policy: Policy, *, offset: int = 0, limit: int = 50,
@@ -43,7 +44,8 @@ def filing_rows(session: Session, actor: Actor, policy: Policy, *, offset: int =
     return [{"id": f.id, "unit": unit, "kind": f.kind, "kind_label": FILING_KINDS.get(f.kind, f.kind),
              "year": f.year, "quarter": f.quarter, "state": f.state, "state_label": states.FILING.label(f.state),
              "submitted_at": format_local(f.submitted_at, policy), "submitted_by": f.submitted_by,
-             "reviewed_at": format_local(f.reviewed_at, policy), "return_reason": f.return_reason}
+             "reviewed_at": format_local(f.reviewed_at, policy), "return_reason": f.return_reason,
+             "changed": f.changed_at is not None, "changed_label": CHANGED_LABEL if f.changed_at is not None else ""}
             for f, unit in rows], total
 
 
@@ -52,7 +54,8 @@ def filing_detail(session: Session, actor: Actor, policy: Policy, filing_id: int
     view = filing_view(filing, session.get(Unit, filing.unit_id).name)
     return {**view, "kind_label": FILING_KINDS.get(filing.kind, filing.kind),
             "submitted_at": format_local(filing.submitted_at, policy), "submitted_by": filing.submitted_by,
-            "reviewed_at": format_local(filing.reviewed_at, policy), "reviewed_by": filing.reviewed_by}
+            "reviewed_at": format_local(filing.reviewed_at, policy), "reviewed_by": filing.reviewed_by,
+            **changed_view(filing, policy)}
 
 
 def tier_names(session: Session) -> list[str]:

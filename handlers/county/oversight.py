@@ -545,13 +545,13 @@ def filing_status(session: Session, actor: Actor, policy: Policy, year: int, *, 
     check_period(year, need_quarter=False)
     unit = unit_scope(session, actor, unit_name)
     uq = select(Unit.id, Unit.name).order_by(Unit.id)
-    fq = select(Filing.unit_id, Filing.kind, Filing.quarter, Filing.state).where(Filing.year == year)
+    fq = select(Filing.unit_id, Filing.kind, Filing.quarter, Filing.state, Filing.changed_at).where(Filing.year == year)
     if unit is not None:
         uq, fq = uq.where(Unit.id == unit.id), fq.where(Filing.unit_id == unit.id)
     filings: dict[int, dict] = {}
-    for unit_id, kind, quarter, state in session.execute(fq):
-        filings.setdefault(unit_id, {})[(kind, quarter)] = state
-    label = {"submitted": "已报送", "accepted": "已通过", "returned": "已退回"}
+    for unit_id, kind, quarter, state, changed_at in session.execute(fq):  # an objection changed a filed result:
+        filings.setdefault(unit_id, {})[(kind, quarter)] = "changed" if changed_at is not None else state
+    label = {"submitted": "已报送", "accepted": "已通过", "returned": "已退回", "changed": "结果已变更，需更正备案"}
     rows = []
     missing_plan = 0
     for unit_id, name in session.execute(uq):

@@ -121,12 +121,14 @@ FILING_KINDS = {"annual_plan": "年初方案及人员", "changes": "人员异动
 
 
 def _filing_row(f: Filing, unit: str, policy: Policy) -> dict:
+    from handlers.quarter.publishing import changed_view
+
     return {"id": f.id, "kind": f.kind, "kind_label": FILING_KINDS.get(f.kind, f.kind), "unit": unit,
             "period": f"{f.year}年" + (f"第{f.quarter}季度" if f.quarter else ""), "year": f.year,
             "quarter": f.quarter, "state": f.state, "state_label": states.FILING.label(f.state),
             "submitted_at": format_local(f.submitted_at, policy), "submitted_by": f.submitted_by,
             "reviewed_at": format_local(f.reviewed_at, policy) if f.reviewed_at else "",
-            "return_reason": f.return_reason or ""}
+            "return_reason": f.return_reason or "", **changed_view(f, policy)}
 
 
 def unit_filings(session: Session, actor: Actor, policy: Policy, unit_id: int) -> list[dict]:

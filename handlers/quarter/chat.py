@@ -298,6 +298,40 @@ def progress_text(session: Session, actor: Actor, policy: Policy) -> str:
     return "\n".join(lines)
 
 
+MERITS_SHOWN = 15
+
+
+def merits_text(session: Session, actor: Actor, policy: Policy) -> str:
+    """Unit HR: this quarter's 加扣分、负面清单与问责 events of their unit, with points and state (recording needs the
+    evidence file, so it stays on the console, the API and the CLI)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.quarter import merits
+
+    units = sorted(actor.admin_units)
+    if not units:
+        raise Forbidden("“加扣分”仅供单位平时考核管理员使用", "unit_admin_only")
+    unit_id = actor.unit_id if actor.unit_id in units else units[0]
+    today = datetime.now(ZoneInfo(policy.timezone)).date()
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    rows = merits.list_events(session, actor, policy, unit_id=unit_id, year=year, quarter=quarter, limit=500)
+    head = f"【本单位{year}年第{quarter}季度加扣分、负面清单与问责】"
+    how = "登记或撤回请在管理台“加扣分”页办理（需上传证明材料）。"
+    if not rows:
+        return f"{head}\n本季度还没有记录。{how}"
+    lines = [head]
+    for e in rows[:MERITS_SHOWN]:
+        points = f" {'+' if e['points'] > 0 else ''}{e['points']:g} 分" if e["points"] else ""
+        effects = f"（{'、'.join(e['effect_labels'])}）" if not e["points"] and e["effect_labels"] else ""
+        lines.append(f"· {e['name']}（{e['staff_no']}）{e['item_name']}{points}{effects}，{e['occurred_on']}，"
+                     f"{e['state_label']}")
+    if len(rows) > MERITS_SHOWN:
+        lines.append(f"……共 {len(rows)} 项，其余请在管理台查看。")
+    lines.append(how)
+    return "\n".join(lines)
+
+
 # -- a summary returned for revision --------------------------------------------------------------------------------
 def untold_returned_notice(session: Session, store: Store, person_id: int, policy: Policy) -> str | None:
     """The notice, once per return (remembered in the store; if the store is flushed it is shown again)."""

@@ -26,7 +26,7 @@ from handlers import audit
 
 from handlers.outbound import notices
 
-from handlers.quarter import decisions
+from handlers.quarter import decisions, publishing
 from handlers.identity.access import deny, forbid
 from handlers.actor import Actor
 from handlers.errors import Conflict, Forbidden, NotFound
@@ -113,6 +113,8 @@ def answer(session: Session, actor: Actor, policy: Policy, objection_id: int, ac
                       "attendees": o.meeting_attendees})
         after |= {"grade": o.grade, "new_grade": facts.new_grade, "meeting_on": meeting_on,
                   "attendees": o.meeting_attendees}
+        # a result list already filed no longer matches: marked 结果已变更，需更正备案 (never silently kept)
+        publishing.mark_results_changed(session, actor, policy, c, e, old, facts.new_grade, objection_id=o.id, now=now)
     session.flush()
     audit.record(session, actor, f"objection.{action}", "objection", o.id, before, after)
     _tell_person(session, policy, o, c)

@@ -152,6 +152,9 @@ def review_filing(session: Session, actor: Actor, filing_id: int, accept: bool, 
         target = states.FILING.next_state(filing.state, "accept" if accept else "return")
     except RuleViolation as exc:
         raise from_rule(exc) from None
+    if accept and filing.changed_at is not None:
+        raise Conflict(f"该单位报送备案后结果已变更（{changes_text(filing)}），须单位更正备案后再审核通过；"
+                       "也可退回", "results_changed")
     before = {"state": filing.state}
     filing.state, filing.reviewed_by, filing.reviewed_at = target, actor.ref, utcnow()
     filing.return_reason = None if accept else reason
@@ -168,6 +171,108 @@ def review_filing(session: Session, actor: Actor, filing_id: int, accept: bool, 
                 e.state = states.EVALUATION.next_state(e.state, "unpublish")
             session.flush()
     return filing
+
+
+# -- a filed result list that no longer matches the grades: 结果已变更，需更正备案 ---------------------------------------
+CHANGED_LABEL = "结果已变更，需更正备案"
+
+
+def results_filing_of(session: Session, cycle: Cycle) -> Filing | None:
+    return session.scalar(select(Filing).where(Filing.kind == "results", Filing.unit_id == cycle.unit_id,
+                                               Filing.year == cycle.year, Filing.quarter == cycle.quarter))
+
+
+def changes_text(filing: Filing) -> str:
+    """“王芳 较好→好” for each change since filing."""
+    return "；".join(f"{c['name']} {c['from'] or '—'}→{c['to'] or '—'}" for c in filing.changes or [])
+
+
+def mark_results_changed(session: Session, actor: Actor, policy: Policy, cycle: Cycle, evaluation: Evaluation,
+                         old_grade: str | None, new_grade: str | None, *, objection_id: int | None = None,
+                         now: datetime | None = None) -> Filing | None:
+    """A grade changed after the unit filed the 结果一览表 (an objection's regrade): the filing is marked
+    “结果已变更，需更正备案” with the change (never silently kept as filed), unit HR and the county office are told.
+    Nothing to mark before filing, after a return (the unit files anew) or when the grade did not change."""
+    filing = results_filing_of(session, cycle)
+    if filing is None or filing.state not in ("submitted", "accepted") or old_grade == new_grade:
+        return None
+    now = now or utcnow()
+    person = session.get(Person, evaluation.person_id)
+    filed = next((r.get("final_grade") for r in (filing.payload or {}).get("rows", [])
+                  if r.get("staff_no") == person.staff_no), old_grade)
+    change = {"staff_no": person.staff_no, "name": person.name, "from": filed, "to": new_grade,
+              "objection_id": objection_id, "at": now.isoformat()}
+    before = {"changed_at": filing.changed_at.isoformat() if filing.changed_at else None,
+              "changes": len(filing.changes or [])}
+    filing.changes = [*(filing.changes or []), change]  # a new list: the JSON column sees the change
+    filing.changed_at = filing.changed_at or now
+    session.flush()
+    audit.record(session, actor, "filing.results_changed", "filing", filing.id, before,
+                 {"label": CHANGED_LABEL, **change})
+    unit = session.get(Unit, cycle.unit_id)
+    what = f"{unit.name}{cycle.year}年第{cycle.quarter}季度结果一览表"
+    text = (f"{what}报送备案后，{person.name}的等次由“{filed}”改为“{new_grade}”（异议复核）。{CHANGED_LABEL}："
+            "请在控制台“双备案”页或“审定等次”页报送更正备案。")
+    from handlers.outbound.reminders import unit_hr
+    from handlers.quarter.objections import county_office
+
+    key = f"filing-changed:{filing.id}:{len(filing.changes)}"
+    for pid in unit_hr(session, cycle.unit_id):
+        notices.notify_person(session, pid, text, kind="personal", title=CHANGED_LABEL,
+                              dedupe_key=f"{key}:{pid}", facts={"lead": f"{person.name}等次已变更"})
+    for pid in county_office(session):
+        notices.notify_person(session, pid, f"{what}报送后结果已变更（{person.name} {filed}→{new_grade}），"
+                              "待单位更正备案。", kind="personal", title="备案结果已变更",
+                              dedupe_key=f"{key}:county:{pid}", facts={"lead": f"{unit.name}结果已变更"[:20]})
+    return filing
+
+
+def correct_results_filing(session: Session, actor: Actor, policy: Policy, cycle_id: int,
+                           now: datetime | None = None) -> Filing:
+    """更正备案: unit HR files the current 结果一览表 again after a grade changed; the earlier submission (what was
+    filed, by whom, when, and its review) stays in the filing's history; the county office reviews the new list."""
+    cycle = cycle_for_admin(session, actor, cycle_id)
+    now = now or utcnow()
+    filing = results_filing_of(session, cycle)
+    if filing is None:
+        raise Conflict("本季度尚未报送结果备案，请先报送", "not_filed")
+    if filing.changed_at is None:
+        raise Conflict("报送备案后结果没有变更，无需更正备案", "not_changed")
+    try:
+        target = states.FILING.next_state(filing.state, "correct")
+    except RuleViolation as exc:
+        raise from_rule(exc) from None
+    earlier = {"payload": filing.payload, "state": filing.state, "submitted_by": filing.submitted_by,
+               "submitted_at": filing.submitted_at.isoformat(), "reviewed_by": filing.reviewed_by,
+               "reviewed_at": filing.reviewed_at.isoformat() if filing.reviewed_at else None,
+               "changes": filing.changes or [], "superseded_at": now.isoformat()}
+    before = {"state": filing.state, "changes": filing.changes}
+    filing.history = [*(filing.history or []), earlier]
+    filing.payload = {"cycle_id": cycle.id, "rows": result_list(session, cycle), "correction": len(filing.history)}
+    filing.state, filing.submitted_by, filing.submitted_at = target, actor.ref, now
+    filing.reviewed_by = filing.reviewed_at = filing.return_reason = None
+    filing.changed_at, filing.changes = None, None
+    session.flush()
+    audit.record(session, actor, "filing.correct", "filing", filing.id, before,
+                 {"state": target, "correction": len(filing.history), "rows": len(filing.payload["rows"])})
+    from handlers.quarter.objections import county_office
+
+    unit = session.get(Unit, cycle.unit_id)
+    for pid in county_office(session):
+        notices.notify_person(session, pid, f"{unit.name}{cycle.year}年第{cycle.quarter}季度结果一览表已更正备案"
+                              f"（第 {len(filing.history)} 次更正），请审核。", kind="personal", title="更正备案待审核",
+                              dedupe_key=f"filing-correct:{filing.id}:{len(filing.history)}:{pid}",
+                              facts={"lead": f"{unit.name}更正备案"[:20]})
+    return filing
+
+
+def changed_view(filing: Filing, policy: Policy) -> dict:
+    """What every view of a filing shows about changes after filing and earlier submissions."""
+    return {"cycle_id": (filing.payload or {}).get("cycle_id"), "changed": filing.changed_at is not None,
+            "changed_label": CHANGED_LABEL if filing.changed_at is not None else "",
+            "changed_at": format_local(filing.changed_at, policy) if filing.changed_at else "",
+            "changes": list(filing.changes or []), "changes_text": changes_text(filing),
+            "history": list(filing.history or [])}
 
 
 def filings(session: Session, actor: Actor, *, offset: int, limit: int, state: str | None = None,

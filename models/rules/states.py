@@ -82,6 +82,8 @@ FILING = _m(
         "accept": ("通过", {"submitted"}, "accepted"),
         "return": ("退回", {"submitted"}, "returned"),
         "resubmit": ("重新报送", {"returned"}, "submitted"),
+        # 更正备案: a results filing whose grades changed after filing (an objection's regrade) is filed again
+        "correct": ("更正备案", {"submitted", "accepted"}, "submitted"),
     },
 )
 

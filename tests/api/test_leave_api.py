@@ -76,3 +76,45 @@ def test_a_secondment_through_the_api(session, world, callers):
     assert host.status_code == 200 and host.json["items"][0]["direction"] == "in"
     bad = callers["hr"].post(f"{V1}/units/{world.unit.id}/secondments", json={**body, "start_on": "2026-02-30"})
     assert bad.status_code == 422
+
+
+def test_a_secondment_is_edited_and_ended_early_through_the_api(session, policy, world, callers):
+    from datetime import date
+
+    from models import Cycle
+    from models.leave import Secondment
+
+    clerk = world.people["clerks"][3]
+    body = {"staff_no": clerk.staff_no, "host_unit": "县税务局", "start_on": "2026-01-01", "end_on": "2026-12-31"}
+    assert callers["hr"].post(f"{V1}/units/{world.unit.id}/secondments", json=body).status_code == 201
+    sid = session.scalar(select(Secondment.id))
+    q1 = open_cycle(session, system_actor(), world.other_unit.id, 2026, 1, policy, today=date(2026, 3, 25))
+    session.get(Cycle, q1.id).state = "filed"  # the host decided and filed 2026 Q1
+    session.commit()
+
+    assert callers["clerk"].put(f"{V1}/secondments/{sid}", json={"reason": "x", "end_on": "2026-09-30"}
+                                  ).status_code == 404
+    nothing = callers["hr"].put(f"{V1}/secondments/{sid}", json={"reason": "核对"})
+    assert nothing.status_code == 422 and nothing.json["code"] == "no_change"
+    r = callers["hr"].put(f"{V1}/secondments/{sid}", json={"reason": "借调单位写错", "host_unit": "县委组织部"})
+    assert r.status_code == 409 and r.json["code"] == "quarter_decided"
+    assert "2026年第1季度县税务局已审定等次" in r.json["message"]
+    r = callers["o_hr"].put(f"{V1}/secondments/{sid}", json={"reason": "补充备注", "note": "协助税源普查"})
+    assert r.status_code == 200 and r.json["note"] == "协助税源普查" and r.json["end_on"] == "2026-12-31", r.json
+
+    r = callers["hr"].post(f"{V1}/secondments/{sid}/end", json={"reason": "提前回原单位", "end_on": "2026-02-10"})
+    assert r.status_code == 409 and r.json["code"] == "quarter_decided"
+    r = callers["hr"].post(f"{V1}/secondments/{sid}/end", json={"end_on": "2026-07-31"})
+    assert r.status_code == 422
+    r = callers["hr"].post(f"{V1}/secondments/{sid}/end", json={"reason": "工作需要提前结束", "end_on": "2026-07-31"})
+    assert r.status_code == 200, r.json
+    assert (r.json["end_on"], r.json["ended_on"], r.json["end_reason"]) == ("2026-07-31", "2026-07-31", "工作需要提前结束")
+    assert r.json["notes"][0] == "由县税务局考核的季度：2026年第1季度、2026年第2季度"
+    for caller, unit in ((callers["hr"], world.unit), (callers["o_hr"], world.other_unit)):
+        [row] = caller.get(f"{V1}/units/{unit.id}/secondments").json["items"]
+        assert (row["end_on"], row["ended_on"], row["end_reason"]) == ("2026-07-31", "2026-07-31", "工作需要提前结束")
+    again = callers["o_hr"].post(f"{V1}/secondments/{sid}/end", json={"reason": "再结束"})
+    assert again.status_code == 409 and again.json["code"] == "already_ended"
+    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "secondment")
+                              .order_by(AuditEntry.id)).all()
+    assert actions == ["secondment.create", "access.denied", "secondment.edit", "secondment.end"]  # the clerk's 404

@@ -90,3 +90,116 @@ def test_two_answers_at_the_same_moment_one_wins_whole(api, api_app, db, policy,
         answers = s.scalars(select(AuditEntry.action).where(AuditEntry.action.in_(
             ("objection.uphold", "objection.change")))).all()
         assert answers == [f"objection.{won}"]
+
+
+def test_the_objection_letters_are_in_the_documents_registry_for_the_person_their_hr_and_the_county(
+        api, db, policy, fake_wechat):
+    """受理通知书 / 复核决定书 through ``/documents``: listed, linked and downloaded by the person, their unit's HR and
+    the county office; another unit's HR and a colleague get 404 (audited); the decision waits for the answer."""
+    import io
+
+    from docx import Document as Docx
+
+    from models import AuditEntry
+
+    with db.session() as s:
+        w = decided(s, policy)
+        wang = login(api, fake_wechat, s, w.people["王芳"])
+        hr = login(api, fake_wechat, s, w.people["孙人事"])
+        li = login(api, fake_wechat, s, w.people["李明"])
+        other = f.unit(s, "县教育局")
+        stranger_person = f.person(s, other, name="外单位人事", roles=("unit_admin",))
+        stranger = login(api, fake_wechat, s, stranger_person)
+        county = login(api, fake_wechat, s, f.person(s, other, name="县公务员办", roles=("county_admin",)))
+    assert wang.post("/api/v1/me/objections", json={"reason": "等次偏低"}).status_code == 201
+    with db.session() as s:
+        oid = s.scalar(select(Objection.id))
+
+    listed = {d["name"]: d for d in hr.get("/api/v1/documents").json["items"]}
+    assert listed["objection-accept"]["needs"] == ["objection"] and listed["objection-accept"]["suffix"] == "docx"
+    assert listed["objection-decision"]["title"] == "复核决定书"
+
+    def text(caller, name):
+        link = caller.post(f"/api/v1/documents/{name}/link", json={"objection": oid})
+        assert link.status_code == 201, link.json
+        r = api.get(link.json["url"])
+        assert r.status_code == 200 and r.mimetype.endswith("wordprocessingml.document")
+        return "\n".join(p.text for p in Docx(io.BytesIO(r.data)).paragraphs)
+
+    for caller in (wang, hr, county):
+        body = text(caller, "objection-accept")
+        assert "受理通知书" in body and "王芳同志" in body and "等次偏低" in body and "不停止" in body
+    early = hr.post("/api/v1/documents/objection-decision/link", json={"objection": oid})
+    assert early.status_code == 409 and early.json["code"] == "not_answered"
+
+    for intruder in (stranger, li):
+        r = intruder.post("/api/v1/documents/objection-accept/link", json={"objection": oid})
+        assert r.status_code == 404, r.json
+    with db.session() as s:
+        denied = s.scalars(select(AuditEntry).where(AuditEntry.actor == f"person:{stranger_person.staff_no}",
+                                                    AuditEntry.action == "access.denied")).all()
+        assert denied, "the refusal is audited"
+    r = hr.post("/api/v1/documents/objection-accept/link", json={})
+    assert r.status_code == 422 and r.json["message"] == "导出《异议受理通知书》需要：异议编号"
+    assert county.post("/api/v1/documents/objection-accept/link", json={"objection": 999999}).status_code == 404
+
+    assert hr.post(f"/api/v1/objections/{oid}/answer", json={"action": "uphold", "reason": "评分依据充分"}
+                   ).status_code == 200
+    for caller in (wang, hr, county):
+        body = text(caller, "objection-decision")
+        assert "复核决定书" in body and "维持你的" in body and "评分依据充分" in body
+    assert stranger.post("/api/v1/documents/objection-decision/link", json={"objection": oid}).status_code == 404
+
+
+def test_a_regrade_after_filing_shows_on_the_filing_and_the_unit_files_a_correction_over_http(
+        api, db, policy, fake_wechat):
+    from datetime import timedelta
+
+    from models import Cycle, Filing, utcnow
+
+    with db.session() as s:
+        w = decided(s, policy)
+        wang = login(api, fake_wechat, s, w.people["王芳"])
+        hr = login(api, fake_wechat, s, w.people["孙人事"])
+        other = f.unit(s, "县教育局")
+        stranger = login(api, fake_wechat, s, f.person(s, other, name="外单位人事", roles=("unit_admin",)))
+        county = login(api, fake_wechat, s, f.person(s, other, name="县公务员办", roles=("county_admin",)))
+        cycle_id = w.cycle.id
+    assert wang.post("/api/v1/me/objections", json={"reason": "等次偏低"}).status_code == 201
+    with db.session() as s:
+        oid = s.scalar(select(Objection.id))
+        s.get(Cycle, cycle_id).publicity_ends = utcnow() - timedelta(hours=1)
+    filed = hr.post(f"/api/v1/cycles/{cycle_id}/filing")
+    assert filed.status_code == 201 and filed.json["changed"] is False and filed.json["history"] == [], filed.json
+    fid = filed.json["id"]
+    change = {"action": "change", "reason": "党委复议", "new_grade": "一般", "meeting_on": "2026-10-19",
+              "attendees": "张局长、党委全体成员"}
+    assert hr.post(f"/api/v1/objections/{oid}/answer", json=change).status_code == 200
+
+    for caller in (hr, county):
+        r = caller.get(f"/api/v1/filings/{fid}")
+        assert r.status_code == 200 and r.json["changed"] and r.json["changed_label"] == "结果已变更，需更正备案"
+        assert [(c["name"], c["from_grade"], c["to_grade"]) for c in r.json["changes"]] == [("王芳", "较好", "一般")]
+        assert {x["staff_no"]: x["final_grade"] for x in r.json["rows"]}["F003"] == "较好"  # as filed
+    listed = county.get("/api/v1/filings").json["items"]
+    assert [x["changed"] for x in listed if x["id"] == fid] == [True]
+    refused = county.post(f"/api/v1/filings/{fid}/review", json={"accept": True})
+    assert refused.status_code == 409 and refused.json["code"] == "results_changed"
+
+    assert stranger.post(f"/api/v1/cycles/{cycle_id}/filing/correction").status_code == 404
+    assert wang.post(f"/api/v1/cycles/{cycle_id}/filing/correction").status_code in (403, 404)
+    r = hr.post(f"/api/v1/cycles/{cycle_id}/filing/correction")
+    assert r.status_code == 201, r.json
+    assert (r.json["state"], r.json["changed"], len(r.json["history"])) == ("submitted", False, 1)
+    assert {x["staff_no"]: x["final_grade"] for x in r.json["rows"]}["F003"] == "一般"
+    earlier = r.json["history"][0]
+    assert {x["staff_no"]: x["final_grade"] for x in earlier["rows"]}["F003"] == "较好"
+    assert earlier["changes"][0]["to_grade"] == "一般"
+    again = hr.post(f"/api/v1/cycles/{cycle_id}/filing/correction")
+    assert again.status_code == 409 and again.json["code"] == "not_changed"
+    accepted = county.post(f"/api/v1/filings/{fid}/review", json={"accept": True})
+    assert accepted.status_code == 200 and accepted.json["state"] == "accepted"
+    with db.session() as s:
+        kept = s.get(Filing, fid).history[0]
+        assert kept["submitted_by"] == "person:F006" and kept["payload"]["rows"][0]["staff_no"] == earlier["rows"][0][
+            "staff_no"]

@@ -40,3 +40,37 @@ def test_import_leave_checks_every_row_then_imports(run, tmp_path):
     assert good.exit_code == 0 and "共 1 条：保存 1 条" in good.output
     unknown = run("import-leave", "--unit", "县财政", leave_file(tmp_path / "l.xlsx", [["A002", "", y, q, 3]]))
     assert unknown.exit_code == 1 and "找不到单位“县财政”" in unknown.output
+
+
+def test_secondments_are_recorded_edited_and_ended_from_the_cli(run, db, tmp_path):
+    from sqlalchemy import select
+
+    from models import AuditEntry
+    from models.leave import Secondment
+
+    rows = [*GOOD, ["B001", "李局长", "县交通局", "机关", "办公室", "一般干事", "局长", "", "否", "", "13800000011",
+                    "行政编制", "2001-07-01", "在职", "", ""]]
+    assert run("import-roster", "--create-units", roster_file(tmp_path / "r.xlsx", rows)).exit_code == 0
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    from datetime import timedelta
+
+    start, planned = today, today + timedelta(days=200)  # the roster's people joined today
+    made = run("secondment", "record", "--person", "A002", "--host", "县交通局", "--start", start.isoformat(),
+               "--end", planned.isoformat())
+    assert made.exit_code == 0 and "已登记借调" in made.output, made.output
+    with db.session() as s:
+        sid = s.scalar(select(Secondment.id))
+    edited = run("secondment", "edit", "--id", str(sid), "--reason", "补充备注", "--note", "专班")
+    assert edited.exit_code == 0 and f"已修改借调 {sid}" in edited.output
+    nothing = run("secondment", "edit", "--id", str(sid), "--reason", "核对")
+    assert nothing.exit_code == 1 and "没有要修改的内容" in nothing.output
+    ended = run("secondment", "end", "--id", str(sid), "--reason", "专班结束")
+    assert ended.exit_code == 0 and f"{start.isoformat()} 至 {today.isoformat()}" in ended.output
+    listed = run("secondment", "list", "--unit", "县交通局")
+    assert listed.exit_code == 0 and "借入" in listed.stdout and "已提前结束：专班结束" in listed.stdout
+    assert run("secondment", "list", "--unit", "县交通").exit_code == 1
+    with db.session() as s:
+        audit = s.execute(select(AuditEntry.action, AuditEntry.actor).where(AuditEntry.object_type == "secondment")
+                          .order_by(AuditEntry.id)).all()
+    assert audit == [("secondment.create", "system:cli"), ("secondment.edit", "system:cli"),
+                     ("secondment.end", "system:cli")]

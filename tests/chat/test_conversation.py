@@ -262,3 +262,23 @@ def test_a_paragraph_costs_two_store_round_trips(sim, db, team, bind, chat_app):
         inbox.store = counting.store
     assert counting.calls == ["batch", "batch"]
     assert summary(db).paragraphs == ["第一段", "第二段"]
+
+
+def test_unit_hr_lists_the_quarters_merits_in_the_chat_and_others_cannot(sim, db, team, bind, policy):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.quarter import merits
+
+    bind(sim, "H001", "o-hr")
+    bind(sim, "C001", "o-clerk")
+    assert "本季度还没有记录" in sim.text("o-hr", "加扣分").text
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    with db.session() as s:
+        hr = actor_for_person(s, team["hr"])
+        merits.record(s, hr, policy, "C001", "K01", today, "迟到", None, today)
+    reply = sim.text("o-hr", "加扣分").text
+    assert "本单位" in reply and f"· 王干事（C001）无故迟到早退 -0.5 分，{today.isoformat()}，待县公务员办审核" in reply
+    assert "管理台“加扣分”页" in reply and "加扣分" in sim.text("o-hr", "帮助").text
+    assert "这项功能您暂时不能使用" in sim.text("o-clerk", "加扣分").text
+    assert "加扣分" not in sim.text("o-clerk", "帮助").text

@@ -218,3 +218,80 @@ def test_overlapping_secondments_are_refused_and_a_late_one_says_the_open_cycle_
     with pytest.raises(Conflict, match="借调期不能重叠"):
         secondments.record(session, finance["hr"], policy, staff_no="F-C1", host_unit="县委办",
                            start_on="2026-03-01", end_on="2026-05-31")
+
+
+# -- changing a secondment: edit and end early; decided quarters are never rewritten ----------------------------------
+def test_a_secondment_ended_early_only_moves_quarters_not_yet_decided(session, policy, finance, host):
+    from models import Delivery, Notice
+
+    a = finance["clerks"][0]
+    host_hr_person = f.person(session, host["unit"], roles=("unit_admin",), name="县委办人事", staff_no="H-H")
+    host_hr = actor_for_person(session, host_hr_person.id)
+    row, _ = secondments.record(session, finance["hr"], policy, staff_no="F-C1", host_unit="县委办",
+                                start_on="2026-01-01", end_on="2026-12-31")
+    q1 = open_cycle(session, system_actor(), host["unit"].id, 2026, 1, policy, today=date(2026, 3, 25))
+    assert evaluation_of(session, q1, a) is not None
+    q1.state = "publicity"  # the host's committee decided and published 2026 Q1
+    session.flush()
+
+    with pytest.raises(Conflict) as exc:  # 1 Jan – 15 Feb: Q1 would go back home, but Q1 is decided
+        secondments.end(session, finance["hr"], policy, row.id, reason="提前回原单位", today=date(2026, 2, 15))
+    assert exc.value.code == "quarter_decided"
+    assert "2026年第1季度县委办已审定等次" in exc.value.message and "已审定的季度不能改写" in exc.value.message
+    with pytest.raises(InvalidInput, match="提前结束的原因"):
+        secondments.end(session, finance["hr"], policy, row.id, reason=" ", today=date(2026, 5, 10))
+    with pytest.raises(InvalidInput, match="应早于该日"):
+        secondments.end(session, finance["hr"], policy, row.id, reason="回原单位", end_on="2027-01-10",
+                        today=date(2026, 5, 10))
+
+    ended, notes = secondments.end(session, finance["hr"], policy, row.id, reason="工作需要，提前回原单位",
+                                   today=date(2026, 5, 10))
+    assert ended.end_on == date(2026, 5, 10) and ended.ended_by == "person:F-H"
+    assert notes[0] == "由县委办考核的季度：2026年第1季度"  # Q2–Q4 back to the home unit
+    q2_home = open_cycle(session, system_actor(), finance["unit"].id, 2026, 2, policy, today=date(2026, 6, 25))
+    assert evaluation_of(session, q2_home, a) is not None
+    entry_ = session.scalar(select(AuditEntry).where(AuditEntry.action == "secondment.end"))
+    assert entry_.actor == "person:F-H" and entry_.after["planned_end_on"] == "2026-12-31"
+    assert entry_.after["end_on"] == "2026-05-10" and entry_.after["reason"] == "工作需要，提前回原单位"
+    told = session.scalars(select(Delivery.person_id).join(Notice, Notice.id == Delivery.notice_id)
+                           .where(Notice.dedupe_key.startswith(f"secondment-end:{row.id}:"))).all()
+    assert told == [host_hr_person.id]  # the host's HR; not the officer who ended it
+    for actor, unit in ((finance["hr"], finance["unit"]), (host_hr, host["unit"])):
+        [seen] = secondments.unit_secondments(session, actor, unit.id)
+        assert (seen.end_on, seen.ended_on, seen.end_reason) == (date(2026, 5, 10), date(2026, 5, 10),
+                                                               "工作需要，提前回原单位")
+    with pytest.raises(Conflict, match="已于 2026-05-10 提前结束"):
+        secondments.end(session, host_hr, policy, row.id, reason="再结束", today=date(2026, 5, 12))
+
+
+def test_a_secondment_is_edited_by_either_unit_but_never_rewrites_a_decided_quarter(session, policy, finance, host):
+    a = finance["clerks"][1]
+    other = f.unit(session, "县政府办")
+    f.person(session, other, "一般干事", staff_no="G-C1")
+    stranger = actor_for_person(session, f.person(session, f.unit(session, "县林业局"), roles=("unit_admin",)).id)
+    row, _ = secondments.record(session, finance["hr"], policy, staff_no="F-C2", host_unit="县委办",
+                                start_on="2026-01-01", end_on="2026-06-30")
+    q1 = open_cycle(session, system_actor(), host["unit"].id, 2026, 1, policy, today=date(2026, 3, 25))
+    e = evaluation_of(session, q1, a)
+    e.state, e.final_grade = "decided", "较好"  # decided in the committee, not yet published
+    session.flush()
+
+    with pytest.raises(NotFound):
+        secondments.edit(session, stranger, policy, row.id, reason="x", end_on="2026-09-30")
+    with pytest.raises(Conflict, match="2026年第1季度县委办已审定等次"):
+        secondments.edit(session, finance["hr"], policy, row.id, reason="借调单位写错", host_unit="县政府办")
+    with pytest.raises(InvalidInput, match="没有要修改的内容"):
+        secondments.edit(session, finance["hr"], policy, row.id, reason="核对", end_on="2026-06-30")
+    with pytest.raises(Conflict, match="已审定的季度不能改写"):  # Q1 would keep only 1 whole month
+        secondments.edit(session, finance["hr"], policy, row.id, reason="开始日期有误", start_on="2026-02-20")
+
+    host_hr = actor_for_person(session, f.person(session, host["unit"], roles=("unit_admin",)).id)
+    edited, notes = secondments.edit(session, host_hr, policy, row.id, reason="借调延长至三季度末",
+                                     end_on="2026-09-30", note="延长")
+    assert (edited.start_on, edited.end_on, edited.note) == (date(2026, 1, 1), date(2026, 9, 30), "延长")
+    assert notes[0] == "由县委办考核的季度：2026年第1季度、2026年第2季度、2026年第3季度"
+    entry_ = session.scalar(select(AuditEntry).where(AuditEntry.action == "secondment.edit"))
+    assert entry_.before["end_on"] == "2026-06-30" and entry_.after["end_on"] == "2026-09-30"
+    assert entry_.after["reason"] == "借调延长至三季度末" and entry_.actor.startswith("person:")
+    [home_view] = secondments.unit_secondments(session, finance["hr"], finance["unit"].id)
+    assert home_view.end_on == date(2026, 9, 30) and home_view.direction == "out"

@@ -282,3 +282,74 @@ def test_the_person_is_reminded_before_escalation_closes_and_not_after_replying(
     assert objections.remind_answers(session, policy, when["overdue"]) == []  # after it the answer stands
     objections.respond(session, w.actor(session, "王芳"), policy, "accept", channel="chat")
     assert objections.remind_answers(session, policy, when["d1"] + timedelta(minutes=5)) == []
+
+
+def test_a_grade_changed_after_filing_marks_the_filing_and_the_unit_files_a_correction(session, policy):
+    """The 结果一览表 was filed (and accepted); an objection then changes a grade: the filing says
+    结果已变更，需更正备案 (unit HR and the county office are told), the county office cannot accept the stale list,
+    unit HR files the correction (更正备案) and the county office reviews the new list; the old one stays in history."""
+    from handlers.county import filing_lists
+    from handlers.identity import unit_desk
+    from handlers.quarter import publishing
+
+    w, o = objected(session, policy)
+    county = actor_for_person(session, f.person(session, f.unit(session, "县教育局"), name="县公务员办",
+                                                roles=("county_admin",)).id)
+    after = aware(w.cycle.publicity_ends) + timedelta(days=1)
+    filing = publishing.file_results(session, w.hr, policy, w.cycle.id, now=after)
+    filed_rows = list(filing.payload["rows"])
+    publishing.review_filing(session, county, filing.id, True)
+    assert filing.state == "accepted" and filing.changed_at is None
+    with pytest.raises(Conflict) as exc:
+        publishing.correct_results_filing(session, w.hr, policy, w.cycle.id)
+    assert exc.value.code == "not_changed" and "无需更正备案" in exc.value.message
+
+    objections.answer(session, w.hr, policy, o.id, "change", "党委复议，工作量认定有误", new_grade="一般",
+                      meeting_on=date(2026, 10, 19), attendees="张局长、党委全体成员", now=after)
+    session.refresh(filing)
+    assert filing.state == "accepted" and filing.changed_at is not None
+    assert [(c["staff_no"], c["name"], c["from"], c["to"], c["objection_id"]) for c in filing.changes] == [
+        ("F003", "王芳", "较好", "一般", o.id)]
+    assert filing.payload["rows"] == filed_rows  # what was filed is not rewritten
+    [marked] = audit(session, "filing.results_changed")
+    assert marked.actor == "person:F006" and marked.after["label"] == "结果已变更，需更正备案"
+    assert recipients(session, f"filing-changed:{filing.id}:1:") == sorted([w.people["孙人事"].id, county.person_id])
+
+    unit_row = next(r for r in unit_desk.unit_filings(session, w.hr, policy, w.cycle.unit_id) if r["kind"] == "results")
+    assert unit_row["changed"] and unit_row["changed_label"] == "结果已变更，需更正备案"
+    assert unit_row["changes_text"] == "王芳 较好→一般"
+    rows, _ = filing_lists.filing_rows(session, county, policy)
+    assert [r["changed_label"] for r in rows if r["id"] == filing.id] == ["结果已变更，需更正备案"]
+    assert filing_lists.filing_detail(session, county, policy, filing.id)["changes"][0]["to"] == "一般"
+    from handlers.county.oversight import filing_status
+
+    status = {u["unit"]: u for u in filing_status(session, county, policy, 2026)["units"]}
+    assert status["县财政局"]["quarters"][2]["results"] == "结果已变更，需更正备案"
+
+    filing.state = "submitted"  # as if not yet reviewed: the county office still cannot accept the stale list
+    session.flush()
+    with pytest.raises(Conflict) as exc:
+        publishing.review_filing(session, county, filing.id, True)
+    assert exc.value.code == "results_changed" and "王芳 较好→一般" in exc.value.message
+    filing.state = "accepted"
+    session.flush()
+
+    with pytest.raises(NotFound):
+        publishing.correct_results_filing(session, county_hr_of_other_unit(session), policy, w.cycle.id)
+    corrected = publishing.correct_results_filing(session, w.hr, policy, w.cycle.id)
+    assert corrected.id == filing.id and corrected.state == "submitted" and corrected.changed_at is None
+    assert {r["staff_no"]: r["final_grade"] for r in corrected.payload["rows"]}["F003"] == "一般"
+    [earlier] = corrected.history
+    assert earlier["payload"]["rows"] == filed_rows and earlier["state"] == "accepted"
+    assert earlier["changes"][0]["to"] == "一般" and earlier["reviewed_by"] == county.ref
+    [entry] = audit(session, "filing.correct")
+    assert entry.actor == "person:F006" and entry.before["state"] == "accepted" and entry.after["correction"] == 1
+    assert recipients(session, f"filing-correct:{filing.id}:1:") == [county.person_id]
+    publishing.review_filing(session, county, filing.id, True)
+    assert corrected.state == "accepted"
+    assert session.get(Evaluation, o.evaluation_id).final_grade == "一般"
+
+
+def county_hr_of_other_unit(session):
+    return actor_for_person(session, f.person(session, f.unit(session, "县林业局"), name="林业局人事",
+                                              roles=("unit_admin",)).id)

@@ -141,3 +141,48 @@ def test_without_wecom_configured_the_page_offers_no_pull_and_a_pull_says_why(hr
     assert 'id="wecom-form"' not in hr.get("/console/unit/leave").get_data(as_text=True)
     r = post(hr, "/console/unit/leave/wecom", {})
     assert r.status_code == 409 and "本系统未配置企业微信考勤" in r.get_data(as_text=True)
+
+
+def test_a_secondment_is_edited_and_ended_early_on_the_console_but_a_decided_quarter_stays(hr, world, session,
+                                                                                          policy):
+    from datetime import date
+
+    from handlers.quarter.cycles import open_cycle
+    from models import Delivery, Notice
+
+    r = post(hr, "/console/unit/secondments", {"staff_no": "AC3", "host_unit": "县交通局", "start_on": "2026-01-01",
+                                               "end_on": "2026-12-31"})
+    assert r.status_code == 200
+    sid = session.scalar(select(Secondment.id))
+    q1 = open_cycle(session, system_actor(), world["b"].unit.id, 2026, 1, policy, today=date(2026, 3, 25))
+    q1.state = "filed"  # 县交通局 decided and filed 2026 Q1 with AC3 in it
+    session.commit()
+    page = hr.get("/console/unit/leave").get_data(as_text=True)
+    assert f'id="secondment-edit-{sid}"' in page and f'id="secondment-end-{sid}"' in page
+
+    r = post(hr, f"/console/unit/secondments/{sid}/end", {"end_on": "2026-02-10", "reason": "提前回原单位"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 409 and "2026年第1季度县交通局已审定等次" in body and "已审定的季度不能改写" in body
+    r = post(hr, f"/console/unit/secondments/{sid}/edit", {"host_unit": "县委组织部", "start_on": "2026-01-01",
+                                                           "end_on": "2026-12-31", "reason": "单位写错"})
+    assert r.status_code == 409
+    r = post(hr, f"/console/unit/secondments/{sid}/edit", {"host_unit": "县交通局", "start_on": "2026-01-01",
+                                                           "end_on": "2026-12-31", "note": "专班", "reason": "补备注"})
+    assert r.status_code == 200 and "借调已修改" in r.get_data(as_text=True)
+    r = post(hr, f"/console/unit/secondments/{sid}/end", {"end_on": "2026-11-30", "reason": "专班工作结束"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "借调已提前结束（2026-11-30）" in page
+    row = re.search(rf'<tr id="secondment-{sid}">.*?</tr>', page, re.DOTALL).group(0)
+    assert "2026-01-01 至 2026-11-30" in row and "已提前结束" in row and "专班工作结束" in row and "专班" in row
+    assert f'id="secondment-end-{sid}"' not in row
+    session.expire_all()
+    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "secondment")
+                              .order_by(AuditEntry.id)).all()
+    assert actions == ["secondment.create", "secondment.edit", "secondment.end"]
+    host_hr = world["b"].people["hr"].id
+    told = session.scalars(select(Notice.dedupe_key).join(Delivery, Delivery.notice_id == Notice.id)
+                           .where(Delivery.person_id == host_hr, Notice.dedupe_key.startswith("secondment-"))).all()
+    assert sorted(k.split(":")[0] for k in told) == ["secondment-edit", "secondment-end"]
+    other = hr.post(f"/console/unit/secondments/{sid}/end?unit={world['b'].unit.id}",
+                    data={"csrf_token": hr.csrf, "reason": "x"})
+    assert other.status_code == 404  # another unit's page

@@ -139,3 +139,29 @@ def test_the_committee_and_the_score_sheet_show_the_items(hr, office, web_app, w
     sign_in(hr_phone, fake_wechat, a.openids["hr"], f"/m/decide/{a.cycle_id}")
     m_page = hr_phone.get(f"/m/decide/{a.cycle_id}").get_data(as_text=True)
     assert "影响期内不得评为好" in m_page and 'disabled title="受负面清单/问责事项限制"' in m_page
+
+
+def test_the_result_lists_print_view_and_xlsx_have_a_merits_column(hr, office, world, session):
+    from openpyxl import load_workbook
+
+    from models import Cycle
+
+    clerk = world["a"].people["c1"]
+    assert record(hr, clerk.staff_no, code="K01", data=None, description="迟到").status_code == 302
+    event_id = session.scalar(select(MeritEvent.id))
+    r = office.post(f"/console/county/merits/{event_id}/review", data={"csrf_token": office.csrf, "decision": "approve"})
+    assert r.status_code == 302
+    session.expire_all()
+    assert session.get(MeritEvent, event_id).state == "approved"
+    cycle = session.get(Cycle, world["a"].cycle_id)
+    q = f"year={cycle.year}&quarter={cycle.quarter}"
+    text = f"无故迟到早退（{date.today().isoformat()}）-0.5 分"
+    page = hr.get(f"/console/unit/documents/print?{q}").get_data(as_text=True)
+    assert "<th>加扣分</th>" in page
+    row = re.search(r"<tr><td class=\"num\">\d+</td><td>AC1</td>.*?</tr>", page, re.DOTALL).group(0)
+    assert f'<td class="merits">{text}</td>' in row
+    sheet = load_workbook(io.BytesIO(hr.get(f"/console/unit/documents/file?doc=results&{q}").data)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    col = next(r for r in rows if r[0] == "序号").index("加扣分")
+    assert next(r for r in rows if r[1] == "AC1")[col] == text
+    assert next(r for r in rows if r[1] == "AC2")[col] in (None, "")

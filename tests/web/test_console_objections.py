@@ -47,3 +47,55 @@ def test_the_county_office_sees_objections_and_concludes_an_escalation(web_app, 
     session.expire_all()
     assert session.get(Objection, c2).state == "closed"
     assert hr.get("/console/county/objections").status_code == 403
+
+
+def test_a_regrade_after_filing_is_shown_to_unit_hr_and_the_county_and_corrected_on_the_console(
+        web_app, console_accounts, world, session, policy, hr):  # noqa: F811
+    from datetime import date
+
+    from handlers.quarter import publishing
+    from models import Cycle, Filing
+
+    from .test_console_unit import post
+
+    a = _published(session, policy, world)
+    feedback.file_objection(session, actor_for_person(session, a.people["c2"].id), policy, "等次偏低", channel="page")
+    session.commit()
+    admin = actor_for_person(session, a.people["hr"].id)
+    publicity_ends = session.get(Cycle, a.cycle_id).publicity_ends
+    filing = publishing.file_results(session, admin, policy, a.cycle_id, now=publicity_ends + timedelta(days=1))
+    oid = session.scalar(select(Objection.id))
+    session.commit()
+    fid = filing.id
+    client, token = county_client(web_app, console_accounts)
+    assert client.post(f"/console/county/filings/{fid}/review", data={"csrf_token": token, "action": "accept"}
+                       ).status_code == 302
+    objections.answer(session, admin, policy, oid, "change", "党委复议", new_grade="一般",
+                      meeting_on=date(2000, 1, 5), attendees="党组全体成员")
+    session.commit()
+
+    listed = hr.get("/console/unit/filings").get_data(as_text=True).split('id="filings-table"')[1]
+    assert "结果已变更，需更正备案" in listed
+    detail = hr.get(f"/console/unit/filings/{fid}").get_data(as_text=True)
+    assert 'id="results-changed"' in detail and "A干事2 较好→一般" in detail and 'id="correct-filing"' in detail
+    decide = hr.get(f"/console/unit/cycles/{a.cycle_id}/decide").get_data(as_text=True)
+    assert 'id="results-changed"' in decide and f'action="/console/unit/cycles/{a.cycle_id}/file/correct"' in decide
+    county_list = client.get("/console/county/filings").get_data(as_text=True)
+    assert "结果已变更，需更正备案" in county_list
+    county_page = client.get(f"/console/county/filings/{fid}").get_data(as_text=True)
+    assert 'id="results-changed"' in county_page and "A干事2 较好→一般" in county_page
+
+    r = post(hr, f"/console/unit/cycles/{a.cycle_id}/file/correct")
+    assert r.status_code == 302 and r.headers["Location"].endswith("msg=corrected")
+    again = post(hr, f"/console/unit/cycles/{a.cycle_id}/file/correct")
+    assert again.status_code == 409 and "无需更正备案" in again.get_data(as_text=True)
+    county_page = client.get(f"/console/county/filings/{fid}").get_data(as_text=True)
+    assert 'id="results-changed"' not in county_page and 'id="filing-history"' in county_page
+    assert 'id="accept"' in county_page and "disabled" not in county_page.split('id="accept"')[1].split(">")[0]
+    assert client.post(f"/console/county/filings/{fid}/review", data={"csrf_token": token, "action": "accept"}
+                       ).status_code == 302
+    session.expire_all()
+    kept = session.get(Filing, fid)
+    assert kept.state == "accepted" and len(kept.history) == 1
+    assert {r["name"]: r["final_grade"] for r in kept.history[0]["payload"]["rows"]}["A干事2"] == "较好"
+    assert {r["name"]: r["final_grade"] for r in kept.payload["rows"]}["A干事2"] == "一般"

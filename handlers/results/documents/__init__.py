@@ -24,6 +24,7 @@ class Params:
     person: str | None = None
     kind: str | None = None  # candidates: promotion | training
     tier: str | None = None
+    objection: int | None = None  # 异议编号: the objection's letters
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -49,6 +50,7 @@ def _registry() -> dict[str, Document]:
     from handlers.results import annual_uses as A
     from handlers.results.documents import forms as F
     from handlers.results.documents import html_forms as H
+    from handlers.results.documents import letters as L
     from handlers.results.documents import sheets as S
 
     docs = [
@@ -82,6 +84,12 @@ def _registry() -> dict[str, Document]:
         Document("talks", "谈话提醒名单", "xlsx", ("year", "quarter"),
                  lambda s, a, p, x, o: A.export_talks(s, a, p, x.year, x.quarter, o, unit_name=x.unit),
                  "一般/较差或等次下降，含谈话人与是否已谈话"),
+        Document("objection-accept", "异议受理通知书", "docx", ("objection",),
+                 lambda s, a, p, x, o: L.objection_letter(s, a, p, x.objection, "accept", o),
+                 "一件异议（本人、其单位管理员、县公务员办）"),
+        Document("objection-decision", "复核决定书", "docx", ("objection",),
+                 lambda s, a, p, x, o: L.objection_letter(s, a, p, x.objection, "decision", o),
+                 "一件已答复的异议（本人、其单位管理员、县公务员办）"),
     ]
     return {d.name: d for d in docs}
 
@@ -95,7 +103,7 @@ def documents() -> dict[str, Document]:
     return DOCUMENTS
 
 
-LABELS = {"unit": "单位", "year": "年度", "quarter": "季度", "person": "人员编号"}
+LABELS = {"unit": "单位", "year": "年度", "quarter": "季度", "person": "人员编号", "objection": "异议编号"}
 
 
 def get_document(name: str) -> Document:

@@ -34,7 +34,7 @@ from handlers.results.xlsx import safe_cell
 from handlers.results.documents.forms import name_of_ref
 
 RESULT_HEADERS = ["序号", "人员编号", "姓名", "岗位", "评鉴得分", "建议等次", "审定等次", "不定等次原因", "本人确认",
-                  "确认意见（理由）", "确认时间"]
+                  "确认意见（理由）", "确认时间", "加扣分"]
 COUNTY_HEADERS = ["单位", "考评组（层次）", "人员编号", "姓名", "岗位", "评鉴得分", "建议等次", "审定等次",
                   "不定等次原因", "审定会议日期"]
 
@@ -64,6 +64,7 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
         .where(Evaluation.cycle_id == cycle.id).order_by(Tier.id, Person.staff_no)
     ).all()
     fed_back = cycle.state in ("publicity", "filed") and cycle.published_at is not None  # else: before sign-offs
+    applied = _applied_merits(session, policy, [r[1] for r in rows], year, quarter)
     tiers: dict[str, dict] = {}
     for tier, staff_no, name, post, total, suggested, final, reason, state, signoff in rows:
         t = tiers.setdefault(tier, {"tier": tier, "rows": [], "counts": {g: 0 for g in policy.grades},
@@ -74,7 +75,8 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
                           "final": final, "not_graded_reason": reason,
                           "signed": CHOICES[signoff.choice] if signoff else ("未确认" if fed_back else ""),
                           "signed_comment": signoff.comment if signoff else "",
-                          "signed_at": format_local(signoff.signed_at, policy) if signoff else ""})
+                          "signed_at": format_local(signoff.signed_at, policy) if signoff else "",
+                          "merits": applied.get(staff_no, [])})
         if reason:
             t["not_graded"] += 1
         else:
@@ -92,6 +94,20 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
         if decision else None,
         "tiers": list(tiers.values()),
     }
+
+
+def _applied_merits(session: Session, policy: Policy, staff_nos: list[str], year: int, quarter: int
+                    ) -> dict[str, list[str]]:
+    """加扣分: each person's items applied this quarter (points, capped per quarter) and the 负面清单 effects in force,
+    as the 登记表 prints them; staff number → texts."""
+    from handlers.quarter import merits
+
+    if not policy.merits.items or not staff_nos:
+        return {}
+    ids = dict(session.execute(select(Person.id, Person.staff_no).where(Person.staff_no.in_(staff_nos))).all())
+    effects = merits.quarter_effects(session, list(ids), year, quarter, policy)
+    return {ids[pid]: [line.text for line in e.adjustments.lines] + [b.text for b in e.blocks]
+            for pid, e in effects.items() if e.adjustments.lines or e.blocks}
 
 
 def result_list(session: Session, actor: Actor, policy: Policy, unit_name: str, year: int, quarter: int,
@@ -120,9 +136,9 @@ def result_list(session: Session, actor: Actor, policy: Policy, unit_name: str, 
         for i, r in enumerate(t["rows"], start=1):
             ws.append(_row([i, r["staff_no"], r["name"], r["post"], r["total"], r["suggested"] or "",
                             r["final"] or ("不定等次" if r["not_graded_reason"] else ""), r["not_graded_reason"] or "",
-                            r["signed"], r["signed_comment"], r["signed_at"]]))
+                            r["signed"], r["signed_comment"], r["signed_at"], "；".join(r["merits"])]))
     ws.append(_row(["单位盖章：　　　　　　　　　　主要负责人签字：　　　　　　　　　　填表日期：　　年　月　日"]))
-    for col, width in zip("ABCDEFGHIJK", (6, 12, 10, 20, 10, 10, 10, 36, 10, 30, 17)):
+    for col, width in zip("ABCDEFGHIJKL", (6, 12, 10, 20, 10, 10, 10, 36, 10, 30, 17, 40)):
         ws.column_dimensions[col].width = width
     wb.save(out)
     return f"结果一览表_{data['unit']}_{year}Q{quarter}.xlsx"
