@@ -113,7 +113,7 @@ def redis_outage(args, tmp: str) -> None:
               f"{db.dialect}): schedulers alive {alive}/2; sent in the outage {during} (in flight at the kill); "
               f"leader again {leader_again:.1f} s and sends resumed {sends_again:.1f} s after redis-server was started "
               f"(its own start-up included); "
-              f"lost {lost}, doubled {doubled}")
+              f"lost {lost}, doubled {doubled} (goal 0 and 0: {verdict(lost, doubled)})")
     finally:
         for p in procs:
             p.send_signal(signal.SIGKILL)
@@ -121,6 +121,10 @@ def redis_outage(args, tmp: str) -> None:
         redis.kill()
         fake_server.stop()
         db.dispose()
+
+
+def verdict(lost: int, doubled: int) -> str:
+    return "PASS" if lost == 0 and doubled == 0 else "MISS"
 
 
 def slow_wechat(args, tmp: str) -> None:
@@ -150,7 +154,7 @@ def slow_wechat(args, tmp: str) -> None:
         lost, doubled = figures(fake_server.fake, args.slow_recipients)
         print(f"two drainers, {args.latency:.1f} s per WeChat call, lease {settings.delivery_lease} s, "
               f"{settings.send_workers} workers each, {args.slow_recipients} recipients ({db.dialect}): "
-              f"lost {lost}, doubled {doubled}, {seconds:.0f} s")
+              f"lost {lost}, doubled {doubled}, {seconds:.0f} s (goal 0 and 0: {verdict(lost, doubled)})")
     finally:
         done.set()
         [t.join() for t in threads]
