@@ -78,3 +78,14 @@ def test_a_review_that_changes_the_grade(api, db, policy, fake_wechat):
     with db.session() as s:
         assert s.scalar(select(AnnualResult.grade).where(AnnualResult.id == s.scalar(
             select(Objection.annual_result_id)))) == "基本称职"
+
+
+def test_the_openapi_document_describes_the_annual_operations(api):
+    doc = api.get("/api/v1/openapi.json").json
+    for path, method, ok in (("/units/{unit_id}/annual/{year}", "get", "200"),
+                             ("/units/{unit_id}/annual/{year}/grades", "post", "200"),
+                             ("/units/{unit_id}/annual/{year}/feedback", "post", "200"),
+                             ("/me/annual", "get", "200"), ("/me/annual/objection", "post", "201"),
+                             ("/me/annual/reply", "post", "200")):
+        op = doc["paths"]["/api/v1" + path][method]
+        assert ok in op["responses"], (path, op["responses"].keys())
