@@ -249,6 +249,12 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
     grades = "，".join(f"第{names[i]}季度 {g or '—'}" for i, g in enumerate(s.quarters))
     lines.append(f"{s.year}年平时考核等次：{grades}")
     lines.append("年度考核：" + "；".join(s.annual_reasons))
+    from handlers.results import annual_results
+
+    year_view = annual_results.my_annual(session, actor, policy)
+    if year_view is not None:
+        lines.append(f"{year_view.cycle_label}考核等次：{year_view.grade}（发送“年度考核”查看"
+                     + ("，可申请复核" if year_view.can_object else "") + "）")
     return "\n".join(lines)
 
 
