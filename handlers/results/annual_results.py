@@ -21,12 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import AnnualResult, Objection, Person, Unit, utcnow
-from models.rules import annual as annual_rules
-from models.rules import feedback as rules
-from models.rules.calendar import format_local
-from models.rules.scoring import RuleViolation
-
 from handlers import audit
 from handlers.actor import Actor
 from handlers.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -34,6 +28,11 @@ from handlers.identity.scope import check_period
 from handlers.outbound import notices
 from handlers.outbound.reminders import unit_hr
 from handlers.results import annual_uses
+from models import AnnualResult, Objection, Person, Unit, utcnow
+from models.rules import annual as annual_rules
+from models.rules import feedback as rules
+from models.rules.calendar import format_local
+from models.rules.scoring import RuleViolation
 
 CHANNELS = ("chat", "page", "api")
 

@@ -98,5 +98,5 @@ def test_the_person_asks_for_a_review_on_the_phone(web_app, fake_wechat, session
     assert r.status_code == 302 and r.headers["Location"].endswith("msg=accepted")
     session.expire_all()
     assert session.get(Objection, oid).state == "closed"
-    other, page = phone(web_app, fake_wechat, session, w.people["李明"])
+    _, page = phone(web_app, fake_wechat, session, w.people["李明"])
     assert 'id="grade">优秀' in page and "不属于可以申请复核的等次" in page
