@@ -89,7 +89,10 @@ def me(actor):
     with uow() as session:
         status = progress.my_status(session, actor, services().policy) if actor.person_id else None
         fed = feedback.my_feedback(session, actor, services().policy) if actor.person_id else None
-    return _render("m/me.html", actor, status=status, fed=fed, title="我的考核")
+        from handlers.results import annual_results
+
+        year = annual_results.my_annual(session, actor, services().policy) if actor.person_id else None
+    return _render("m/me.html", actor, status=status, fed=fed, year=year, title="我的考核")
 
 
 # -- staff: the result fed back — 本人签署意见 (同意 / 有异议) and 异议 ---------------------------------------------------

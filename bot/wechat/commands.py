@@ -129,7 +129,7 @@ COMMANDS: list[Command] = [
     Command(("确认结果",), "staff", "确认本季度考核结果：“确认结果 同意 [意见]”或“确认结果 有异议 <理由>”",
             lambda t: t.with_page(chat.result_confirm_text(t.session, t.actor, t.policy, t.args), MY, "手机页面确认"),
             prefix=True),
-    Command(("异议",), "staff", "对考核结果提出异议：“异议 <理由>”（公示期内）",
+    Command(("异议",), "staff", "对考核结果提出异议：“异议 <理由>”（公示期内；已告知的年度等次可申请复核时，即为年度复核）",
             lambda t: chat.objection_text(t.session, t.actor, t.policy, t.args), prefix=True),
     Command(("年度考核", "年度等次"), "staff", "查看已告知您的年度考核等次和复核情况",
             lambda t: t.with_page(chat.annual_text(t.session, t.actor, t.policy), ANNUAL, "手机页面查看")),

@@ -76,7 +76,9 @@ def test_the_person_asks_for_a_review_on_the_phone(web_app, fake_wechat, session
     annual_results.record_suggested(session, w.hr, policy, w.unit.id, YEAR)
     annual_results.feed_back(session, w.hr, policy, w.unit.id, YEAR)
     session.commit()
-    client, page = phone(web_app, fake_wechat, session, w.people["王芳"])
+    client, me = phone(web_app, fake_wechat, session, w.people["王芳"], "/m/me")
+    assert "2025年度考核等次：不称职" in me and "申请复核" in me and 'href="/m/annual"' in me
+    page = client.get("/m/annual").get_data(as_text=True)
     assert 'id="grade">不称职' in page and 'id="object-form"' in page and "不停止" in page
     token = csrf_of(page)
     empty = client.post("/m/annual/object", data={"csrf_token": token, "reason": " ", "year": str(YEAR)})
