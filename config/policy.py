@@ -398,6 +398,9 @@ class FeedbackPolicy:
     # request within ``law_request_days`` of learning of the grade, the organ's decision within
     # ``law_decision_days``, 申诉 within ``law_appeal_days`` of the decision.
     law_grades: tuple[str, ...] = ()
+    # Annual grades (``[annual] annual_grades``) whose person may ask for a 复核 of the recorded annual grade, under
+    # the same clocks (an annual grade outside this list cannot be objected to through the system).
+    annual_law_grades: tuple[str, ...] = ()
     law_request_days: int = 30
     law_decision_days: int = 30
     law_appeal_days: int = 15
@@ -413,7 +416,7 @@ ATTACHMENT_TYPES = ("jpg", "png", "pdf")
 def _feedback(data: dict) -> FeedbackPolicy:
     values = dict(data)
     for key in ("remind_offsets_days", "answer_remind_offsets_days", "reply_remind_offsets_days", "attachment_types",
-                "law_grades"):
+                "law_grades", "annual_law_grades"):
         if key in values:
             values[key] = tuple(values[key])
     policy = FeedbackPolicy(**values)
@@ -543,6 +546,8 @@ def parse_policy(data: dict) -> Policy:
 
 def _check(p: Policy) -> None:
     _check_merits(p.merits)
+    if set(p.feedback.annual_law_grades) - set(p.annual.annual_grades):
+        raise PolicyError("feedback.annual_law_grades 只能取 annual.annual_grades 中的等次")
     if [b.grade for b in p.bands] != list(p.grades):
         raise PolicyError("bands 的等次顺序必须与 grades 一致")
     if any(a.min <= b.min for a, b in zip(p.bands, p.bands[1:])):

@@ -10,7 +10,7 @@ from .leave import LeaveRecord, Secondment
 from .merits import MeritEvent
 from .outbound import Delivery, Notice, WorkGroup
 from .org import County, Membership, Person, RoleGrant, Section, Tier, Unit
-from .results import SpotCheck, SpotFinding, TalkRecord
+from .results import AnnualResult, SpotCheck, SpotFinding, TalkRecord
 
 __all__ = [
     "AdminAccount", "ApiSession", "AuditEntry", "Base", "BindCode", "CommitteeDecision", "County", "Cycle", "Database", "Evaluation",
@@ -19,5 +19,5 @@ __all__ = [
     "SpotCheck", "SpotFinding", "TalkRecord", "Objection", "ResultSignoff",
     "Delivery", "Notice", "WorkGroup",
     "LeaveRecord", "Secondment",
-    "MeritEvent",
+    "MeritEvent", "AnnualResult",
 ]

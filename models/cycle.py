@@ -197,13 +197,18 @@ class Objection(Base):
     """异议: a person's objection to one publication of their grade. ``state`` follows
     ``models.rules.states.OBJECTION`` (filed ``open``; the unit's answer, the person's acceptance or escalation and
     the county's view are later steps on the same row). ``answer_due`` is the policy's working-day limit for the
-    unit's answer, fixed when the objection is filed."""
+    unit's answer, fixed when the objection is filed.
+
+    ``kind`` ``quarter`` (a quarter's published grade: ``evaluation_id``, ``cycle_id``, ``publication``) or
+    ``annual`` (a year's recorded annual grade, a 复核 under the law: ``annual_result_id``; no cycle)."""
 
     __tablename__ = "objections"
     __table_args__ = (UniqueConstraint("evaluation_id", "publication"), Index("ix_objections_cycle_state", "cycle_id", "state"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    kind: Mapped[str] = mapped_column(String(8), default="quarter", server_default="quarter")
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    annual_result_id: Mapped[int | None] = mapped_column(ForeignKey("annual_results.id"), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     publication: Mapped[int] = mapped_column(SmallInteger)
     state: Mapped[str] = mapped_column(String(16), default="open")

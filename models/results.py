@@ -50,3 +50,24 @@ class SpotFinding(Base):
     text: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnnualResult(Base):
+    """年度考核等次 as the unit recorded it for one person and year, from the quarters' roll-up (within what the
+    rules allow). ``grade`` is the grade in force; ``decided_grade`` the one first recorded (a 复核 that changes the
+    grade replaces ``grade`` and the objection keeps both). ``fed_back_at``: when the person was told (the law's
+    30 days for a 复核 request run from then)."""
+
+    __tablename__ = "annual_results"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    grade: Mapped[str] = mapped_column(String(16))
+    decided_grade: Mapped[str] = mapped_column(String(16))
+    suggested_grade: Mapped[str] = mapped_column(String(16))  # the roll-up's highest allowed (or forced) grade
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fed_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

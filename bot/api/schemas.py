@@ -507,6 +507,7 @@ class ObjectionOut(Out):
     can_accept: bool = False
     can_escalate: bool = False
     escalate_ends: str = Field(default="", description="申诉截止（北京时间）")
+    kind: str = Field(default="quarter", description="quarter 季度异议；annual 年度考核等次的复核")
 
 
 class FeedbackOut(Out):
@@ -699,9 +700,10 @@ class ObjectionCloseIn(In):
 
 class ObjectionCaseOut(Out):
     id: int
+    kind: str = Field(default="quarter", description="quarter 季度平时考核结果；annual 年度考核等次（复核）")
     unit: str
-    cycle_id: int
-    cycle_label: str
+    cycle_id: int | None = Field(description="季度异议的考核周期；年度复核为 null")
+    cycle_label: str = Field(description="2026年第3季度，或 2026年度")
     staff_no: str
     name: str
     state: str
@@ -735,3 +737,83 @@ class CountyObjectionsOut(Out):
     open: int = Field(description="待单位答复")
     overdue: int = Field(description="其中答复已逾期")
     escalated: int = Field(description="待县公务员办办理的申诉")
+
+
+# ---- the year's annual grades (年度考核等次): recorded by the unit, told, 复核 under the law ------------------------
+class AnnualOut(Out):
+    annual_result_id: int
+    year: int
+    cycle_label: str = Field(description="如 2025年度")
+    unit: str
+    grade: str = Field(description="现行年度考核等次（复核改变后为新等次）")
+    decided_grade: str = Field(description="单位最初确定的等次")
+    published_at: str = Field(description="告知本人的时间，北京时间")
+    objection: ObjectionOut | None
+    can_object: bool = Field(description="现在可以申请复核")
+    objection_ends: str = Field(description="申请复核截止（告知后 law_request_days 日），北京时间")
+    under_law: bool
+    reasons: dict[str, str] = Field(description="不能申请复核的原因（object）")
+
+
+class MyAnnualOut(Out):
+    annual: AnnualOut | None = Field(description="最近一次告知的年度考核等次；尚未告知时为 null")
+
+
+class AnnualObjectionIn(In):
+    reason: str = Field(max_length=5000, description="复核理由（必填）")
+    year: int | None = Field(default=None, ge=2000, le=2100, description="缺省为最近一次告知的年度")
+
+
+class AnnualSheetRowOut(Out):
+    person_id: int
+    staff_no: str
+    name: str
+    tier: str
+    quarters: list[str | None]
+    not_graded: list[str]
+    reasons: list[str]
+    pending: int = Field(description="尚未审定的季度数")
+    max_grade: str
+    forced_grade: str
+    suggested: str = Field(description="按平时考核结果建议的年度等次")
+    allowed: list[str] = Field(description="规则允许确定的等次")
+    grade: str = Field(description="已确定的现行等次；未确定为空")
+    decided_grade: str
+    decided_by: str
+    decided_at: str
+    fed_back_at: str
+    objection_id: int | None
+    objection_state: str
+
+
+class AnnualSheetOut(Out):
+    unit_id: int
+    unit: str
+    year: int
+    rows: list[AnnualSheetRowOut]
+    recorded: int
+    fed_back: int
+    grades: list[str]
+    objections: list[ObjectionCaseOut] = Field(description="本年度的复核申请（单位答复用）")
+
+
+class AnnualRecordIn(In):
+    staff_no: StaffNo
+    grade: str = Field(default="", max_length=8, description="缺省为建议等次")
+    note: str = Field(default="", max_length=2000)
+
+
+class AnnualRecordOut(Out):
+    staff_no: str
+    name: str
+    year: int
+    grade: str
+    suggested: str
+    decided_by: str
+    decided_at: str
+
+
+class AnnualFeedbackOut(Out):
+    unit: str
+    year: int
+    told: int = Field(description="本次告知的人数")

@@ -11,6 +11,7 @@ from handlers.identity import access, admin_accounts, leave, login as login_h, s
 from handlers.quarter import cycle_steps, decisions, feedback, indicators, objections, progress, publishing, scoring, summaries
 from handlers.identity.binding import issue_bind_code
 from handlers.quarter.cycles import assign_supervisor
+from handlers.results import annual_results
 from handlers.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from models import Cycle, Evaluation, Membership, Person, Unit
 from models.rules import states
@@ -538,7 +539,46 @@ def answer_objection(ctx: Ctx, objection_id: int, body: S.ObjectionAnswerIn):
               tag=PUBLISH, errors=(409,), summary="本人对单位答复：接受，或向县公务员办申诉（附理由）")
 def reply_objection(ctx: Ctx, body: S.ObjectionReplyIn):
     return objections.respond(ctx.db, ctx.actor, ctx.policy, body.action, body.reason, channel="api",
-                              objection_id=body.objection_id)
+                              objection_id=body.objection_id, kind="quarter")
+
+
+# ---- the year's annual grades: recorded by unit HR, told to each person, 复核 under the law ------------------------
+@api.endpoint("GET", "/units/<int:unit_id>/annual/<int:year>", response=S.AnnualSheetOut, tag=PUBLISH,
+              summary="本单位年度考核等次：每人四个季度、建议等次、允许的等次、已确定的等次与复核情况")
+def annual_sheet(ctx: Ctx, unit_id: int, year: int):
+    return annual_results.year_sheet(ctx.db, ctx.actor, ctx.policy, unit_id, year)
+
+
+@api.endpoint("POST", "/units/<int:unit_id>/annual/<int:year>/grades", body=S.AnnualRecordIn,
+              response=S.AnnualRecordOut, idempotent=True, tag=PUBLISH, errors=(409,),
+              summary="确定一人的年度考核等次（缺省为建议等次；只能在规则允许的范围内）")
+def annual_record(ctx: Ctx, unit_id: int, year: int, body: S.AnnualRecordIn):
+    return annual_results.record(ctx.db, ctx.actor, ctx.policy, unit_id, year, body.staff_no, body.grade, body.note)
+
+
+@api.endpoint("POST", "/units/<int:unit_id>/annual/<int:year>/feedback", response=S.AnnualFeedbackOut,
+              idempotent=True, tag=PUBLISH, errors=(409,), summary="把已确定的年度考核等次告知本人")
+def annual_feedback(ctx: Ctx, unit_id: int, year: int):
+    return annual_results.feed_back(ctx.db, ctx.actor, ctx.policy, unit_id, year)
+
+
+@api.endpoint("GET", "/me/annual", response=S.MyAnnualOut, tag=PUBLISH,
+              summary="我最近一次被告知的年度考核等次与复核情况")
+def my_annual(ctx: Ctx):
+    return {"annual": annual_results.my_annual(ctx.db, ctx.actor, ctx.policy)}
+
+
+@api.endpoint("POST", "/me/annual/objection", body=S.AnnualObjectionIn, response=S.AnnualOut, idempotent=True,
+              status=201, tag=PUBLISH, errors=(409,), summary="对年度考核等次申请复核（理由必填；告知后规定期限内）")
+def annual_objection(ctx: Ctx, body: S.AnnualObjectionIn):
+    return annual_results.file_objection(ctx.db, ctx.actor, ctx.policy, body.reason, channel="api", year=body.year)
+
+
+@api.endpoint("POST", "/me/annual/reply", body=S.ObjectionReplyIn, response=S.AnnualOut, idempotent=True,
+              tag=PUBLISH, errors=(409,), summary="本人对年度复核决定：接受，或向县公务员办申诉（附理由）")
+def annual_reply(ctx: Ctx, body: S.ObjectionReplyIn):
+    return objections.respond(ctx.db, ctx.actor, ctx.policy, body.action, body.reason, channel="api",
+                              objection_id=body.objection_id, kind="annual")
 
 
 @api.endpoint("GET", "/county/objections", response=S.CountyObjectionsOut, query=S.CountyObjectionsQuery,

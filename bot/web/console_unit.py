@@ -104,6 +104,7 @@ def beijing(moment) -> str:
 def _register() -> None:
     section("/console/unit/roster", "花名册", "unit")
     section("/console/unit/cycles", "季度考核", "unit")
+    section("/console/unit/annual", "年度考核等次", "unit")
     section("/console/unit/bind-codes", "微信绑定码", "unit")
     section("/console/unit/filings", "双备案", "unit")
     section("/console/unit/documents", "文书导出", "unit")
@@ -113,3 +114,4 @@ _register()
 
 from . import console_unit_cycles, console_unit_filings, console_unit_roster  # noqa: E402,F401  (routes on bp)
 from . import console_unit_leave  # noqa: F401  (routes on bp)
+from . import console_unit_annual  # noqa: F401  (routes on bp)

@@ -34,6 +34,7 @@ DONE = {
     "graded": "等次已保存。",
     "signed": "已确认考核结果。",
     "objected": "已提出异议，单位人事和党委(党组)会收到通知。",
+    "reviewed": "已申请复核，单位人事和党委(党组)会收到通知。",
     "accepted": "已接受单位的答复，异议办结。", "escalated": "已向县公务员办申诉，办理结果会通知您。",
 }
 
@@ -88,7 +89,10 @@ def me(actor):
     with uow() as session:
         status = progress.my_status(session, actor, services().policy) if actor.person_id else None
         fed = feedback.my_feedback(session, actor, services().policy) if actor.person_id else None
-    return _render("m/me.html", actor, status=status, fed=fed, title="我的考核")
+        from handlers.results import annual_results
+
+        year = annual_results.my_annual(session, actor, services().policy) if actor.person_id else None
+    return _render("m/me.html", actor, status=status, fed=fed, year=year, title="我的考核")
 
 
 # -- staff: the result fed back — 本人签署意见 (同意 / 有异议) and 异议 ---------------------------------------------------
@@ -134,9 +138,47 @@ def result_reply(actor):
     """接受答复, or 申诉 with the reason: the unit's answer to the person's objection."""
     action, reason = request.form.get("action", ""), request.form.get("reason", "")[:5000]
     return act(lambda session: objections.respond(session, actor, services().policy, action, reason, channel="page",
-                                                  objection_id=int_arg("objection_id")),
+                                                  objection_id=int_arg("objection_id"), kind="quarter"),
                f"/m/result?msg={'escalated' if action == 'escalate' else 'accepted'}",
                lambda exc: _result_again(actor, exc))
+
+
+# -- staff: the year's annual grade as told, and the 复核 of it (under the law's clocks) ------------------------------
+@bp.get("/m/annual")
+@page
+def annual(actor, error: str | None = None, http_status: int = 200):
+    from handlers.results import annual_results
+
+    with uow() as session:
+        view = annual_results.my_annual(session, actor, services().policy) if actor.person_id else None
+    return _render("m/annual.html", actor, http_status, fed=view, error=error, title="年度考核等次",
+                   form=request.form if error else {})
+
+
+def _annual_again(actor, exc: DomainError):
+    return annual.__wrapped__(actor, error=exc.message, http_status=exc.status)
+
+
+@bp.post("/m/annual/object")
+@page
+def annual_object(actor):
+    from handlers.results import annual_results
+
+    reason = request.form.get("reason", "")[:5000]
+    year = int_arg("year")
+    return act(lambda session: annual_results.file_objection(session, actor, services().policy, reason,
+                                                             channel="page", year=year),
+               "/m/annual?msg=reviewed", lambda exc: _annual_again(actor, exc))
+
+
+@bp.post("/m/annual/reply")
+@page
+def annual_reply(actor):
+    action, reason = request.form.get("action", ""), request.form.get("reason", "")[:5000]
+    return act(lambda session: objections.respond(session, actor, services().policy, action, reason, channel="page",
+                                                  objection_id=int_arg("objection_id"), kind="annual"),
+               f"/m/annual?msg={'escalated' if action == 'escalate' else 'accepted'}",
+               lambda exc: _annual_again(actor, exc))
 
 
 @bp.get("/m/objections/<int:objection_id>/letter/<kind>")

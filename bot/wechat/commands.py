@@ -16,7 +16,7 @@ from config.policy import Policy
 from handlers.quarter import chat
 from handlers.actor import Actor
 from handlers.errors import Unauthorized
-from handlers.outbound.links import MY, QUEUE, page_url
+from handlers.outbound.links import ANNUAL, MY, QUEUE, page_url
 from models.store import Store
 
 from . import dialog
@@ -130,8 +130,13 @@ COMMANDS: list[Command] = [
     Command(("确认结果",), "staff", "确认本季度考核结果：“确认结果 同意 [意见]”或“确认结果 有异议 <理由>”",
             lambda t: t.with_page(chat.result_confirm_text(t.session, t.actor, t.policy, t.args), MY, "手机页面确认"),
             prefix=True),
-    Command(("异议",), "staff", "对考核结果提出异议：“异议 <理由>”（公示期内）",
+    Command(("异议",), "staff", "对考核结果提出异议：“异议 <理由>”（公示期内；已告知的年度等次可申请复核时，即为年度复核）",
             lambda t: chat.objection_text(t.session, t.actor, t.policy, t.args), prefix=True),
+    Command(("年度考核", "年度等次"), "staff", "查看已告知您的年度考核等次和复核情况",
+            lambda t: t.with_page(chat.annual_text(t.session, t.actor, t.policy), ANNUAL, "手机页面查看")),
+    Command(("年度异议", "申请复核"), "staff", "对年度考核等次申请复核：“年度异议 <理由>”（告知后规定期限内）",
+            lambda t: t.with_page(chat.annual_objection_text(t.session, t.actor, t.policy, t.args), ANNUAL,
+                                  "手机页面查看"), prefix=True),
     Command(("接受答复",), "staff", "接受单位对您异议的答复",
             lambda t: chat.accept_answer_text(t.session, t.actor, t.policy)),
     Command(("申诉",), "staff", "不服单位对异议的答复，向县公务员办申诉：“申诉 <理由>”",

@@ -5,6 +5,7 @@ WeChat identity so the demo's "choose who you are" page can sign them in. Develo
 - 分管领导 (supervisor): a second unit moved to scoring (every summary submitted) — scores;
 - 单位管理员 (unit HR, entering the committee's decision): a third unit moved to deciding (everyone scored);
 - 公务员 in 公示 (results fed back): a fourth unit decided (everyone 较好) and published — signs or objects;
+- 公务员 told an annual 不称职: in the third unit's last full year, recorded and told — may ask for a 复核;
 - 县公务员办 (county office).
 Running it again changes nothing that is already in place.
 """
@@ -130,6 +131,10 @@ def prepare(session: Session, policy: Policy, today: date) -> list[Persona]:
         if fed_back:
             cast.append(Persona("公务员（结果公示中）", fed_back.staff_no, fed_back.name, units[published.unit_id],
                                 "/m/result"))
+    told = _annual_review(session, policy, deciding.unit_id, year)
+    if told:
+        cast.append(Persona("公务员（年度不称职，可申请复核）", told.staff_no, told.name, units[deciding.unit_id],
+                            "/m/annual"))
     county = _first(session, select(Person.staff_no, Person.name, RoleGrant.unit_id)
                     .join(RoleGrant, RoleGrant.person_id == Person.id).where(RoleGrant.role == "county_admin")
                     .order_by(Person.staff_no))
@@ -140,6 +145,37 @@ def prepare(session: Session, policy: Policy, today: date) -> list[Persona]:
     _accounts(session, [p for p in cast if p.start == "/m/decide" or p.role == "县公务员办"])
     session.flush()
     return cast
+
+
+def _annual_review(session: Session, policy: Policy, unit_id: int, this_year: int):
+    """The third unit's last full year: the person whose quarters allow the lowest annual grade is recorded with the
+    policy's last 复核 grade (不称职) and told — they may ask for a 复核 on ``/m/annual``; the unit's HR (the
+    committee persona) answers it on the console's 年度考核等次 page. Once in place, the same person again."""
+    from handlers.results import annual_results
+    from models import AnnualResult
+
+    law = policy.feedback.annual_law_grades
+    if not law:
+        return None
+    year = session.scalar(select(Cycle.year).where(Cycle.unit_id == unit_id, Cycle.year < this_year,
+                                                   Cycle.state == "filed")
+                          .group_by(Cycle.year).having(func.count(Cycle.id) == 4).order_by(Cycle.year.desc()))
+    if year is None:
+        return None
+    done = _first(session, select(Person.staff_no, Person.name).join(AnnualResult, AnnualResult.person_id == Person.id)
+                  .where(AnnualResult.unit_id == unit_id, AnnualResult.year == year, AnnualResult.grade.in_(law)))
+    if done:
+        return done
+    roles = set(session.scalars(select(RoleGrant.person_id)))
+    grades = list(policy.annual.annual_grades)
+    rows = [r for r in annual_results.year_sheet(session, ACTOR, policy, unit_id, year).rows
+            if not r["pending"] and r["person_id"] not in roles and law[-1] in r["allowed"]]
+    if not rows:
+        return None
+    pick = max(rows, key=lambda r: (grades.index(r["max_grade"]), -int(r["person_id"])))
+    annual_results.record(session, ACTOR, policy, unit_id, year, pick["staff_no"], law[-1], "演示：年度考核等次")
+    annual_results.feed_back(session, ACTOR, policy, unit_id, year)
+    return _first(session, select(Person.staff_no, Person.name).where(Person.id == pick["person_id"]))
 
 
 def _publish(session: Session, cycle: Cycle, policy: Policy, today: date) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 NOTICE = "/m/notices/{notice_id}"
 MY = "/m/me"
+ANNUAL = "/m/annual"  # the person's annual grade and its 复核
 SUMMARY = "/m/summary"
 QUEUE = "/m/score"
 DECIDE = "/m/decide"

@@ -249,6 +249,12 @@ def status_text(session: Session, actor: Actor, policy: Policy) -> str:
     grades = "，".join(f"第{names[i]}季度 {g or '—'}" for i, g in enumerate(s.quarters))
     lines.append(f"{s.year}年平时考核等次：{grades}")
     lines.append("年度考核：" + "；".join(s.annual_reasons))
+    from handlers.results import annual_results
+
+    year_view = annual_results.my_annual(session, actor, policy)
+    if year_view is not None:
+        lines.append(f"{year_view.cycle_label}考核等次：{year_view.grade}（发送“年度考核”查看"
+                     + ("，可申请复核" if year_view.can_object else "") + "）")
     return "\n".join(lines)
 
 
@@ -354,10 +360,11 @@ def _feedback_lines(view) -> list[str]:
         lines.append(f"您已于 {view.signed_at} 确认：{view.signed_label}{comment}。")
     if view.objection:
         o = view.objection
+        asked = "复核申请" if o.get("kind") == "annual" else "异议"
         if o["state"] == "open":
-            lines.append(f"异议（{o['created_at']} 提出）：{o['reason']}——{o['state_label']}，单位应于 {o['answer_due']} 前答复。")
+            lines.append(f"{asked}（{o['created_at']} 提出）：{o['reason']}——{o['state_label']}，单位应于 {o['answer_due']} 前答复。")
         else:
-            lines.append(f"异议（{o['created_at']} 提出）：{o['reason']}——{o['state_label']}。")
+            lines.append(f"{asked}（{o['created_at']} 提出）：{o['reason']}——{o['state_label']}。")
             changed = f"等次由“{o['grade']}”改为“{o['new_grade']}”，" if o["new_grade"] else ""
             lines.append(f"单位答复（{o['answered_at']}）：{changed}{o['answer']}")
         if o["escalation_reason"]:
@@ -403,15 +410,50 @@ def result_confirm_text(session: Session, actor: Actor, policy: Policy, args: st
 
 
 def objection_text(session: Session, actor: Actor, policy: Policy, args: str) -> str:
-    """“异议 <理由>”: files the objection; the unit's HR and the committee are told."""
+    """“异议 <理由>”: files the objection; the unit's HR and the committee are told. When the open thing is the
+    person's annual grade (told, under the law, still within the days) and no quarter's result is open to objection,
+    it is a 复核 of the annual grade (as “年度异议 <理由>”)."""
     from handlers.quarter import feedback
+    from handlers.results import annual_results
 
     reason = args.strip(ARG_PUNCT)
     if not reason:
         raise InvalidInput("请在“异议”后写明理由，例如：异议 第三项指标得分与实际工作量不符", "reason_required")
+    year_view = annual_results.my_annual(session, actor, policy) if actor.person_id else None
+    if year_view is not None and year_view.can_object:
+        fed = feedback.my_feedback(session, actor, policy)
+        if fed is None or not fed.can_object:
+            return annual_objection_text(session, actor, policy, reason)
     view = feedback.file_objection(session, actor, policy, reason, channel="chat")
     return "\n".join(["已收到您的异议，已告知单位人事和党委(党组)。", *_feedback_lines(view),
                       "需要补充材料（图片、PDF）请在“我的考核”页面上传，或交给单位人事。"])
+
+
+def annual_text(session: Session, actor: Actor, policy: Policy) -> str:
+    """“年度考核”: the person's recorded annual grade, their 复核 if any, and what they may do."""
+    from handlers.results import annual_results
+
+    view = annual_results.my_annual(session, actor, policy)
+    if view is None:
+        return "您的年度考核等次还没有确定或尚未告知您，告知后会通知您。"
+    lines = _feedback_lines(view)
+    lines.insert(1, f"告知时间：{view.published_at}")
+    if view.can_object:
+        lines.append(f"如对等次有异议，可于 {view.objection_ends} 前发送“年度异议 <理由>”申请复核"
+                     "（复核期间不停止原考核结果的执行）。")
+    return "\n".join(lines)
+
+
+def annual_objection_text(session: Session, actor: Actor, policy: Policy, args: str) -> str:
+    """“年度异议 <理由>”: asks for a 复核 of the annual grade (only for the policy's ``annual_law_grades``)."""
+    from handlers.results import annual_results
+
+    reason = args.strip(ARG_PUNCT)
+    if not reason:
+        raise InvalidInput("请在“年度异议”后写明理由，例如：年度异议 全年工作量与等次不符", "reason_required")
+    view = annual_results.file_objection(session, actor, policy, reason, channel="chat")
+    return "\n".join(["已收到您对年度考核等次的复核申请，已告知单位人事和党委(党组)。", *_feedback_lines(view),
+                      "复核期间不停止原考核结果的执行。受理通知书可在“我的考核”页面“年度考核”下载。"])
 
 
 def accept_answer_text(session: Session, actor: Actor, policy: Policy) -> str:

@@ -119,7 +119,8 @@ def _facts(session: Session, policy: Policy, e: Evaluation, c: Cycle) -> tuple[r
 def objection_dict(o: Objection, policy: Policy, now: datetime | None = None) -> dict:
     """The objection with the unit's answer and what the person may do next (接受答复 / 申诉, and until when)."""
     answered = o.state in ("upheld", "changed")
-    ends = rules.escalate_deadline(o.answered_at, policy, o.grade) if o.answered_at else None
+    annual = o.kind == "annual"
+    ends = rules.escalate_deadline(_aware(o.answered_at), policy, o.grade, annual) if o.answered_at else None
     return {"id": o.id, "state": o.state, "state_label": states.OBJECTION.label(o.state), "grade": o.grade,
             "reason": o.reason, "created_at": format_local(o.created_at, policy),
             "answer_due": format_local(o.answer_due, policy), "attachment_name": o.attachment_name,
@@ -127,9 +128,10 @@ def objection_dict(o: Objection, policy: Policy, now: datetime | None = None) ->
             "meeting_on": o.meeting_on.isoformat() if o.meeting_on else "",
             "escalation_reason": o.escalation_reason or "", "county_note": o.county_note or "",
             "can_accept": answered,
-            "can_escalate": answered and rules.escalate_refusal(o.answered_at, now or utcnow(), policy,
-                                                                o.grade) is None,
-            "escalate_ends": format_local(ends, policy), "under_law": rules.law_applies(o.grade, policy)}
+            "can_escalate": answered and rules.escalate_refusal(_aware(o.answered_at), now or utcnow(), policy,
+                                                                o.grade, annual) is None,
+            "escalate_ends": format_local(ends, policy), "under_law": rules.law_applies(o.grade, policy, annual),
+            "kind": o.kind}
 
 
 def _view(session: Session, policy: Policy, e: Evaluation, c: Cycle, now: datetime) -> Feedback:

@@ -30,18 +30,50 @@ from handlers.quarter import decisions, publishing
 from handlers.identity.access import deny, forbid
 from handlers.actor import Actor
 from handlers.errors import Conflict, Forbidden, NotFound
-from handlers.quarter.feedback import Feedback, _refuse, my_feedback
+from handlers.quarter.feedback import _refuse, my_feedback
 from handlers.outbound.reminders import unit_hr
 
 ACTIVE = ("open", "upheld", "changed", "escalated")
 LAW_NOTE = "复核、申诉期间不停止原考核结果（复核决定）的执行。"
 
 
-def _load(session: Session, objection_id: int) -> tuple[Objection, Cycle]:
+@dataclass(frozen=True)
+class Subject:
+    """What an objection is about: a quarter's published grade (``kind`` quarter, the cycle) or a year's recorded
+    annual grade (``kind`` annual, a 复核 under the law). The steps below are the same for both."""
+
+    unit_id: int
+    label: str  # 2026年第3季度 | 2026年度
+    what: str  # 2026年第3季度平时考核结果 | 2026年度考核等次
+    annual: bool
+    cycle: Cycle | None
+
+
+def subject(session: Session, o: Objection) -> Subject:
+    if o.kind == "annual":
+        from handlers.results import annual_results
+
+        r = annual_results.result_of(session, o)
+        lab = annual_results.label(r.year)
+        return Subject(r.unit_id, lab, f"{lab}考核等次", True, None)
+    c = session.get(Cycle, o.cycle_id)
+    return Subject(c.unit_id, c.label, f"{c.label}平时考核结果", False, c)
+
+
+def _load(session: Session, objection_id: int) -> tuple[Objection, Subject]:
     o = session.get(Objection, objection_id)
     if o is None:
         raise NotFound("找不到该异议")
-    return o, session.get(Cycle, o.cycle_id)
+    return o, subject(session, o)
+
+
+def law_applies(o: Objection, policy: Policy) -> bool:
+    return rules.law_applies(o.grade, policy, o.kind == "annual")
+
+
+def escalate_ends(o: Objection, policy: Policy) -> datetime | None:
+    return rules.escalate_deadline(_aware(o.answered_at), policy, o.grade, o.kind == "annual") if o.answered_at \
+        else None
 
 
 def _move(o: Objection, action: str) -> str:
@@ -79,26 +111,37 @@ def answer(session: Session, actor: Actor, policy: Policy, objection_id: int, ac
     """Unit HR answers an open objection: ``uphold`` with the reason, or ``change`` to ``new_grade`` as the committee
     decided at its meeting (date, attendees) — refused when the tier's 好 quota would break."""
     now = now or utcnow()
-    o, c = _load(session, objection_id)
-    if not actor.can_admin_unit(c.unit_id):
-        if actor.can_view_unit(c.unit_id):
+    o, s = _load(session, objection_id)
+    if not actor.can_admin_unit(s.unit_id):
+        if actor.can_view_unit(s.unit_id):
             raise forbid(session, actor, "objection", objection_id, "只有本单位平时考核管理员可以答复异议",
                          "unit_admin_only")
         raise deny(session, actor, "objection", objection_id)
-    e = session.get(Evaluation, o.evaluation_id)
     if action not in (rules.UPHOLD, rules.CHANGE):
         raise _refuse(RuleViolation("请选择“维持原等次”或“改变等次”", "bad_answer"))
     target = _move(o, action)
-    facts = rules.AnswerFacts(action=action, reason=reason or "", new_grade=(new_grade or "").strip(),
-                              current_grade=e.final_grade, not_graded=bool(e.not_graded_reason),
-                              meeting_on=meeting_on, attendees=attendees or "")
+    if s.annual:
+        from handlers.results import annual_results
+
+        e, r = None, annual_results.result_of(session, o)
+        facts = rules.AnswerFacts(action=action, reason=reason or "", new_grade=(new_grade or "").strip(),
+                                  current_grade=r.grade, meeting_on=meeting_on, attendees=attendees or "",
+                                  grades=policy.annual.annual_grades)
+    else:
+        e = session.get(Evaluation, o.evaluation_id)
+        facts = rules.AnswerFacts(action=action, reason=reason or "", new_grade=(new_grade or "").strip(),
+                                  current_grade=e.final_grade, not_graded=bool(e.not_graded_reason),
+                                  meeting_on=meeting_on, attendees=attendees or "")
     refusal = rules.answer_refusal(facts, to_local(now, policy).date(), policy)
     if refusal:
         raise _refuse(refusal)
-    if action == rules.CHANGE:  # as the committee's decision: no blocked grade (负面清单), and the tier's quota
+    if action == rules.CHANGE and not s.annual:  # as the committee's decision: no blocked grade, the tier's quota
+        c = s.cycle
         rows = decisions.rows_of(session, c)
         decisions.check_blocks(session, actor, policy, c, {r[0].id: r for r in rows}, {e.id: facts.new_grade})
         decisions.check_quota(policy, rows, {e.id: facts.new_grade}, "改变等次后")
+    elif action == rules.CHANGE:  # the annual grade: only one the rules allow for the year's quarters
+        annual_results.regrade(session, actor, policy, r, facts.new_grade, o.id, meeting_on, (attendees or "").strip())
     before = {"state": o.state}
     _claim(session, o, target)
     o.answer, o.answered_by, o.answered_at = reason.strip(), actor.ref, now
@@ -106,32 +149,34 @@ def answer(session: Session, actor: Actor, policy: Policy, objection_id: int, ac
                    "late": rules.answer_overdue("open", _aware(o.answer_due), now)}
     if action == rules.CHANGE:
         o.new_grade, o.meeting_on, o.meeting_attendees = facts.new_grade, meeting_on, attendees.strip()
-        old = e.final_grade
-        e.final_grade = facts.new_grade  # decided_at stays the committee's first decision; the objection dates this
-        audit.record(session, actor, "evaluation.regrade", "evaluation", e.id, {"final_grade": old},
-                     {"final_grade": facts.new_grade, "objection_id": o.id, "meeting_on": meeting_on,
-                      "attendees": o.meeting_attendees})
+        if e is not None:
+            old = e.final_grade
+            e.final_grade = facts.new_grade  # decided_at stays the committee's first decision; the objection dates it
+            audit.record(session, actor, "evaluation.regrade", "evaluation", e.id, {"final_grade": old},
+                         {"final_grade": facts.new_grade, "objection_id": o.id, "meeting_on": meeting_on,
+                          "attendees": o.meeting_attendees})
         after |= {"grade": o.grade, "new_grade": facts.new_grade, "meeting_on": meeting_on,
                   "attendees": o.meeting_attendees}
         # a result list already filed no longer matches: marked 结果已变更，需更正备案 (never silently kept)
         publishing.mark_results_changed(session, actor, policy, c, e, old, facts.new_grade, objection_id=o.id, now=now)
     session.flush()
     audit.record(session, actor, f"objection.{action}", "objection", o.id, before, after)
-    _tell_person(session, policy, o, c)
+    _tell_person(session, policy, o, s)
     return view(session, policy, o, now)
 
 
-def _tell_person(session: Session, policy: Policy, o: Objection, c: Cycle) -> None:
-    deadline = rules.escalate_deadline(o.answered_at, policy, o.grade)
+def _tell_person(session: Session, policy: Policy, o: Objection, s: Subject) -> None:
+    deadline = escalate_ends(o, policy)
     ends = format_local(deadline, policy)
     if o.state == "changed":
         what = (f"经党委(党组){o.meeting_on.isoformat()}会议研究，您的等次由“{o.grade}”改为“{o.new_grade}”。"
                 f"说明：{o.answer}")
     else:
         what = f"维持原等次“{o.grade}”。理由：{o.answer}"
-    text = (f"您对{c.label}平时考核结果提出的异议，单位已答复：{what}\n"
+    text = (f"您对{s.what}提出的{'复核申请' if s.annual else '异议'}，单位已{'作出复核决定' if s.annual else '答复'}："
+            f"{what}\n"
             f"接受答复请发送“接受答复”；如不服，可于 {ends} 前发送“申诉 <理由>”向县公务员办申诉"
-            "（也可在“我的考核”页面办理）。" + (LAW_NOTE if rules.law_applies(o.grade, policy) else ""))
+            "（也可在“我的考核”页面办理）。" + (LAW_NOTE if law_applies(o, policy) else ""))
     notices.notify_person(session, o.person_id, text, kind="personal", title="异议答复",
                           dedupe_key=f"objection-answer:{o.id}",
                           facts={"lead": "单位已答复您的异议", "deadline": deadline})
@@ -139,25 +184,30 @@ def _tell_person(session: Session, policy: Policy, o: Objection, c: Cycle) -> No
 
 # -- the person's reply: accept, or escalate to the county office ---------------------------------------------------
 def respond(session: Session, actor: Actor, policy: Policy, action: str, reason: str = "", *, channel: str,
-            objection_id: int | None = None, now: datetime | None = None) -> Feedback:
+            objection_id: int | None = None, kind: str | None = None, now: datetime | None = None):
     """The person accepts the unit's answer (``accept``: closed) or escalates it (``escalate``, with the reason,
-    within the policy's working days after the answer). Without ``objection_id``: their latest objection."""
+    within the policy's working days after the answer). Without ``objection_id``: their latest objection (of
+    ``kind`` quarter/annual when given). Returns the person's view of what was objected to: ``Feedback`` for a
+    quarter, ``annual_results.AnnualView`` for an annual grade."""
     now = now or utcnow()
     if actor.person_id is None:
         raise Forbidden("只有提出异议的本人可以接受答复或申诉", "person_only")
     if objection_id is None:
-        o = session.scalar(select(Objection).where(Objection.person_id == actor.person_id)
-                           .order_by(Objection.created_at.desc(), Objection.id.desc()))
+        q = select(Objection).where(Objection.person_id == actor.person_id)
+        if kind:
+            q = q.where(Objection.kind == kind)
+        o = session.scalar(q.order_by(Objection.created_at.desc(), Objection.id.desc()))
         if o is None:
             raise NotFound("您没有提出过异议", "no_objection")
     else:
         o = session.get(Objection, objection_id)
-        if o is None or o.person_id != actor.person_id:
+        if o is None or o.person_id != actor.person_id or (kind and o.kind != kind):
             raise deny(session, actor, "objection", objection_id)
     if action not in ("accept", "escalate"):
         raise _refuse(RuleViolation("请选择“接受答复”或“申诉”", "bad_reply"))
     if action == "escalate" and o.state in ("open", "upheld", "changed"):
-        refusal = rules.escalate_refusal(o.answered_at, now, policy, o.grade) or rules.text_refusal(
+        refusal = rules.escalate_refusal(_aware(o.answered_at), now, policy, o.grade,
+                                         o.kind == "annual") or rules.text_refusal(
             reason or "", "申诉理由", policy.feedback.reason_max_chars, required=True)
         if refusal:
             raise _refuse(refusal)
@@ -175,17 +225,22 @@ def respond(session: Session, actor: Actor, policy: Policy, action: str, reason:
     audit.record(session, actor, f"objection.{action}", "objection", o.id, before, after)
     if action == "escalate":
         _tell_county(session, policy, o)
+    if o.kind == "annual":
+        from handlers.results import annual_results
+
+        return annual_results.view_of(session, policy, annual_results.result_of(session, o), now)
     return my_feedback(session, actor, policy, evaluation_id=o.evaluation_id, now=now)
 
 
 def _tell_county(session: Session, policy: Policy, o: Objection) -> None:
-    c = session.get(Cycle, o.cycle_id)
-    p, unit = _person(session, o), session.get(Unit, c.unit_id)
+    s = subject(session, o)
+    p, unit = _person(session, o), session.get(Unit, s.unit_id)
     answered = f"单位改为“{o.new_grade}”" if o.new_grade else "单位维持原等次"
-    text = (f"{unit.name}{p.name}（{p.staff_no}）对{c.label}平时考核结果“{o.grade}”的异议，{answered}"
-            f"（{o.answer}），本人不服，向县公务员办申诉：{o.escalation_reason}。请在控制台“异议”页办理。")
+    text = (f"{unit.name}{p.name}（{p.staff_no}）对{s.what}“{o.grade}”的{'复核申请' if s.annual else '异议'}，"
+            f"{answered}（{o.answer}），本人不服，向县公务员办申诉：{o.escalation_reason}。请在控制台“异议”页办理。")
     for pid in county_office(session):
-        notices.notify_person(session, pid, text, kind="personal", title="平时考核结果申诉",
+        notices.notify_person(session, pid, text, kind="personal",
+                              title="年度考核结果申诉" if s.annual else "平时考核结果申诉",
                               dedupe_key=f"objection-escalate:{o.id}:{pid}",
                               facts={"lead": f"{p.name}对异议答复申诉"[:20]})
 
@@ -195,7 +250,7 @@ def conclude(session: Session, actor: Actor, policy: Policy, objection_id: int, 
              now: datetime | None = None) -> dict:
     """The county office concludes an escalated objection (办结) with its note; the person and unit HR are told."""
     now = now or utcnow()
-    o, c = _load(session, objection_id)
+    o, s = _load(session, objection_id)
     if not actor.is_county:
         raise deny(session, actor, "objection", objection_id)
     target = _move(o, "close")
@@ -208,10 +263,10 @@ def conclude(session: Session, actor: Actor, policy: Policy, objection_id: int, 
     session.flush()
     audit.record(session, actor, "objection.close", "objection", o.id, before,
                  {"state": target, "note": o.county_note, "closed_at": now})
-    text = f"您对{c.label}平时考核结果的申诉，县公务员办已办结：{o.county_note}"
+    text = f"您对{s.what}的申诉，县公务员办已办结：{o.county_note}"
     notices.notify_person(session, o.person_id, text, kind="personal", title="申诉办结",
                           dedupe_key=f"objection-close:{o.id}")
-    for pid in unit_hr(session, c.unit_id):
+    for pid in unit_hr(session, s.unit_id):
         notices.notify_person(session, pid, f"{_person(session, o).name}的申诉：{text[2:]}", kind="personal",
                               title="申诉办结", dedupe_key=f"objection-close:{o.id}:{pid}")
     return view(session, policy, o, now)
@@ -220,10 +275,11 @@ def conclude(session: Session, actor: Actor, policy: Policy, objection_id: int, 
 def view(session: Session, policy: Policy, o: Objection, now: datetime | None = None) -> dict:
     """One objection as unit HR and the county office see it (the person's own view is in ``handlers.quarter.feedback``)."""
     now = now or utcnow()
-    c = session.get(Cycle, o.cycle_id)
+    s = subject(session, o)
     p = _person(session, o)
     return {
-        "id": o.id, "unit": session.get(Unit, c.unit_id).name, "cycle_id": c.id, "cycle_label": c.label,
+        "id": o.id, "kind": o.kind, "unit": session.get(Unit, s.unit_id).name,
+        "cycle_id": s.cycle.id if s.cycle else None, "cycle_label": s.label, "what": s.what,
         "staff_no": p.staff_no, "name": p.name, "state": o.state, "state_label": states.OBJECTION.label(o.state),
         "grade": o.grade, "new_grade": o.new_grade or "", "reason": o.reason,
         "created_at": format_local(o.created_at, policy), "answer_due": format_local(o.answer_due, policy),
@@ -234,6 +290,7 @@ def view(session: Session, policy: Policy, o: Objection, now: datetime | None = 
         "escalation_reason": o.escalation_reason or "", "responded_at": format_local(o.responded_at, policy),
         "county_note": o.county_note or "", "closed_at": format_local(o.closed_at, policy),
         "attachment_name": o.attachment_name, "actions": states.OBJECTION.allowed_actions(o.state),
+        "under_law": law_applies(o, policy),
     }
 
 
@@ -289,16 +346,17 @@ def remind_answers(session: Session, policy: Policy, now: datetime) -> list[int]
     for o in session.scalars(select(Objection).where(Objection.state == "open", Objection.answer_due.is_not(None))
                              .order_by(Objection.id)):
         for key in due(_aware(o.answer_due), now, policy, policy.feedback.answer_remind_offsets_days):
-            c = session.get(Cycle, o.cycle_id)
+            s = subject(session, o)
             p = _person(session, o)
             late = key == OVERDUE
             when = format_local(o.answer_due, policy)
-            body = (f"{p.name}（{p.staff_no}）对{c.label}平时考核结果“{o.grade}”的异议"
+            page = "年度考核" if s.annual else "结果确认"
+            body = (f"{p.name}（{p.staff_no}）对{s.what}“{o.grade}”的{'复核申请' if s.annual else '异议'}"
                     f"{'已超过答复期限（' + when + '）' if late else '须于 ' + when + ' 前答复'}，"
-                    "请在控制台“结果确认”页答复（维持原等次，或经党委(党组)改变等次）。")
+                    f"请在控制台“{page}”页答复（维持原等次，或经党委(党组)改变等次）。")
             n = notices.system_notice(session, kind="reminder", dedupe_key=f"objection-due:{o.id}:{key}",
                                       title="异议答复逾期提醒" if late else "请答复异议", body=body,
-                                      person_ids=unit_hr(session, c.unit_id), now=now,
+                                      person_ids=unit_hr(session, s.unit_id), now=now,
                                       facts={"deadline": _aware(o.answer_due), "lead": f"{p.name}的异议待答复"[:20]})
             if n:
                 created.append(n.id)
@@ -314,14 +372,14 @@ def _remind_replies(session: Session, policy: Policy, now: datetime) -> list[int
     created: list[int] = []
     for o in session.scalars(select(Objection).where(Objection.state.in_(("upheld", "changed")),
                                                      Objection.answered_at.is_not(None)).order_by(Objection.id)):
-        ends = rules.escalate_deadline(_aware(o.answered_at), policy, o.grade)
+        ends = escalate_ends(o, policy)
         for key in due(ends, now, policy, policy.feedback.reply_remind_offsets_days):
             if key == OVERDUE:
                 continue
-            c = session.get(Cycle, o.cycle_id)
-            body = (f"单位已答复您对{c.label}平时考核结果的异议。接受答复请发送“接受答复”；如不服，请于 "
-                    f"{format_local(ends, policy)} 前发送“申诉 <理由>”向县公务员办申诉（逾期不能再申诉）。"
-                    + (LAW_NOTE if rules.law_applies(o.grade, policy) else ""))
+            s = subject(session, o)
+            body = (f"单位已答复您对{s.what}的{'复核申请' if s.annual else '异议'}。接受答复请发送“接受答复”；"
+                    f"如不服，请于 {format_local(ends, policy)} 前发送“申诉 <理由>”向县公务员办申诉（逾期不能再申诉）。"
+                    + (LAW_NOTE if law_applies(o, policy) else ""))
             n = notices.system_notice(session, kind="reminder", dedupe_key=f"objection-reply:{o.id}:{key}",
                                       title="异议答复待您回复", body=body, person_ids=[o.person_id], now=now,
                                       facts={"deadline": ends, "lead": "单位已答复您的异议"})

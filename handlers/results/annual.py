@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import Cycle, Evaluation, Person, Unit
+from models import AnnualResult, Cycle, Evaluation, Person, Unit
 from models.rules.annual import AnnualOutcome, annual_outcome
 
 from handlers.quarter import merits
@@ -25,10 +25,11 @@ class AnnualRow:
     unit: str
     quarters: list[str | None]
     outcome: AnnualOutcome
+    annual_grade: str | None = None  # the unit's recorded annual grade in force, when recorded
 
     def as_dict(self) -> dict:
         return {"staff_no": self.staff_no, "name": self.name, "unit": self.unit, "quarters": self.quarters,
-                **self.outcome.as_dict()}
+                **self.outcome.as_dict(), "annual_grade": self.annual_grade}
 
 
 def annual_rollup(
@@ -67,17 +68,19 @@ def annual_rollup(
         raise NotFound("只有县公务员办可以查看全县年度汇总")
 
     blocks = merits.year_blocks(session, year, policy)  # 年度不得评优秀 (加扣分/问责): few rows, read once
+    recorded = dict(session.execute(select(AnnualResult.person_id, AnnualResult.grade).where(
+        AnnualResult.year == year)).all())
     current: tuple[str, str, int] | None = None
     quarters: list[str | None] = [None] * 4
     last_unit = ""
     for staff, name, unit_label, quarter, grade, state, pid in session.execute(q.execution_options(yield_per=5000)):
         if current and current[0] != staff:
             yield AnnualRow(current[0], current[1], last_unit, quarters,
-                            annual_outcome(quarters, policy, blocks.get(current[2], ())))
+                            annual_outcome(quarters, policy, blocks.get(current[2], ())), recorded.get(current[2]))
             quarters = [None] * 4
         current = (staff, name, pid)
         last_unit = unit_label
         quarters[quarter - 1] = grade if state in DECIDED else None
     if current:
         yield AnnualRow(current[0], current[1], last_unit, quarters,
-                        annual_outcome(quarters, policy, blocks.get(current[2], ())))
+                        annual_outcome(quarters, policy, blocks.get(current[2], ())), recorded.get(current[2]))

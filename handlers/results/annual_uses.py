@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from config.policy import Policy
-from models import Cycle, Evaluation, Membership, Person, TalkRecord, Tier, Unit
+from models import AnnualResult, Cycle, Evaluation, Membership, Person, TalkRecord, Tier, Unit
 from models.rules.annual import AnnualOutcome, annual_outcome
 from models.rules.calendar import quarter_of
 from models.rules.lists import count_in, window_label, window_quarters
@@ -40,11 +40,12 @@ class YearRow:
     outcome: AnnualOutcome
     outlook: Outlook
     not_graded: list[str] = field(default_factory=list)
+    annual_grade: str | None = None  # the unit's recorded annual grade in force (after any 复核), when recorded
 
     def as_dict(self) -> dict:
         return {"staff_no": self.staff_no, "name": self.name, "unit": self.unit, "tier": self.tier,
                 "quarters": self.quarters, "not_graded": self.not_graded, **self.outcome.as_dict(),
-                "outlook": self.outlook.as_dict()}
+                "outlook": self.outlook.as_dict(), "annual_grade": self.annual_grade}
 
 
 def _year_query(year: int, unit_id: int | None):
@@ -79,6 +80,9 @@ def _rows(session: Session, policy: Policy, year: int, q, today: date | None, *,
     memo: dict = {}
     current: list | None = None
     blocks = merits.year_blocks(session, year, policy)  # 年度不得评优秀 (问责): few rows, read once
+    # the recorded annual grades (one per person and year) of the people in this selection
+    recorded = dict(session.execute(select(AnnualResult.person_id, AnnualResult.grade).where(
+        AnnualResult.year == year, AnnualResult.person_id.in_(q.with_only_columns(Person.id).order_by(None)))).all())
     # streamed through Core on the session's connection (same transaction): the ORM's per-row loading was a third
     # of a province's roll-up, and these are plain columns
     result = (session.connection().execute(q.execution_options(stream_results=True, max_row_buffer=5000))
@@ -86,7 +90,7 @@ def _rows(session: Session, policy: Policy, year: int, q, today: date | None, *,
     for pid, staff_no, name, unit_label, tier, quarter, grade, state, reason in result:
         if current is None or current[0] != pid:
             if current is not None:
-                yield _finish(current, policy, year, today_q, memo, blocks.get(current[0], ()))
+                yield _recorded(_finish(current, policy, year, today_q, memo, blocks.get(current[0], ())), recorded)
             current = [pid, staff_no, name, unit_label, tier, [None] * 4, [False] * 4, [None] * 4, [False] * 4]
         current[3], current[4] = unit_label, tier
         # _fill, inlined: this loop runs once per person and quarter (over a million times for a province)
@@ -97,7 +101,12 @@ def _rows(session: Session, policy: Policy, year: int, q, today: date | None, *,
         current[7][i] = f"第{quarter}季度：{reason}" if reason and decided else None
         current[8][i] = decided
     if current is not None:
-        yield _finish(current, policy, year, today_q, memo, blocks.get(current[0], ()))
+        yield _recorded(_finish(current, policy, year, today_q, memo, blocks.get(current[0], ())), recorded)
+
+
+def _recorded(row: YearRow, recorded: dict[int, str]) -> YearRow:
+    row.annual_grade = recorded.get(row.person_id)
+    return row
 
 
 def _fill(c: list, quarter: int, grade: str | None, state: str | None, reason: str | None) -> None:
@@ -293,8 +302,9 @@ def candidates(session: Session, actor: Actor, policy: Policy, year: int, *, kin
 def honours(session: Session, actor: Actor, policy: Policy, year: int, *, unit_name: str | None = None,
             today: date | None = None) -> list[dict]:
     """People who meet the conditions for 优秀 (priority first)."""
+    excellent = policy.annual.annual_grades[0]
     rows = [r for r in year_rows(session, actor, policy, year, unit_name=unit_name, today=today)
-            if r.outcome.excellent_eligible]
+            if r.outcome.excellent_eligible and (r.annual_grade is None or r.annual_grade == excellent)]
     rows.sort(key=lambda r: (not r.outcome.excellent_priority, -r.outcome.good_count, r.staff_no))
     return [r.as_dict() for r in rows]
 
@@ -416,13 +426,14 @@ def _talk_holder(session: Session, actor: Actor, unit_id: int, evaluation: Evalu
 # ---- exports ---------------------------------------------------------------------------------------------------
 
 ANNUAL_HEADERS = ["人员编号", "姓名", "单位", "考评组（层次）", "一季度", "二季度", "三季度", "四季度", "好等次次数",
-                  "一般/较差次数", "可评优秀", "优先确定优秀", "年度最高等次", "直接确定", "年内展望", "说明"]
+                  "一般/较差次数", "可评优秀", "优先确定优秀", "年度最高等次", "直接确定", "年内展望", "说明", "年度考核等次（已确定）"]
 
 
 def _annual_cells(r: dict) -> list:
     return [r["staff_no"], r["name"], r["unit"], r["tier"], *[g or "—" for g in r["quarters"]], r["good_count"],
             r["bad_count"], "是" if r["excellent_eligible"] else "否", "是" if r["excellent_priority"] else "否",
-            r["max_grade"], r["forced_grade"] or "", r["outlook"]["message"], "；".join(r["reasons"] + r["not_graded"])]
+            r["max_grade"], r["forced_grade"] or "", r["outlook"]["message"], "；".join(r["reasons"] + r["not_graded"]),
+            r.get("annual_grade") or ""]
 
 
 def _sheet(out: BinaryIO, title: str, caption: str, headers: list[str], rows) -> None:

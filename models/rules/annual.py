@@ -10,6 +10,8 @@ from typing import Sequence
 
 from config.policy import Policy
 
+from .scoring import RuleViolation
+
 
 @dataclass(frozen=True)
 class AnnualOutcome:
@@ -103,3 +105,40 @@ def _outcome(quarter_grades: Sequence[str | None], policy: Policy) -> AnnualOutc
             f"平时考核{good_grade}等次 {good} 次，不满 {rules.excellent_min_good} 次，不具备评{excellent}条件"
         )
     return AnnualOutcome(eligible, priority, max_grade, None, reasons, **counts)
+
+
+# -- recording the year's grade: the unit confirms the roll-up's suggestion or picks another grade the rules allow --
+def allowed_grades(outcome: AnnualOutcome, policy: Policy) -> list[str]:
+    """The annual grades the unit may record: the forced grade alone, else every grade no better than
+    ``max_grade`` (``annual_grades`` run from best to worst)."""
+    grades = list(policy.annual.annual_grades)
+    if outcome.forced_grade:
+        return [outcome.forced_grade]
+    return grades[grades.index(outcome.max_grade):]
+
+
+def suggested_grade(outcome: AnnualOutcome, policy: Policy) -> str:
+    """What the roll-up suggests: the forced grade; 优秀 only where the rules give it priority (优秀 is otherwise
+    the unit's choice within its 优秀 share); else the highest grade allowed."""
+    excellent, competent, *_ = policy.annual.annual_grades
+    if outcome.forced_grade:
+        return outcome.forced_grade
+    if outcome.max_grade == excellent and not outcome.excellent_priority:
+        return competent
+    return outcome.max_grade
+
+
+def grade_refusal(grade: str, outcome: AnnualOutcome, policy: Policy) -> RuleViolation | None:
+    """Why ``grade`` cannot be recorded as the year's annual grade (``None``: it can)."""
+    grades = policy.annual.annual_grades
+    if grade not in grades:
+        return RuleViolation(f"年度考核等次只能是 {'、'.join(grades)}", "bad_grade")
+    if outcome.forced_grade and grade != outcome.forced_grade:
+        why = "；".join(outcome.reasons)
+        return RuleViolation(f"按规定年度考核应直接确定为“{outcome.forced_grade}”，不能定为“{grade}”（{why}）",
+                             "annual_forced")
+    if grade not in allowed_grades(outcome, policy):
+        why = "；".join(outcome.reasons)
+        return RuleViolation(f"按平时考核结果，年度考核最高只能定为“{outcome.max_grade}”，不能定为“{grade}”（{why}）",
+                             "annual_above_max")
+    return None

@@ -21,7 +21,8 @@ CHOICE_WORDS = {"同意": AGREE, "无异议": AGREE, "agree": AGREE,
 # refusals that are about the state of things (409), not the input (422)
 CONFLICTS = frozenset({"not_fed_back", "already_signed", "objection_exists", "objection_window_closed",
                        "signed_agree", "illegal_transition", "escalation_window_closed", "not_graded",
-                       "not_answered", "quota_exceeded"})
+                       "not_answered", "quota_exceeded", "not_reviewable",
+                       "annual_forced", "annual_above_max", "not_recorded", "already_fed_back"})
 
 
 def parse_choice(word: str) -> str | None:
@@ -34,9 +35,10 @@ def sign_deadline(published_at: datetime, policy: Policy) -> datetime:
     return end_of_local_day(add_working_days(day, policy.feedback.sign_working_days, policy), policy)
 
 
-def law_applies(grade: str | None, policy: Policy) -> bool:
-    """An objection to this grade is a 复核 under the civil-service law's clocks (the policy's ``law_grades``)."""
-    return bool(grade) and grade in policy.feedback.law_grades
+def law_applies(grade: str | None, policy: Policy, annual: bool = False) -> bool:
+    """An objection to this grade is a 复核 under the civil-service law's clocks (the policy's ``law_grades``; for
+    a recorded annual grade, ``annual_law_grades``)."""
+    return bool(grade) and grade in (policy.feedback.annual_law_grades if annual else policy.feedback.law_grades)
 
 
 def _days_after(moment: datetime, days: int, policy: Policy) -> datetime:
@@ -58,19 +60,20 @@ def objection_deadline(published_at: datetime | None, publicity_ends: datetime |
     return max(ends) if ends else None
 
 
-def answer_due(filed_at: datetime, policy: Policy, grade: str | None = None) -> datetime:
+def answer_due(filed_at: datetime, policy: Policy, grade: str | None = None, annual: bool = False) -> datetime:
     """When the unit's answer to an objection filed at ``filed_at`` is due (end of that working day; for a grade
     under the law, ``law_decision_days`` calendar days)."""
-    if law_applies(grade, policy):
+    if law_applies(grade, policy, annual):
         return _days_after(filed_at, policy.feedback.law_decision_days, policy)
     day = to_local(filed_at, policy).date()
     return end_of_local_day(add_working_days(day, policy.feedback.answer_working_days, policy), policy)
 
 
-def escalate_deadline(answered_at: datetime, policy: Policy, grade: str | None = None) -> datetime:
+def escalate_deadline(answered_at: datetime, policy: Policy, grade: str | None = None,
+                      annual: bool = False) -> datetime:
     """Until when the person may escalate the unit's answer to the county office (end of that working day; for a
     grade under the law, 申诉 within ``law_appeal_days`` calendar days of the review decision)."""
-    if law_applies(grade, policy):
+    if law_applies(grade, policy, annual):
         return _days_after(answered_at, policy.feedback.law_appeal_days, policy)
     day = to_local(answered_at, policy).date()
     return end_of_local_day(add_working_days(day, policy.feedback.escalate_working_days, policy), policy)
@@ -100,6 +103,7 @@ class AnswerFacts:
     not_graded: bool = False
     meeting_on: date | None = None
     attendees: str = ""
+    grades: tuple[str, ...] = ()  # the grades a change may pick (default: the policy's quarterly grades)
 
 
 def answer_refusal(facts: AnswerFacts, today: date, policy: Policy) -> RuleViolation | None:
@@ -113,8 +117,9 @@ def answer_refusal(facts: AnswerFacts, today: date, policy: Policy) -> RuleViola
         return None
     if facts.not_graded:
         return RuleViolation("该人员本季度不确定等次，不能改变等次；如需调整请答复维持并说明", "not_graded")
-    if facts.new_grade not in policy.grades:
-        return RuleViolation(f"等次只能是 {'、'.join(policy.grades)}", "bad_grade")
+    grades = facts.grades or policy.grades
+    if facts.new_grade not in grades:
+        return RuleViolation(f"等次只能是 {'、'.join(grades)}", "bad_grade")
     if facts.new_grade == facts.current_grade:
         return RuleViolation(f"新等次与原等次相同（{facts.new_grade}），请选择“维持原等次”", "same_grade")
     if facts.meeting_on is None:
@@ -127,11 +132,11 @@ def answer_refusal(facts: AnswerFacts, today: date, policy: Policy) -> RuleViola
 
 
 def escalate_refusal(answered_at: datetime | None, now: datetime, policy: Policy,
-                     grade: str | None = None) -> RuleViolation | None:
+                     grade: str | None = None, annual: bool = False) -> RuleViolation | None:
     """The person escalates only after the unit's answer and within the policy's (or the law's) days."""
     if answered_at is None:
         return RuleViolation("单位尚未答复您的异议，答复后才能申诉", "not_answered")
-    ends = escalate_deadline(answered_at, policy, grade)
+    ends = escalate_deadline(answered_at, policy, grade, annual)
     if now > ends:
         return RuleViolation(f"申诉期限已过（已于 {format_local(ends, policy)} 截止）", "escalation_window_closed")
     return None
@@ -166,6 +171,35 @@ def objection_refusal(facts: ResultFacts, now: datetime, policy: Policy) -> Rule
     if facts.objection_ends is None or now > facts.objection_ends:
         ends = f"（已于 {format_local(facts.objection_ends, policy)} 截止）" if facts.objection_ends else ""
         return RuleViolation(f"提出异议的期限已过{ends}", "objection_window_closed")
+    return None
+
+
+# -- a recorded annual grade (年度考核等次): a 复核 only for the policy's ``annual_law_grades``, on the law's clocks --
+def annual_objection_deadline(fed_back_at: datetime | None, policy: Policy) -> datetime | None:
+    """A 复核 of the annual grade is asked within ``law_request_days`` calendar days of being told it."""
+    return _days_after(fed_back_at, policy.feedback.law_request_days, policy) if fed_back_at else None
+
+
+@dataclass(frozen=True)
+class AnnualFacts:
+    grade: str | None  # the annual grade in force (None: not recorded)
+    fed_back_at: datetime | None = None  # when the person was told it
+    objection: bool = False  # a 复核 of it was already asked
+
+
+def annual_objection_refusal(facts: AnnualFacts, now: datetime, policy: Policy) -> RuleViolation | None:
+    """Why the person may not ask for a 复核 of their annual grade now (``None``: they may)."""
+    if not facts.grade or facts.fed_back_at is None:
+        return RuleViolation("本年度考核等次还没有告知您，告知后才能申请复核", "not_fed_back")
+    if facts.objection:
+        return RuleViolation("您已对本年度考核等次申请过复核，单位会作出复核决定，不能重复申请", "objection_exists")
+    if not law_applies(facts.grade, policy, annual=True):
+        allowed = "、".join(policy.feedback.annual_law_grades) or "（无）"
+        return RuleViolation(f"年度考核等次为“{facts.grade}”，不属于可以申请复核的等次（{allowed}）；"
+                             "如有意见请联系单位人事", "not_reviewable")
+    ends = annual_objection_deadline(facts.fed_back_at, policy)
+    if now > ends:
+        return RuleViolation(f"申请复核的期限已过（已于 {format_local(ends, policy)} 截止）", "objection_window_closed")
     return None
 
 

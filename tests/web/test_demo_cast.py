@@ -14,7 +14,14 @@ def test_each_role_finds_its_step_due_and_a_second_run_changes_nothing(session, 
     session.commit()
     roles = {p.role.split("（")[0]: p for p in cast}
     assert set(roles) == {"公务员", "分管领导", "单位管理员", "县公务员办"}
-    assert [p.start for p in cast] == ["/m/summary", "/m/score", "/m/decide", "/m/result", "/m/me"]
+    assert [p.start for p in cast] == ["/m/summary", "/m/score", "/m/decide", "/m/result", "/m/annual", "/m/me"]
+    from handlers.actor import actor_for_person
+    from handlers.results import annual_results
+    from models import Person
+    reviewer = next(p for p in cast if p.start == "/m/annual")
+    person = session.query(Person).filter_by(staff_no=reviewer.staff_no).one()
+    mine = annual_results.my_annual(session, actor_for_person(session, person.id), policy)
+    assert mine.grade == "不称职" and mine.can_object
     states = [c.state for c in session.query(Cycle).filter_by(year=2026, quarter=4).order_by(Cycle.unit_id)]
     assert states[:4] == ["open", "scoring", "deciding", "publicity"]
     fed_back = next(p for p in cast if p.start == "/m/result")
