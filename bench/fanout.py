@@ -99,9 +99,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--bare", type=int, default=20_000, help="calls in the bare loop (its rate is what counts)")
     ap.add_argument("--postgres")
+    ap.add_argument("--keep-alive", action=argparse.BooleanOptionalAction, default=True,
+                    help="the fake keeps HTTP/1.1 connections open as WeChat's servers do (--no-keep-alive: one "
+                         "connection per call, which makes the fake server itself the bottleneck on 2 cores)")
     args = ap.parse_args()
 
-    fake = subprocess.Popen([sys.executable, "-m", "bot.simulator.fake_wechat", "--latency", str(args.latency)],
+    fake = subprocess.Popen([sys.executable, "-m", "bot.simulator.fake_wechat", "--latency", str(args.latency)]
+                            + (["--keep-alive"] if args.keep_alive else []),
                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
     url = fake.stdout.readline().strip()
     tmp = tempfile.mkdtemp()

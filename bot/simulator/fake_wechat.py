@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 ERRMSG = {
     -1: "system error", 40001: "invalid credential", 40013: "invalid appid", 40029: "invalid code",
@@ -416,12 +416,18 @@ def add_web_authorization(api: Flask, fake: FakeWeChat) -> None:
         return jsonify(code=fake.issue_miniapp_code(openid, unionid), openid=openid)
 
 
+class _KeepAliveHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+
 class FakeWeChatServer:
     """Serve a :class:`FakeWeChat` on 127.0.0.1 in a background thread (``with FakeWeChatServer() as s: s.url``)."""
 
-    def __init__(self, fake: FakeWeChat | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, fake: FakeWeChat | None = None, host: str = "127.0.0.1", port: int = 0,
+                 keep_alive: bool = False):
         self.fake = fake or FakeWeChat()
-        self.server = make_server(host, port, create_fake_app(self.fake), threaded=True)
+        handler = _KeepAliveHandler if keep_alive else None  # HTTP/1.1 as WeChat's own servers; tests keep 1.0
+        self.server = make_server(host, port, create_fake_app(self.fake), threaded=True, request_handler=handler)
         self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="fake-wechat", daemon=True)
 
@@ -450,8 +456,9 @@ def main() -> None:  # pragma: no cover - a tool for the demo and the benchmark
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--keep-alive", action="store_true", help="HTTP/1.1 connections kept open, as WeChat's")
     opts = parser.parse_args()
-    server = FakeWeChatServer(FakeWeChat(latency=opts.latency), port=opts.port)
+    server = FakeWeChatServer(FakeWeChat(latency=opts.latency), port=opts.port, keep_alive=opts.keep_alive)
     print(server.url, flush=True)
     server.server.serve_forever()
 

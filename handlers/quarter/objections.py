@@ -155,10 +155,11 @@ def answer(session: Session, actor: Actor, policy: Policy, objection_id: int, ac
             audit.record(session, actor, "evaluation.regrade", "evaluation", e.id, {"final_grade": old},
                          {"final_grade": facts.new_grade, "objection_id": o.id, "meeting_on": meeting_on,
                           "attendees": o.meeting_attendees})
+            # a result list already filed no longer matches: marked 结果已变更，需更正备案 (never silently kept)
+            publishing.mark_results_changed(session, actor, policy, s.cycle, e, old, facts.new_grade,
+                                            objection_id=o.id, now=now)
         after |= {"grade": o.grade, "new_grade": facts.new_grade, "meeting_on": meeting_on,
                   "attendees": o.meeting_attendees}
-        # a result list already filed no longer matches: marked 结果已变更，需更正备案 (never silently kept)
-        publishing.mark_results_changed(session, actor, policy, c, e, old, facts.new_grade, objection_id=o.id, now=now)
     session.flush()
     audit.record(session, actor, f"objection.{action}", "objection", o.id, before, after)
     _tell_person(session, policy, o, s)

@@ -1,16 +1,16 @@
 """annual results: the unit's recorded 年度考核等次 per person and year (fed back, objectable under the law); an
 objection may be a quarter's (evaluation + cycle) or a year's (annual_result)
 
-Revision ID: 0013_annual
-Revises: 0012_objections_answer
+Revision ID: 0014_annual
+Revises: 0013_gaps
 """
 import sqlalchemy as sa
 from alembic import op
 
 from models.db import UTCDateTime
 
-revision = '0013_annual'
-down_revision = '0012_objections_answer'
+revision = '0014_annual'
+down_revision = '0013_gaps'
 branch_labels = None
 depends_on = None
 
