@@ -77,27 +77,37 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
     if unit is not None:
         cycle_ids, cq = cycle_ids.where(Cycle.unit_id == unit.id), cq.where(Cycle.unit_id == unit.id)
         fq = fq.where(Filing.unit_id == unit.id)
+    cycles = {c.id: (c, c.name) for c in session.execute(cq)}  # c: a row with the cycle's columns
+    # One pass over the quarter's evaluations beside its submitted summaries, both read from covering indexes in
+    # (cycle, person) order (``ix_evaluations_progress``, the partial ``ix_summaries_submitted``; migration 0013), so
+    # PostgreSQL merges two index-only range scans instead of probing or hashing the 285k rows of a province. The
+    # quarter's cycles are normally one id range (opened together); when another cycle sits inside the range the
+    # IN keeps exactly the quarter's.
+    lo, hi = (min(cycles), max(cycles)) if cycles else (0, -1)
+    in_range = Evaluation.cycle_id.between(lo, hi)
+    if cycles and session.scalar(select(func.count()).select_from(Cycle).where(Cycle.id.between(lo, hi))) \
+            != len(cycles):
+        in_range = in_range & Evaluation.cycle_id.in_(cycle_ids)
     counts = (
         select(Evaluation.cycle_id, Evaluation.tier_id, func.count().label("people"),
-               func.sum(case((Summary.state.in_(SUBMITTED), 1), else_=0)).label("submitted"),
-               func.sum(case((Evaluation.state.in_(SCORED), 1), else_=0)).label("scored"),
-               func.sum(case((Evaluation.state.in_(DECIDED), 1), else_=0)).label("decided"),
-               func.sum(case((Evaluation.state == "published", 1), else_=0)).label("published"),
-               func.sum(case((Evaluation.not_graded_reason.is_not(None), 1), else_=0)).label("not_graded"))
+               func.count(Summary.cycle_id).label("submitted"),
+               func.count(case((Evaluation.state.in_(SCORED), 1))).label("scored"),
+               func.count(case((Evaluation.state.in_(DECIDED), 1))).label("decided"),
+               func.count(case((Evaluation.state == "published", 1))).label("published"),
+               func.count(Evaluation.not_graded_reason).label("not_graded"))
         .select_from(Evaluation)
-        .outerjoin(Summary, (Summary.cycle_id == Evaluation.cycle_id) & (Summary.person_id == Evaluation.person_id))
-        .where(Evaluation.cycle_id.in_(cycle_ids))
+        .outerjoin(Summary, (Summary.cycle_id == Evaluation.cycle_id) & (Summary.person_id == Evaluation.person_id)
+                   & Summary.state.in_(SUBMITTED) & Summary.cycle_id.between(lo, hi))
+        .where(in_range)
         .group_by(Evaluation.cycle_id, Evaluation.tier_id)
     ).subquery()
     keys = ("people", "submitted", "scored", "decided", "published", "not_graded")
     q_rows = (select(counts.c.cycle_id, Tier.name, *(counts.c[k] for k in keys))
               .join(Tier, Tier.id == counts.c.tier_id).order_by(counts.c.cycle_id, counts.c.tier_id))
-    cycles = {c.id: (c, c.name) for c in session.execute(cq)}  # c: a row with the cycle's columns
     filed = dict(session.execute(fq).all())
     units: dict[int, dict] = {}
     tier_rows: dict[int, list[tuple]] = {}  # per cycle: (tier, counts…), made into dicts only for the units returned
-    for cycle_id, tier, *numbers in session.execute(q_rows):
-        numbers = [int(x or 0) for x in numbers]
+    for cycle_id, tier, *numbers in session.execute(q_rows):  # counts: never NULL, always int
         rows = tier_rows.get(cycle_id)
         if rows is None:
             rows = tier_rows[cycle_id] = []
