@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,11 +64,20 @@ class Indicator(Base):
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
 
 
+#: Summaries the board counts as submitted (handlers.county.oversight.SUBMITTED), as the partial index's predicate.
+SUBMITTED_SQL = "state IN ('submitted', 'locked')"
+
+
 class Summary(Base):
     """《平时考核登记表》: the personal summary, as paragraphs. Optimistic concurrency on ``version``."""
 
     __tablename__ = "summaries"
-    __table_args__ = (UniqueConstraint("cycle_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "person_id"),
+        # The county board's count of submitted summaries, read from the index alone (migration 0013).
+        Index("ix_summaries_submitted", "cycle_id", "person_id", postgresql_where=text(SUBMITTED_SQL),
+              sqlite_where=text(SUBMITTED_SQL)),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
@@ -111,6 +121,9 @@ class Evaluation(Base):
         UniqueConstraint("cycle_id", "person_id"),
         Index("ix_evaluations_supervisor", "supervisor_id", "cycle_id"),
         Index("ix_evaluations_person", "person_id"),
+        # Everything the county board counts, in (cycle, person) order, so the count reads the index alone and
+        # merges with ix_summaries_submitted (migration 0013).
+        Index("ix_evaluations_progress", "cycle_id", "person_id", "tier_id", "state", "not_graded_reason"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))

@@ -54,6 +54,32 @@ def board_sort(sort: str | None) -> str:
     return sort if sort and sort.lstrip("-") in BOARD_SORTS else BOARD_DEFAULT_SORT
 
 
+PROGRESS_KEYS = ("people", "submitted", "scored", "decided", "published", "not_graded")
+
+
+def _progress_counts(which, summary_range: tuple[int, int] | None, *, by_tier: bool = False):
+    """Per cycle (and tier, with ``by_tier``), ordered so: the ``PROGRESS_KEYS`` counts of the evaluations ``which``
+    selects. Counts are never NULL. ``summary_range``: the cycle id range of the summaries to merge with."""
+    on = ((Summary.cycle_id == Evaluation.cycle_id) & (Summary.person_id == Evaluation.person_id)
+          & Summary.state.in_(SUBMITTED))
+    if summary_range is not None:
+        on = on & Summary.cycle_id.between(*summary_range)
+    group = (Evaluation.cycle_id, Evaluation.tier_id) if by_tier else (Evaluation.cycle_id,)
+    counts = (
+        select(*group, func.count().label("people"), func.count(Summary.cycle_id).label("submitted"),
+               func.count(case((Evaluation.state.in_(SCORED), 1))).label("scored"),
+               func.count(case((Evaluation.state.in_(DECIDED), 1))).label("decided"),
+               func.count(case((Evaluation.state == "published", 1))).label("published"),
+               func.count(Evaluation.not_graded_reason).label("not_graded"))
+        .select_from(Evaluation).outerjoin(Summary, on).where(which).group_by(*group)
+    )
+    if not by_tier:
+        return counts.order_by(Evaluation.cycle_id)
+    counts = counts.subquery()
+    return (select(counts.c.cycle_id, Tier.name, *(counts.c[k] for k in PROGRESS_KEYS))
+            .join(Tier, Tier.id == counts.c.tier_id).order_by(counts.c.cycle_id, counts.c.tier_id))
+
+
 def progress_board(session: Session, actor: Actor, policy: Policy, year: int, quarter: int, *,
                    unit_name: str | None = None, now: datetime | None = None, q: str | None = None,
                    late_only: bool = False, sort: str | None = None, offset: int = 0,
@@ -63,7 +89,8 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
     ``totals``, ``chart``, ``late_units``, ``unit_count`` and ``filed_units`` cover every unit in scope; ``units``
     are those whose name contains ``q`` (and that have a late step, with ``late_only``), ordered by ``sort``
     (``BOARD_SORTS``; without it, and without ``limit``, in the units' own order), ``limit`` of them from
-    ``offset``; ``matched`` is how many matched. The counting happens in the database, grouped by cycle and tier.
+    ``offset``; ``matched`` is how many matched. The counting happens in the database, grouped by cycle (and by
+    tier for the units returned).
     """
     check_period(year, quarter)
     unit = unit_scope(session, actor, unit_name)
@@ -77,39 +104,25 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
     if unit is not None:
         cycle_ids, cq = cycle_ids.where(Cycle.unit_id == unit.id), cq.where(Cycle.unit_id == unit.id)
         fq = fq.where(Filing.unit_id == unit.id)
-    counts = (
-        select(Evaluation.cycle_id, Evaluation.tier_id, func.count().label("people"),
-               func.sum(case((Summary.state.in_(SUBMITTED), 1), else_=0)).label("submitted"),
-               func.sum(case((Evaluation.state.in_(SCORED), 1), else_=0)).label("scored"),
-               func.sum(case((Evaluation.state.in_(DECIDED), 1), else_=0)).label("decided"),
-               func.sum(case((Evaluation.state == "published", 1), else_=0)).label("published"),
-               func.sum(case((Evaluation.not_graded_reason.is_not(None), 1), else_=0)).label("not_graded"))
-        .select_from(Evaluation)
-        .outerjoin(Summary, (Summary.cycle_id == Evaluation.cycle_id) & (Summary.person_id == Evaluation.person_id))
-        .where(Evaluation.cycle_id.in_(cycle_ids))
-        .group_by(Evaluation.cycle_id, Evaluation.tier_id)
-    ).subquery()
-    keys = ("people", "submitted", "scored", "decided", "published", "not_graded")
-    q_rows = (select(counts.c.cycle_id, Tier.name, *(counts.c[k] for k in keys))
-              .join(Tier, Tier.id == counts.c.tier_id).order_by(counts.c.cycle_id, counts.c.tier_id))
     cycles = {c.id: (c, c.name) for c in session.execute(cq)}  # c: a row with the cycle's columns
+    # Every unit's totals in one pass over the quarter's evaluations beside its submitted summaries, both read from
+    # covering indexes in (cycle, person) order (``ix_evaluations_progress``, the partial ``ix_summaries_submitted``;
+    # migration 0013): PostgreSQL merges two index-only range scans and groups by cycle as the rows come, instead of
+    # probing or hashing the 285k rows of a province. The quarter's cycles are normally one id range (opened
+    # together); when another cycle sits inside the range the IN keeps exactly the quarter's. The per-tier numbers
+    # are counted afterwards for the units returned only.
+    lo, hi = (min(cycles), max(cycles)) if cycles else (0, -1)
+    in_quarter = Evaluation.cycle_id.between(lo, hi)
+    if cycles and session.scalar(select(func.count()).select_from(Cycle).where(Cycle.id.between(lo, hi))) \
+            != len(cycles):
+        in_quarter = in_quarter & Evaluation.cycle_id.in_(cycle_ids)
     filed = dict(session.execute(fq).all())
     units: dict[int, dict] = {}
-    tier_rows: dict[int, list[tuple]] = {}  # per cycle: (tier, counts…), made into dicts only for the units returned
-    for cycle_id, tier, *numbers in session.execute(q_rows):
-        numbers = [int(x or 0) for x in numbers]
-        rows = tier_rows.get(cycle_id)
-        if rows is None:
-            rows = tier_rows[cycle_id] = []
-            c, unit_label = cycles[cycle_id]
-            units[cycle_id] = {"unit": unit_label, "step": states.CYCLE.label(c.state), "state": c.state,
-                               "filed": filed.get(c.unit_id), "late": []}
-        rows.append((tier, numbers))
-    for cycle_id, u in units.items():
-        sums = [0] * len(keys)
-        for _, numbers in tier_rows[cycle_id]:
-            sums = [a + b for a, b in zip(sums, numbers)]
-        u["totals"] = dict(zip(keys, sums))
+    for cycle_id, *numbers in session.execute(_progress_counts(in_quarter, (lo, hi))):
+        c, unit_label = cycles[cycle_id]
+        units[cycle_id] = {"unit": unit_label, "step": states.CYCLE.label(c.state), "state": c.state,
+                           "filed": filed.get(c.unit_id), "late": [], "totals": dict(zip(PROGRESS_KEYS, numbers))}
+    keys = PROGRESS_KEYS
     for cycle_id, u in units.items():
         c, t = cycles[cycle_id][0], u["totals"]
         # a step is late while the cycle has not moved past it and its deadline has passed
@@ -131,12 +144,19 @@ def progress_board(session: Session, actor: Actor, policy: Policy, year: int, qu
     if limit is not None:
         shown = shown[offset:offset + limit]
     ids = {id(u) for u in shown}
-    for cycle_id, u in units.items():  # tiers and deadlines, only for the units returned
-        if id(u) in ids:
-            c = cycles[cycle_id][0]
-            u["tiers"] = [{"tier": tier, **dict(zip(keys, numbers))} for tier, numbers in tier_rows[cycle_id]]
-            u["deadlines"] = {s: format_local(getattr(c, f"{s}_due"), policy)
-                              for s in ("summary", "scoring", "decision", "filing")}
+    returned = [cycle_id for cycle_id, u in units.items() if id(u) in ids]
+    tier_rows: dict[int, list[dict]] = {cycle_id: [] for cycle_id in returned}
+    if returned:  # tiers and deadlines, only for the units returned
+        every = len(returned) == len(units)
+        which = in_quarter if every else Evaluation.cycle_id.in_(returned)
+        for cycle_id, tier, *numbers in session.execute(_progress_counts(which, (lo, hi) if every else None,
+                                                                         by_tier=True)):
+            tier_rows[cycle_id].append({"tier": tier, **dict(zip(keys, numbers))})
+    for cycle_id in returned:
+        u, c = units[cycle_id], cycles[cycle_id][0]
+        u["tiers"] = tier_rows[cycle_id]
+        u["deadlines"] = {s: format_local(getattr(c, f"{s}_due"), policy)
+                          for s in ("summary", "scoring", "decision", "filing")}
     if unit is not None:  # one unit: name the people who are late, tier by tier
         from handlers.quarter.progress import unit_progress
 
