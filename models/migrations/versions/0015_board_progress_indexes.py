@@ -1,13 +1,13 @@
 """evaluations, summaries: covering indexes for the county board's count (issue 12: province-size board < 300 ms)
 
-Revision ID: 0013_board
-Revises: 0012_objections_answer
+Revision ID: 0015_board
+Revises: 0014_annual
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013_board'
-down_revision = '0012_objections_answer'
+revision = '0015_board'
+down_revision = '0014_annual'
 branch_labels = None
 depends_on = None
 
