@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, JSONType, UTCDateTime, utcnow
@@ -66,6 +66,10 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("notice_id", "recipient"),
         Index("ix_deliveries_due", "state", "next_at"),
+        # the rows in flight, found by their claim token (the claim's read-back, the heartbeat): without it each
+        # claim scanned the whole table — 28 ms at 100,000 rows, every 50 sends (bench/fanout.py)
+        Index("ix_deliveries_claim", "claim", postgresql_where=text("claim IS NOT NULL"),
+              sqlite_where=text("claim IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"))
