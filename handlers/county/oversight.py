@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterator
 
+import numpy as np
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -296,7 +297,7 @@ class _S:
     name: str
     unit: str
     text: str
-    codes: frozenset | None = None  # packed shingle codes when they are the shingles one-to-one
+    codes: np.ndarray | None = None  # sorted packed shingle codes, when they are the shingles one-to-one
     sh: set | None = None  # the shingles themselves, only when codes cannot stand for them
 
 
@@ -328,14 +329,14 @@ def _shingled(texts: list[_S], k: int) -> similarity.Batch:
     batch = similarity.shingle_codes([s.text for s in texts], k)
     for i, s in enumerate(texts):
         if batch.exact[i]:
-            s.codes = frozenset(batch.of(i).tolist())
+            s.codes = batch.of(i)
     return batch
 
 
 def _similar(x: _S, y: _S, k: int) -> float:
     """The exact Jaccard similarity of the two texts' character shingles."""
     if x.codes is not None and y.codes is not None:
-        return similarity.jaccard(x.codes, y.codes)
+        return similarity.jaccard_sorted(x.codes, y.codes)
     if x.sh is None:
         x.sh = shingles(x.text, k)
     if y.sh is None:
