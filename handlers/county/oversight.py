@@ -352,16 +352,14 @@ def near_duplicates(session: Session, actor: Actor, policy: Policy, year: int, q
 
     A unit's summaries are shingled and signed in one numpy pass with datasketch's own hash and permutations, each
     distinct shingle hashed once per run (``models.rules.similarity``); the LSH's bands are computed once per
-    (threshold, num_perm). Same signatures as ``MinHash.update_batch``, so the same candidates and pairs.
+    (threshold, num_perm) and its buckets kept as ``MinHashLSH`` keeps them (``BandIndex``). Same signatures as
+    ``MinHash.update_batch``, so the same candidates, in the same order, and the same pairs.
     """
-    from datasketch import MinHash, MinHashLSH
-
     check_period(year, quarter)
     unit = unit_scope(session, actor, unit_name)
     cfg = policy.results
     k, threshold, num_perm = cfg.duplicate_shingle_chars, cfg.duplicate_threshold, cfg.duplicate_num_perm
     params = similarity.lsh_params(threshold, num_perm)
-    perms = similarity.permutations(num_perm)
     memo = similarity.Sha1Memo(k)
     started = time.perf_counter()
     py, pq = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
@@ -396,15 +394,14 @@ def near_duplicates(session: Session, actor: Actor, policy: Policy, year: int, q
                    if b is not None and len(b.text) >= cfg.duplicate_min_chars]
         if earlier:
             _shingled(earlier, k)
-        lsh = MinHashLSH(num_perm=num_perm, params=params)
-        for i, s in enumerate(texts):
-            m = MinHash(num_perm=num_perm, seed=1, hashvalues=signed[i], permutations=perms)
-            for j in lsh.query(m):
+        lsh = similarity.BandIndex(params)
+        for i, (s, keys) in enumerate(zip(texts, lsh.band_keys(signed), strict=True)):
+            for j in lsh.query(keys):
                 totals["compared"] += 1
                 sim = _similar(s, texts[j], k)
                 if sim >= threshold:
                     keep(sim, "colleague", texts[j], s)
-            lsh.insert(i, m)
+            lsh.insert(i, keys)
             before = last.get(s.person_id)
             if before is not None and len(before.text) >= cfg.duplicate_min_chars:
                 sim = _similar(s, before, k)

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Batch", "Sha1Memo", "jaccard", "jaccard_sorted", "lsh_params", "permutations", "sha1_hashes", "shingle_codes", "shingles",
+__all__ = ["BandIndex", "Batch", "Sha1Memo", "jaccard", "jaccard_sorted", "lsh_params", "permutations", "sha1_hashes", "shingle_codes", "shingles",
            "signatures", "strip"]
 
 _STRIP = re.compile(r"[\s，。、；：！？“”‘’（）()《》,.;:!?\"'-]+")
@@ -64,6 +64,38 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
+
+
+class BandIndex:
+    """The candidate search of datasketch's ``MinHashLSH`` (in-memory storage) without its per-call overhead: a
+    signature is cut into ``bands`` slices of ``rows`` values; two texts are candidates when any slice is equal.
+    Same buckets (sets of keys per band), same insertion order, so ``query`` returns the same keys in the same
+    order as ``MinHashLSH.query``."""
+
+    def __init__(self, params: tuple[int, int]) -> None:
+        bands, rows = params
+        self.ranges = [(i * rows, (i + 1) * rows) for i in range(bands)]
+        self.tables: list[dict[bytes, set]] = [{} for _ in range(bands)]
+
+    def band_keys(self, signatures: np.ndarray) -> list[list[bytes]]:
+        """Each text's band keys (the bytes of each slice of its signature)."""
+        slices = [np.ascontiguousarray(signatures[:, a:b]) for a, b in self.ranges]
+        return [[band[i].tobytes() for band in slices] for i in range(signatures.shape[0])]
+
+    def query(self, keys: list[bytes]) -> list:
+        candidates = set()
+        for key, table in zip(keys, self.tables, strict=True):
+            for found in table.get(key, ()):
+                candidates.add(found)
+        return list(candidates)
+
+    def insert(self, item, keys: list[bytes]) -> None:
+        for key, table in zip(keys, self.tables, strict=True):
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = {item}
+            else:
+                bucket.add(item)
 
 
 @lru_cache(maxsize=8)

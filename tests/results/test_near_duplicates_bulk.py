@@ -182,3 +182,21 @@ def test_heap_keeps_the_most_similar(db, policy, cli_actor, corpus):
         top = O.near_duplicates(s, cli_actor, policy, 2026, 3, limit=3)
         everything = O.near_duplicates(s, cli_actor, policy, 2026, 3, limit=10_000)
     assert [p["similarity"] for p in top["pairs"]] == heapq.nlargest(3, [p["similarity"] for p in everything["pairs"]])
+
+
+def test_band_index_returns_what_minhashlsh_returns_in_the_same_order():
+    rng = random.Random(9)
+    base = ["".join(rng.choice(CJK[:300]) for _ in range(120)) for _ in range(6)]
+    texts = [_edit(rng, rng.choice(base), rng.randrange(0, 6)) for _ in range(80)]
+    params = similarity.lsh_params(0.8, 64)
+    batch = similarity.shingle_codes(texts, 4)
+    signed = similarity.signatures(*similarity.sha1_hashes(texts, batch, similarity.Sha1Memo(4)), 64)
+    lsh, index = MinHashLSH(num_perm=64, params=params), similarity.BandIndex(params)
+    queried = 0
+    for i, keys in enumerate(index.band_keys(signed)):
+        m = MinHash(num_perm=64, seed=1, hashvalues=signed[i])
+        assert index.query(keys) == lsh.query(m)
+        queried += len(index.query(keys))
+        lsh.insert(i, m)
+        index.insert(i, keys)
+    assert queried > 80
