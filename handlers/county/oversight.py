@@ -324,6 +324,22 @@ def _summaries(session: Session, year: int, quarter: int, unit_id: int | None) -
         yield current, batch
 
 
+_CHUNK_TEXTS = 600  # summaries signed per numpy pass: ~40 MB of work arrays
+
+
+def _chunks(units: Iterator[tuple[int, list[_S]]], size: int) -> Iterator[list[tuple[int, list[_S]]]]:
+    """Whole units, grouped until a group holds at least ``size`` summaries."""
+    group, count = [], 0
+    for item in units:
+        group.append(item)
+        count += len(item[1])
+        if count >= size:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
+
+
 def _shingled(texts: list[_S], k: int) -> similarity.Batch:
     """Shingle every text of the batch at once; keep the code set where it is exact."""
     batch = similarity.shingle_codes([s.text for s in texts], k)
@@ -379,34 +395,40 @@ def near_duplicates(session: Session, actor: Actor, policy: Policy, year: int, q
         elif item > heap[0]:
             heapq.heapreplace(heap, item)
 
-    # last quarter's summaries stream alongside this quarter's (both ordered by unit)
-    for unit_id, batch in _summaries(session, year, quarter, unit.id if unit else None):
-        totals["summaries"] += len(batch)
-        while prev_unit is not None and prev_unit < unit_id:
-            prev_unit, prev_batch = next(previous, (None, []))
-        last = {s.person_id: s for s in prev_batch} if prev_unit == unit_id else {}
-        texts = [s for s in batch if len(s.text) >= cfg.duplicate_min_chars]
-        if not texts:
+    # last quarter's summaries stream alongside this quarter's (both ordered by unit); several units are shingled
+    # and signed together (each text's codes and signature do not depend on its neighbours), then searched one by one
+    minimum = cfg.duplicate_min_chars
+    for chunk in _chunks(_summaries(session, year, quarter, unit.id if unit else None), _CHUNK_TEXTS):
+        units, current, earlier = [], [], []
+        for unit_id, batch in chunk:
+            totals["summaries"] += len(batch)
+            while prev_unit is not None and prev_unit < unit_id:
+                prev_unit, prev_batch = next(previous, (None, []))
+            last = {s.person_id: s for s in prev_batch} if prev_unit == unit_id else {}
+            texts = [s for s in batch if len(s.text) >= minimum]
+            units.append((texts, last, len(current)))
+            current += texts
+            earlier += [b for b in (last.get(s.person_id) for s in texts) if b is not None and len(b.text) >= minimum]
+        if not current:
             continue
-        hashes, offsets = similarity.sha1_hashes([s.text for s in texts], _shingled(texts, k), memo)
-        signed = similarity.signatures(hashes, offsets, num_perm)
-        earlier = [b for b in (last.get(s.person_id) for s in texts)
-                   if b is not None and len(b.text) >= cfg.duplicate_min_chars]
+        hashes, offsets = similarity.sha1_hashes([s.text for s in current], _shingled(current, k), memo)
+        signed_all = similarity.signatures(hashes, offsets, num_perm)
         if earlier:
             _shingled(earlier, k)
-        lsh = similarity.BandIndex(params)
-        for i, (s, keys) in enumerate(zip(texts, lsh.band_keys(signed), strict=True)):
-            for j in lsh.query(keys):
-                totals["compared"] += 1
-                sim = _similar(s, texts[j], k)
-                if sim >= threshold:
-                    keep(sim, "colleague", texts[j], s)
-            lsh.insert(i, keys)
-            before = last.get(s.person_id)
-            if before is not None and len(before.text) >= cfg.duplicate_min_chars:
-                sim = _similar(s, before, k)
-                if sim >= threshold:
-                    keep(sim, "last_quarter", s, before)
+        for texts, last, at in units:
+            lsh = similarity.BandIndex(params)
+            for i, (s, keys) in enumerate(zip(texts, lsh.band_keys(signed_all[at:at + len(texts)]), strict=True)):
+                for j in lsh.query(keys):
+                    totals["compared"] += 1
+                    sim = _similar(s, texts[j], k)
+                    if sim >= threshold:
+                        keep(sim, "colleague", texts[j], s)
+                lsh.insert(i, keys)
+                before = last.get(s.person_id)
+                if before is not None and len(before.text) >= minimum:
+                    sim = _similar(s, before, k)
+                    if sim >= threshold:
+                        keep(sim, "last_quarter", s, before)
     pairs = []
     for sim, _, kind, a, b in sorted(heap, reverse=True):
         overlap, ratio = _overlap(a.text, b.text)

@@ -108,7 +108,9 @@ def corpus(db, policy):
     return known
 
 
-def test_bulk_path_finds_exactly_the_pairs_of_the_sha1_path(db, policy, cli_actor, corpus):
+@pytest.mark.parametrize("chunk", [O._CHUNK_TEXTS, 7])  # units signed together, or a few at a time
+def test_bulk_path_finds_exactly_the_pairs_of_the_sha1_path(db, policy, cli_actor, corpus, monkeypatch, chunk):
+    monkeypatch.setattr(O, "_CHUNK_TEXTS", chunk)
     with db.session() as s:
         old, old_totals = _old_pairs(s, policy, 2026, 3)
     with db.session() as s:
