@@ -9,12 +9,12 @@ from __future__ import annotations
 import difflib
 import heapq
 import random
-import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterator
 
+import numpy as np
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from config.policy import Policy
 from models import (
     Cycle, Evaluation, Filing, Person, SpotCheck, SpotFinding, Summary, Tier, Unit, utcnow,
 )
-from models.rules import states
+from models.rules import similarity, states
 from models.rules.calendar import format_local
 from models.rules.quota import quota_by_tier
 
@@ -300,12 +300,7 @@ def _same_grades(session: Session, policy: Policy, year: int, quarter: int) -> l
 
 # ---- near-duplicate summaries (datasketch MinHash LSH) -------------------------------------------------------
 
-_STRIP = re.compile(r"[\s，。、；：！？“”‘’（）()《》,.;:!?\"'-]+")
-
-
-def shingles(text: str, k: int) -> set[str]:
-    t = _STRIP.sub("", text)
-    return {t[i:i + k] for i in range(max(1, len(t) - k + 1))} if t else set()
+shingles = similarity.shingles
 
 
 def _overlap(a: str, b: str) -> tuple[str, float]:
@@ -315,14 +310,15 @@ def _overlap(a: str, b: str) -> tuple[str, float]:
     return a[m.a:m.a + m.size][:200], round(matcher.ratio(), 3)
 
 
-@dataclass
+@dataclass(eq=False)
 class _S:
     person_id: int
     staff_no: str
     name: str
     unit: str
     text: str
-    sh: set
+    codes: np.ndarray | None = None  # sorted packed shingle codes, when they are the shingles one-to-one
+    sh: set | None = None  # the shingles themselves, only when codes cannot stand for them
 
 
 def _summaries(session: Session, year: int, quarter: int, unit_id: int | None) -> Iterator[tuple[int, list[_S]]]:
@@ -343,9 +339,45 @@ def _summaries(session: Session, year: int, quarter: int, unit_id: int | None) -
             yield current, batch
             batch = []
         current = uid
-        batch.append(_S(pid, staff_no, name, unit_label, "\n".join(paragraphs or []), set()))
+        batch.append(_S(pid, staff_no, name, unit_label, "\n".join(paragraphs or [])))
     if batch:
         yield current, batch
+
+
+_CHUNK_TEXTS = 600  # summaries signed per numpy pass: ~40 MB of work arrays
+
+
+def _chunks(units: Iterator[tuple[int, list[_S]]], size: int) -> Iterator[list[tuple[int, list[_S]]]]:
+    """Whole units, grouped until a group holds at least ``size`` summaries."""
+    group, count = [], 0
+    for item in units:
+        group.append(item)
+        count += len(item[1])
+        if count >= size:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
+
+
+def _shingled(texts: list[_S], k: int) -> similarity.Batch:
+    """Shingle every text of the batch at once; keep the code set where it is exact."""
+    batch = similarity.shingle_codes([s.text for s in texts], k)
+    for i, s in enumerate(texts):
+        if batch.exact[i]:
+            s.codes = batch.of(i)
+    return batch
+
+
+def _similar(x: _S, y: _S, k: int) -> float:
+    """The exact Jaccard similarity of the two texts' character shingles."""
+    if x.codes is not None and y.codes is not None:
+        return similarity.jaccard_sorted(x.codes, y.codes)
+    if x.sh is None:
+        x.sh = shingles(x.text, k)
+    if y.sh is None:
+        y.sh = shingles(y.text, k)
+    return similarity.jaccard(x.sh, y.sh)
 
 
 def near_duplicates(session: Session, actor: Actor, policy: Policy, year: int, quarter: int, *,
@@ -353,14 +385,18 @@ def near_duplicates(session: Session, actor: Actor, policy: Policy, year: int, q
     """Summaries nearly identical to a colleague's (same unit, same quarter) or to the same person's last
     quarter. MinHash LSH (datasketch) finds candidates; the exact Jaccard of character shingles confirms them.
     Returns the ``limit`` most similar pairs with their longest shared passage, and the totals.
-    """
-    from datasketch import MinHash, MinHashLSH
 
+    A unit's summaries are shingled and signed in one numpy pass with datasketch's own hash and permutations, each
+    distinct shingle hashed once per run (``models.rules.similarity``); the LSH's bands are computed once per
+    (threshold, num_perm) and its buckets kept as ``MinHashLSH`` keeps them (``BandIndex``). Same signatures as
+    ``MinHash.update_batch``, so the same candidates, in the same order, and the same pairs.
+    """
     check_period(year, quarter)
     unit = unit_scope(session, actor, unit_name)
     cfg = policy.results
-    k, threshold = cfg.duplicate_shingle_chars, cfg.duplicate_threshold
-    perms = MinHash(num_perm=cfg.duplicate_num_perm, seed=1).permutations
+    k, threshold, num_perm = cfg.duplicate_shingle_chars, cfg.duplicate_threshold, cfg.duplicate_num_perm
+    params = similarity.lsh_params(threshold, num_perm)
+    memo = similarity.Sha1Memo(k)
     started = time.perf_counter()
     py, pq = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
     previous = _summaries(session, py, pq, unit.id if unit else None)
@@ -379,34 +415,40 @@ def near_duplicates(session: Session, actor: Actor, policy: Policy, year: int, q
         elif item > heap[0]:
             heapq.heapreplace(heap, item)
 
-    def jaccard(x: set, y: set) -> float:
-        return len(x & y) / len(x | y) if x and y else 0.0
-
-    # last quarter's summaries stream alongside this quarter's (both ordered by unit)
-    for unit_id, batch in _summaries(session, year, quarter, unit.id if unit else None):
-        totals["summaries"] += len(batch)
-        while prev_unit is not None and prev_unit < unit_id:
-            prev_unit, prev_batch = next(previous, (None, []))
-        last = {s.person_id: s for s in prev_batch} if prev_unit == unit_id else {}
-        lsh = MinHashLSH(threshold=threshold, num_perm=cfg.duplicate_num_perm)
-        for i, s in enumerate(batch):
-            if len(s.text) < cfg.duplicate_min_chars:
-                continue
-            s.sh = shingles(s.text, k)
-            m = MinHash(num_perm=cfg.duplicate_num_perm, seed=1, permutations=perms)
-            m.update_batch([x.encode("utf-8") for x in s.sh])
-            for j in lsh.query(m):
-                totals["compared"] += 1
-                sim = jaccard(s.sh, batch[j].sh)
-                if sim >= threshold:
-                    keep(sim, "colleague", batch[j], s)
-            lsh.insert(i, m)
-            before = last.get(s.person_id)
-            if before is not None and len(before.text) >= cfg.duplicate_min_chars:
-                before.sh = before.sh or shingles(before.text, k)
-                sim = jaccard(s.sh, before.sh)
-                if sim >= threshold:
-                    keep(sim, "last_quarter", s, before)
+    # last quarter's summaries stream alongside this quarter's (both ordered by unit); several units are shingled
+    # and signed together (each text's codes and signature do not depend on its neighbours), then searched one by one
+    minimum = cfg.duplicate_min_chars
+    for chunk in _chunks(_summaries(session, year, quarter, unit.id if unit else None), _CHUNK_TEXTS):
+        units, current, earlier = [], [], []
+        for unit_id, batch in chunk:
+            totals["summaries"] += len(batch)
+            while prev_unit is not None and prev_unit < unit_id:
+                prev_unit, prev_batch = next(previous, (None, []))
+            last = {s.person_id: s for s in prev_batch} if prev_unit == unit_id else {}
+            texts = [s for s in batch if len(s.text) >= minimum]
+            units.append((texts, last, len(current)))
+            current += texts
+            earlier += [b for b in (last.get(s.person_id) for s in texts) if b is not None and len(b.text) >= minimum]
+        if not current:
+            continue
+        hashes, offsets = similarity.sha1_hashes([s.text for s in current], _shingled(current, k), memo)
+        signed_all = similarity.signatures(hashes, offsets, num_perm)
+        if earlier:
+            _shingled(earlier, k)
+        for texts, last, at in units:
+            lsh = similarity.BandIndex(params)
+            for i, (s, keys) in enumerate(zip(texts, lsh.band_keys(signed_all[at:at + len(texts)]), strict=True)):
+                for j in lsh.query(keys):
+                    totals["compared"] += 1
+                    sim = _similar(s, texts[j], k)
+                    if sim >= threshold:
+                        keep(sim, "colleague", texts[j], s)
+                lsh.insert(i, keys)
+                before = last.get(s.person_id)
+                if before is not None and len(before.text) >= minimum:
+                    sim = _similar(s, before, k)
+                    if sim >= threshold:
+                        keep(sim, "last_quarter", s, before)
     pairs = []
     for sim, _, kind, a, b in sorted(heap, reverse=True):
         overlap, ratio = _overlap(a.text, b.text)
