@@ -222,6 +222,7 @@ class ResultsPolicy:
     duplicate_threshold: float = 0.8
     duplicate_shingle_chars: int = 4
     duplicate_num_perm: int = 64
+    duplicate_recall: float = 0.95  # the chance that a pair exactly at the threshold is found (the LSH's bands)
     duplicate_min_chars: int = 30
     same_grades_quarters: int = 3
     spot_check_units: int = 5
@@ -582,6 +583,8 @@ def _check(p: Policy) -> None:
     r = p.results
     if not 0 < r.duplicate_threshold <= 1:
         raise PolicyError("results.duplicate_threshold 必须在 0 到 1 之间")
+    if not 0 < r.duplicate_recall < 1:
+        raise PolicyError("results.duplicate_recall 必须大于 0 且小于 1")
     if r.duplicate_shingle_chars < 2 or r.duplicate_num_perm < 16 or r.duplicate_min_chars < 1:
         raise PolicyError("results.duplicate_shingle_chars 至少为 2，duplicate_num_perm 至少为 16")
     if min(r.download_token_minutes, r.spot_check_units, r.spot_check_people_per_unit, r.same_grades_quarters,

@@ -395,7 +395,7 @@ def near_duplicates(session: Session, actor: Actor, policy: Policy, year: int, q
     unit = unit_scope(session, actor, unit_name)
     cfg = policy.results
     k, threshold, num_perm = cfg.duplicate_shingle_chars, cfg.duplicate_threshold, cfg.duplicate_num_perm
-    params = similarity.lsh_params(threshold, num_perm)
+    params = similarity.lsh_params(threshold, num_perm, cfg.duplicate_recall)
     memo = similarity.Sha1Memo(k)
     started = time.perf_counter()
     py, pq = (year, quarter - 1) if quarter > 1 else (year - 1, 4)

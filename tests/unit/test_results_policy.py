@@ -25,6 +25,7 @@ def test_a_profile_without_the_section_gets_the_defaults():
 @pytest.mark.parametrize("key, value, message", [
     ("duplicate_threshold", 1.5, "duplicate_threshold 必须在 0 到 1 之间"),
     ("duplicate_num_perm", 4, "duplicate_num_perm 至少为 16"),
+    ("duplicate_recall", 1.0, "duplicate_recall 必须大于 0 且小于 1"),
     ("spot_check_units", 0, "至少为 1"),
     ("talk_grades", ["差劲"], "不在 grades 中"),
     ("unknown_key", 1, "字段有误"),
