@@ -1,4 +1,4 @@
-"""The county's combined table written by XlsxWriter (constant memory) holds exactly the cells openpyxl's write-only
+"""The county's combined table written by the streaming sheet writer (xlsx_stream) holds exactly the cells openpyxl's write-only
 writer wrote before."""
 import io
 from datetime import date
@@ -75,3 +75,22 @@ def test_risky_text_stays_text_and_is_escaped_the_same_way(session, policy, coun
     ws = load_workbook(io.BytesIO(out.getvalue())).active
     cells = [c for row in ws.iter_rows() for c in row if c.value == "'=HYPERLINK(\"http://x\",\"点我\")"]
     assert cells and cells[0].data_type == "s" and not ws._hyperlinks
+
+
+def test_the_streaming_sheet_keeps_awkward_text_and_numbers_exactly():
+    from decimal import Decimal
+
+    from handlers.results.documents.xlsx_stream import write_sheet
+
+    rows = [["标题"], [" 前后有空格 ", "a<b & c>d \"引号\" '单引号'", "'=1+1", None, "", 0, -3, 87.5, Decimal("92.50")],
+            ["控制\x01字符\x0b", "换行\n第二行", True, "𠀀𠀁", "x" * 5000]]
+    out = io.BytesIO()
+    assert write_sheet(out, "表<1>&", rows) == 3
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    ws = wb.active
+    assert wb.sheetnames == ["表<1>&"]
+    got = [[c.value for c in row] for row in ws.iter_rows()]
+    assert got[0][0] == "标题"
+    assert got[1] == [" 前后有空格 ", "a<b & c>d \"引号\" '单引号'", "'=1+1", None, None, 0, -3, 87.5, 92.5]
+    assert got[2][:5] == ["控制字符", "换行\n第二行", True, "𠀀𠀁", "x" * 5000]
+    assert [c.data_type for c in ws[2]][5:] == ["n"] * 4

@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import BinaryIO, Iterable, Iterator
 
@@ -166,31 +167,16 @@ def county_rows(session: Session, year: int, quarter: int) -> Iterator[list]:
 
 def county_result_table(session: Session, actor: Actor, policy: Policy, year: int, quarter: int,
                         out: BinaryIO) -> str:
-    """The county's combined table, streamed: XlsxWriter in constant-memory mode writes each row to its temporary
-    file as it comes from the database (``yield_per``), never all in memory. Cells as openpyxl's write-only writer
-    wrote them (text inline, numbers as numbers, nothing for empty values; text never becomes a formula or a link).
-    """
-    import xlsxwriter
+    """The county's combined table, streamed: each row goes into the sheet's XML as it comes from the database
+    (``yield_per``), never all in memory (``xlsx_stream``: at 300,000 rows the general writers spent ~5 µs of
+    Python per cell). Cells as openpyxl's write-only writer wrote them (text inline, numbers as numbers, nothing for
+    empty values; text that looks like a formula is escaped as in every export)."""
+    from handlers.results.documents.xlsx_stream import write_sheet
 
     require_county(actor)
-    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    try:
-        ws = wb.add_worksheet("全县结果汇总")
-        ws.write_string(0, 0, f"{policy.county}{year}年第{quarter}季度公务员平时考核结果汇总表")
-        for c, header in enumerate(COUNTY_HEADERS):
-            ws.write_string(1, c, header)
-        text, number = ws.write_string, ws.write_number
-        for r, row in enumerate(county_rows(session, year, quarter), start=2):
-            for c, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, str):
-                    text(r, c, safe_cell(value))
-                else:
-                    number(r, c, value)
-    finally:
-        wb.close()
+    title = [f"{policy.county}{year}年第{quarter}季度公务员平时考核结果汇总表"]
+    rows = (_row(row) for row in county_rows(session, year, quarter))
+    write_sheet(out, "全县结果汇总", itertools.chain([title, COUNTY_HEADERS], rows))
     return f"全县结果汇总表_{year}Q{quarter}.xlsx"
 
 
