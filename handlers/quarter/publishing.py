@@ -272,7 +272,9 @@ def changed_view(filing: Filing, policy: Policy) -> dict:
             "changed_label": CHANGED_LABEL if filing.changed_at is not None else "",
             "changed_at": format_local(filing.changed_at, policy) if filing.changed_at else "",
             "changes": list(filing.changes or []), "changes_text": changes_text(filing),
-            "history": list(filing.history or [])}
+            "history": [{**h, "state_label": states.FILING.label(h["state"]),
+                         "submitted_at_local": format_local(datetime.fromisoformat(h["submitted_at"]), policy)}
+                        for h in filing.history or []]}
 
 
 def filings(session: Session, actor: Actor, *, offset: int, limit: int, state: str | None = None,
