@@ -52,3 +52,31 @@ def record(
         "after": _plain(after) if after is not None else None,
     })
 
+
+
+def who(session: Session, refs) -> dict[str, str]:
+    """What a page shows for the actor refs the log and the records keep (``person:<人员编号>``, ``system:…``):
+    "姓名（人员编号）" for a person, 系统 for the system; a ref of no one known stays as it is."""
+    from sqlalchemy import select
+
+    from models import Person
+
+    refs = {r for r in refs if r}
+    staff = {r.removeprefix("person:") for r in refs if r.startswith("person:")}
+    names = dict(session.execute(select(Person.staff_no, Person.name).where(Person.staff_no.in_(staff))).all()) \
+        if staff else {}
+    out = {}
+    for r in refs:
+        no = r.removeprefix("person:")
+        out[r] = f"{names[no]}（{no}）" if no in names else ("系统" if r.startswith("system:") else r)
+    return out
+
+
+def with_names(session: Session, view: dict, *keys: str) -> dict:
+    """``view`` with ``<key>_name`` beside each actor ref in ``keys`` and in its ``history`` entries (filings)."""
+    history = view.get("history") or []
+    found = who(session, [view.get(k) for k in keys] + [h.get(k) for h in history for k in keys])
+    out = {**view, **{f"{k}_name": found.get(view.get(k), view.get(k) or "") for k in keys}}
+    if history:
+        out["history"] = [{**h, **{f"{k}_name": found.get(h.get(k), h.get(k) or "") for k in keys}} for h in history]
+    return out

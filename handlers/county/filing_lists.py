@@ -11,6 +11,7 @@ from models.rules import states
 from models.rules.calendar import format_local
 
 from handlers.identity.access import filing_for_viewer
+from handlers import audit
 from handlers.actor import Actor
 from handlers.errors import InvalidInput, NotFound
 from handlers.county.filings import filing_view
@@ -52,10 +53,11 @@ def filing_rows(session: Session, actor: Actor, policy: Policy, *, offset: int =
 def filing_detail(session: Session, actor: Actor, policy: Policy, filing_id: int) -> dict:
     filing = filing_for_viewer(session, actor, filing_id)
     view = filing_view(filing, session.get(Unit, filing.unit_id).name)
-    return {**view, "kind_label": FILING_KINDS.get(filing.kind, filing.kind),
+    detail = {**view, "kind_label": FILING_KINDS.get(filing.kind, filing.kind),
             "submitted_at": format_local(filing.submitted_at, policy), "submitted_by": filing.submitted_by,
             "reviewed_at": format_local(filing.reviewed_at, policy), "reviewed_by": filing.reviewed_by,
             **changed_view(filing, policy)}
+    return audit.with_names(session, detail, "submitted_by", "reviewed_by")
 
 
 def tier_names(session: Session) -> list[str]:

@@ -17,6 +17,7 @@ from models.rules import states
 from models.rules.calendar import format_local
 
 from handlers.identity.access import cycle_for_admin, deny, filing_for_viewer, unit_for_admin
+from handlers import audit
 from handlers.actor import Actor
 from handlers.identity.roster_format import STATUS_LABELS
 
@@ -140,7 +141,8 @@ def unit_filings(session: Session, actor: Actor, policy: Policy, unit_id: int) -
 def filing_detail(session: Session, actor: Actor, policy: Policy, filing_id: int) -> dict:
     """One filing with its snapshot, for unit HR of its unit and the county office (others: 404)."""
     filing = filing_for_viewer(session, actor, filing_id)
-    return {**_filing_row(filing, session.get(Unit, filing.unit_id).name, policy), "payload": filing.payload}
+    view = {**_filing_row(filing, session.get(Unit, filing.unit_id).name, policy), "payload": filing.payload}
+    return audit.with_names(session, view, "submitted_by")
 
 
 def results_filing(session: Session, actor: Actor, policy: Policy, cycle_id: int) -> dict | None:

@@ -93,6 +93,7 @@ def test_a_regrade_after_filing_is_shown_to_unit_hr_and_the_county_and_corrected
     assert 'id="results-changed"' not in county_page and 'id="filing-history"' in county_page
     earlier = county_page.split('id="filing-history"')[1]
     assert "当时状态 已通过" in earlier and " UTC" not in earlier and "accepted" not in earlier  # Beijing time, Chinese
+    assert "person:" not in county_page and "（AH1）" in earlier  # who filed: the name and staff number, not the ref
     assert "当时状态 已通过" in hr.get(f"/console/unit/filings/{fid}").get_data(as_text=True)
     assert 'id="accept"' in county_page and "disabled" not in county_page.split('id="accept"')[1].split(">")[0]
     assert client.post(f"/console/county/filings/{fid}/review", data={"csrf_token": token, "action": "accept"}
