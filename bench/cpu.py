@@ -22,8 +22,10 @@ def _processes():
             continue
         comm = raw[raw.index("(") + 1: raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2:].split()
-        # fields[0] is state (field 3); utime/stime are fields 14/15, so indexes 11/12 here; pgid is field 5
-        yield int(entry.name), comm, int(fields[2]), (int(fields[11]) + int(fields[12])) / TICK
+        # fields[0] is state (field 3); ppid is field 4, pgid field 5; utime/stime are fields 14/15 and
+        # cutime/cstime (children that exited and were reaped) 16/17, so indexes 1, 2, 11/12 and 13/14 here
+        yield (int(entry.name), comm, int(fields[1]), int(fields[2]), (int(fields[11]) + int(fields[12])) / TICK,
+               (int(fields[13]) + int(fields[14])) / TICK)
 
 
 def snapshot(server_pgid: int) -> dict[str, float]:
@@ -32,11 +34,15 @@ def snapshot(server_pgid: int) -> dict[str, float]:
         return {}
     own = os.getpgid(0)
     out = {"server": 0.0, "postgres": 0.0, "redis": 0.0, "client": 0.0}
-    for _pid, comm, pgid, cpu in _processes():
+    seen = list(_processes())
+    postgres = {pid for pid, comm, *_ in seen if comm.startswith("postgres")}
+    for pid, comm, ppid, pgid, cpu, reaped in seen:
         if pgid == server_pgid:
             out["server"] += cpu
         elif comm.startswith("postgres"):
             out["postgres"] += cpu
+            if ppid not in postgres:  # the postmaster: backends that ended (a pool closing its overflow
+                out["postgres"] += reaped  # connections) count through it, or an app that churns looks cheap
         elif comm.startswith("redis-server"):
             out["redis"] += cpu
         elif pgid == own:
