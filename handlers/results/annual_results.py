@@ -110,6 +110,7 @@ def year_sheet(session: Session, actor: Actor, policy: Policy, unit_id: int, yea
                                     stream=False))
     stored = _stored(session, year, [r.person_id for r in people])
     objections = _objections(session, [r.id for r in stored.values()])
+    names = audit.who(session, [s.decided_by for s in stored.values()])
     rows = []
     for r in people:
         s = stored.get(r.person_id)
@@ -122,7 +123,8 @@ def year_sheet(session: Session, actor: Actor, policy: Policy, unit_id: int, yea
             "suggested": annual_rules.suggested_grade(r.outcome, policy),
             "allowed": annual_rules.allowed_grades(r.outcome, policy),
             "grade": s.grade if s else "", "decided_grade": s.decided_grade if s else "",
-            "decided_by": s.decided_by if s else "", "decided_at": format_local(s.decided_at, policy) if s else "",
+            "decided_by": s.decided_by if s else "", "decided_by_name": names.get(s.decided_by, "") if s else "",
+            "decided_at": format_local(s.decided_at, policy) if s else "",
             "fed_back_at": format_local(s.fed_back_at, policy) if s else "",
             "objection_id": o.id if o else None, "objection_state": o.state if o else "",
         })

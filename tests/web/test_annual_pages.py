@@ -58,6 +58,7 @@ def test_unit_hr_records_tells_and_decides_a_review_on_the_console(web_app, sess
     session.commit()
     oid = session.scalar(select(Objection.id))
     page = client.get(f"/console/unit/annual{base}").get_data(as_text=True)
+    assert "（F006） / " in page and "person:F006" not in page  # who recorded it: the name, not the stored ref
     assert f'id="answer-{oid}"' in page and "应为基本称职" in page
     r = client.post(f"/console/unit/annual/objections/{oid}/answer{base}",
                     data={"csrf_token": token, "action": "change", "reason": "经复核改为基本称职",
