@@ -1,18 +1,34 @@
 """Page objects: what a tester does on ``/simulator`` and ``/``, expressed with Selenium (waits, never sleeps)."""
 from __future__ import annotations
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 TIMEOUT = 20  # seconds; a reply normally takes milliseconds, the margin is for a loaded CI machine
 
 
+# What ChromeDriver answers when an element is read while its page is being replaced: not a stale element but an
+# "unknown error" from the inspector (seen once in CI: "unhandled inspector error" reading <main> after an upload).
+_NAVIGATING = ("unhandled inspector error", "no such execution context", "cannot find context with specified id",
+               "Node with given id does not belong to the document")
+
+
 def wait(driver, condition, what: str):
     """Wait until ``condition(driver)`` is truthy. After a click the old page may go away between finding an element
-    and reading it (a stale element): that counts as "not yet" and the condition is asked again."""
-    return WebDriverWait(driver, TIMEOUT, ignored_exceptions=(StaleElementReferenceException,)).until(
-        condition, message=f"waiting for {what}")
+    and reading it (a stale element, or ChromeDriver's inspector error for the same moment): that counts as
+    "not yet" and the condition is asked again, as is an element not there yet. Anything else is raised at once."""
+
+    def asked(d):
+        try:
+            return condition(d)
+        except WebDriverException as exc:
+            if isinstance(exc, (NoSuchElementException, StaleElementReferenceException)) or any(
+                    m in str(exc) for m in _NAVIGATING):
+                return False
+            raise
+
+    return WebDriverWait(driver, TIMEOUT).until(asked, message=f"waiting for {what}")
 
 
 class ChatPage:
