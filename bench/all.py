@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
+sys.path.insert(0, str(ROOT))
 
 
 def benches(pg: str, redis: str, province: str, quick: bool) -> dict[str, list[str]]:
@@ -45,17 +46,9 @@ def benches(pg: str, redis: str, province: str, quick: bool) -> dict[str, list[s
 
 def ensure_database(pg: str, name: str) -> bool:
     """Create ``name`` if missing; True when it was created (so it needs seeding)."""
-    from sqlalchemy import create_engine, text
+    from bench.fresh import ensure_database as ensure
 
-    engine = create_engine(f"{pg}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-                return False
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-            return True
-    finally:
-        engine.dispose()
+    return ensure(f"{pg}/{name}")
 
 
 def seed_province(pg: str, people: int, units: int) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 import cpu  # noqa: E402  (bench/cpu.py)
 
@@ -38,15 +38,12 @@ from handlers.identity.sessions import SessionPolicy, create_session  # noqa: E4
 from models import County, Evaluation, Indicator, Membership, Person, Tier, Unit, utcnow  # noqa: E402
 from models.db import Database  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
+from bench.fresh import empty_schema  # noqa: E402
 from models.store import RedisStore  # noqa: E402
 
 
 def seed(url: str, redis_url: str, clients: int) -> tuple[str, list[tuple[int, int]], list[int]]:
-    db = Database(url)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    db.dispose()
+    empty_schema(url)
     upgrade(url)
     db = Database(url)
     policy = load_policy("hengyang")

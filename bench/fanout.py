@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests  # noqa: E402
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from bot.channels import build_channels  # noqa: E402
 from config import load_settings  # noqa: E402
@@ -30,6 +30,7 @@ from handlers.actor import system_actor  # noqa: E402
 from models import County, Membership, Person, Tier, Unit, WeChatBinding  # noqa: E402
 from models.db import Database  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
+from bench.fresh import empty_schema  # noqa: E402
 from models.store import MemoryStore  # noqa: E402
 from scheduler.drainer import Drainer  # noqa: E402
 
@@ -111,10 +112,8 @@ def main() -> None:
     tmp = tempfile.mkdtemp()
     db_url = args.postgres or f"sqlite:///{tmp}/fanout.sqlite3"
     try:
+        empty_schema(db_url)
         db = Database(db_url)
-        if db.dialect == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade(db_url)
         t0 = time.perf_counter()
         notice_id = seed(db, args.recipients)

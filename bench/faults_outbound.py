@@ -27,7 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 
 from bench.fanout import seed  # noqa: E402
 from bot.channels import build_channels  # noqa: E402
@@ -37,6 +36,7 @@ from handlers.outbound import notices  # noqa: E402
 from handlers.actor import system_actor  # noqa: E402
 from models.db import Database  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
+from bench.fresh import empty_schema  # noqa: E402
 from models.store import MemoryStore  # noqa: E402
 from scheduler.drainer import Drainer  # noqa: E402
 from tests.outbound.private_redis import PrivateRedis  # noqa: E402
@@ -47,11 +47,7 @@ LEADS = "已成为主调度器"
 
 def fresh_database(url: str | None, tmp: str, name: str) -> str:
     url = url or f"sqlite:///{tmp}/{name}.sqlite3"
-    db = Database(url)
-    if db.dialect == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    db.dispose()
+    empty_schema(url)
     upgrade(url)
     return url
 

@@ -18,22 +18,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, text  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert  # noqa: E402
 
 from config import load_policy  # noqa: E402
 from handlers.seed import seed_demo  # noqa: E402
 from models.db import Database  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
+from bench.fresh import empty_schema  # noqa: E402
 
 
 def fresh(url: str) -> Database:
-    db = Database(url)
-    if db.dialect == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    empty_schema(url)
     upgrade(url)
-    return db
+    return Database(url)
 
 
 def floor(db: Database, rows: int) -> float:

@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 import cpu  # noqa: E402  (bench/cpu.py)
 
@@ -49,13 +49,12 @@ def prepare(db_url: str, redis_url: str, people: int) -> list[str]:
     from models import Membership, Person, Tier, Unit, County, WeChatBinding, utcnow
     from models.db import Database
     from models.migrate import upgrade
+    from bench.fresh import empty_schema
     from models.store import RedisStore
     from bot.wechat import dialog
 
+    empty_schema(db_url)
     db = Database(db_url)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
     upgrade(db_url)
     policy = load_policy("hengyang")
     openids = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from config import Settings, load_settings
 from config.settings import development_parts
@@ -13,11 +14,22 @@ from . import api, downloads, errors, ext, health, home, web
 MAX_BODY = 1024 * 1024  # 1 MiB: WeChat messages and API bodies are far smaller
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building its signer for a request that carries no session cookie
+    (every API call and WeChat message): itsdangerous's serializer cost ~3% of a chat message's CPU (py-spy)."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     for part in development_parts(settings):
         logging.getLogger("kaohe").warning("仅供开发的部分已开启：%s", part)
     app = Flask(__name__)
+    app.session_interface = CookieSessions()
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     ext.init_app(app, settings)

@@ -204,8 +204,8 @@ class RedisStore:
                 pipe.set(key, op[2], px=int(op[3] * 1000) if op[3] else None, nx=op[4] if len(op) > 4 else False)
             elif name == "delete":
                 pipe.delete(key)
-            elif name == "release_lock":
-                self._script("release", _RELEASE)(keys=[key], args=[op[2]], client=pipe)
+            elif name == "release_lock":  # EVAL, not a registered Script: a Script in a pipeline makes redis-py
+                pipe.eval(_RELEASE, 1, key, op[2])  # send SCRIPT EXISTS first, one more round trip per batch
             else:
                 raise ValueError(f"unknown store operation {name!r}")
         results = pipe.execute()

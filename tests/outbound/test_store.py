@@ -55,3 +55,28 @@ def test_read_ahead_answers_once_from_early_values_and_forgets_them_on_write(sto
     ahead.set("r:b", "written")
     assert ahead.get("r:b") == "written"  # a write forgets the early value
     assert ahead.acquire_lock("r:lock", "me", 5) and store.get("r:lock") == "me"  # the rest goes to the store
+
+
+def test_a_batch_that_releases_a_lock_is_one_round_trip_in_redis(store):
+    """redis-py sends SCRIPT EXISTS before a pipeline holding a registered Script: one more round trip on every
+    chat message. Redis's own command counts show the batch sends its commands and nothing else."""
+    import pytest
+
+    from models.store import RedisStore
+
+    if not isinstance(store, RedisStore):
+        pytest.skip("Redis only (KAOHE_TEST_REDIS_URL)")
+
+    def calls():
+        stats = store.client.info("commandstats")  # Redis 7 counts subcommands apart: cmdstat_script|exists
+        return {name: sum(v["calls"] for k, v in stats.items() if k.split("|")[0] == f"cmdstat_{name}")
+                for name in ("script", "eval", "evalsha", "set")}
+
+    store.set("rt:lock", "me", ttl=5)
+    before = calls()
+    assert store.batch([("set", "rt:done", "reply", 5, False), ("release_lock", "rt:lock", "me")]) == [True, None]
+    after = calls()
+    assert store.get("rt:lock") is None and store.get("rt:done") == "reply"
+    assert after["script"] == before["script"]  # no SCRIPT EXISTS / LOAD
+    assert (after["eval"] + after["evalsha"]) - (before["eval"] + before["evalsha"]) == 1
+    assert after["set"] - before["set"] == 1
