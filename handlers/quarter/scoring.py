@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from config.policy import Policy
 from models import Cycle, Evaluation, Person, Summary, Tier, utcnow
@@ -20,7 +21,7 @@ from models.rules.scoring import RuleViolation, check_score, missing_indicators,
     total_score
 
 from handlers.quarter import merits
-from handlers.identity.access import evaluation_for_reader, evaluation_for_scorer
+from handlers.identity.access import evaluation_columns_for_scorer, evaluation_for_reader, evaluation_for_scorer
 from handlers.actor import Actor
 from handlers import audit
 from handlers.errors import Conflict, InvalidInput, PreconditionFailed, from_rule
@@ -116,7 +117,7 @@ _SAVE = update(_T).where(_T.c.id == bindparam("id_"), _T.c.version == bindparam(
 
 def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: int, taps: list[Tap],
                 expected_version: int) -> ScoreResult:
-    evaluation, cycle = evaluation_for_scorer(session, actor, evaluation_id)
+    evaluation, cycle = evaluation_columns_for_scorer(session, actor, evaluation_id)  # plain rows: the hot path
     _open_for_scoring(cycle)
     _check_version(evaluation, expected_version)
     try:
@@ -161,7 +162,9 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
         raise PreconditionFailed("评鉴表已在其他设备上修改，请刷新后再保存", "version_mismatch", expected=expected_version)
     audit.record(session, actor, "evaluation.score", "evaluation", evaluation.id, {"state": evaluation.state},
                  {"scores": changed, "total": total})
-    session.expire(evaluation)  # the row changed underneath the ORM copy; never flush the stale one
+    loaded = session.identity_map.get(identity_key(Evaluation, evaluation_id))
+    if loaded is not None:  # an ORM copy loaded earlier in this unit of work is stale now: never flush it
+        session.expire(loaded)
     return ScoreResult(evaluation_id, target, states.EVALUATION.label(target), {k: float(v) for k, v in scores.items()},
                        total, float(sum(d.points for d in template)), grade, not missing, missing,
                        expected_version + 1, **extra)

@@ -192,3 +192,33 @@ def test_leaders_in_their_own_tier_and_a_head_without_a_scorer_is_named(session,
     with pytest.raises(Conflict) as exc:
         cycle_steps.advance(session, admin, own, cycle.id, "start_deciding", now=NOW)
     assert "其中 1 人没有评鉴人：张局长" in exc.value.message and exc.value.details["without_scorer"] == ["张局长"]
+
+
+def test_a_score_save_costs_three_sql_statements_and_refreshes_an_earlier_copy(session, policy, team):
+    """The supervisor's tap is the hot path (issue 16): evaluation + cycle in one SELECT, the versioned UPDATE, the
+    audit row. The row is read as plain columns; an ORM copy loaded earlier in the same unit of work is expired, so
+    it shows the saved scores and is never flushed over them."""
+    from sqlalchemy import event
+
+    submit_summary(session, policy, team["clerks"][0])
+    cycle_steps.advance(session, team["admin"], policy, team["cycle"].id, "start_scoring", reason="提前", now=NOW)
+    e = session.scalar(select(Evaluation).where(Evaluation.person_id == team["clerks"][0].id))
+    eid = e.id
+    ids = [i["id"] for i in scoring.detail(session, team["sup"], policy, eid).indicators]
+    first = scoring.save_scores(session, team["sup"], policy, eid, [Tap(ids[0], level="优")], e.version)
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        second = scoring.save_scores(session, team["sup"], policy, eid, [Tap(ids[1], level="良")], first.version)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements == ["SELECT", "UPDATE", "INSERT"]
+    assert (e.version, e.total, e.state) == (second.version, second.total, "scoring")  # the copy was refreshed
+    assert e.scores == {str(ids[0]): 8.0, str(ids[1]): second.scores[str(ids[1])]}
+    session.flush()  # nothing stale to write back
+    assert session.scalar(select(Evaluation.version).where(Evaluation.id == eid)) == second.version
