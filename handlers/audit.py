@@ -80,3 +80,10 @@ def with_names(session: Session, view: dict, *keys: str) -> dict:
     if history:
         out["history"] = [{**h, **{f"{k}_name": found.get(h.get(k), h.get(k) or "") for k in keys}} for h in history]
     return out
+
+
+def rows_with_names(session: Session, rows: list[dict], *keys: str) -> list[dict]:
+    """Each row with ``<key>_name`` beside each actor ref in ``keys`` (one query for the whole list): what a list page
+    shows for who did it, while the rows the API hands out keep the refs."""
+    found = who(session, [r.get(k) for r in rows for k in keys])
+    return [{**r, **{f"{k}_name": found.get(r.get(k), r.get(k) or "") for k in keys}} for r in rows]

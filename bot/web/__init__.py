@@ -6,9 +6,12 @@ nothing from another host; Jinja autoescapes everything a person wrote.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, request
 
 from models.rules import states
+from models.rules.calendar import format_local
 from models.rules.scoring import format_points
 
 from . import (  # noqa: F401  (console_*: routes on console.bp)
@@ -19,6 +22,7 @@ from . import (  # noqa: F401  (console_*: routes on console.bp)
     console_unit,
     mobile,
 )
+from ..ext import services
 from .session import csrf_token
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -30,12 +34,12 @@ def summary_label(state: str | None) -> str:
     return "未开始" if not state or state == "not_started" else states.SUMMARY.label(state)
 
 
-def _local(moment) -> str:
-    from models.rules.calendar import format_local
-
-    from ..ext import services
-
-    return format_local(moment, services().policy) if moment else ""
+def local_time(value) -> str:
+    """A stored UTC moment (or its ISO text) as Beijing time, to the minute: the ``local`` filter (and function)
+    of every page template."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return format_local(value, services().policy) if value else ""
 
 
 def init_app(app: Flask) -> None:
@@ -43,7 +47,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(mobile.bp)
     app.register_blueprint(console.bp)
     app.jinja_env.filters["points"] = format_points
-    app.jinja_env.globals.update(csrf_token=csrf_token, summary_label=summary_label, local=_local)
+    app.jinja_env.filters["local"] = local_time
+    app.jinja_env.globals.update(csrf_token=csrf_token, summary_label=summary_label, local=local_time)
 
     @app.after_request
     def _page_headers(response):

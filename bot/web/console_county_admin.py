@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Response, redirect, request
@@ -15,7 +15,6 @@ from handlers.identity import admin_accounts
 
 from handlers.results import annual_uses
 from handlers.errors import DomainError, InvalidInput
-from models.rules.calendar import format_local
 
 from ..ext import services
 from . import jobs, svg
@@ -26,14 +25,6 @@ section("/console/county/annual", "结果运用", "county")
 section("/console/county/accounts", "账号与日志", "county")
 
 LISTS = {"promotion": "选拔任用参考名单", "training": "培训参考名单", "honours": "具备评优条件人员"}
-
-
-@bp.app_template_filter("local")
-def local_time(value) -> str:
-    """A stored UTC moment (or its ISO text) as Beijing time."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return format_local(value, services().policy) if value else ""
 
 
 @bp.app_template_filter("plain_json")

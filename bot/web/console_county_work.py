@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import jsonify, redirect, request
 
+from handlers import audit
 from handlers.county import filing_lists, filings, oversight
 
 from handlers.outbound import groups, notices
@@ -95,6 +96,7 @@ def spot_checks(actor):
     pager = Pager(per_page=20)
     with uow() as session:
         rows, total = oversight.list_spot_checks(session, actor, s.policy, offset=pager.offset, limit=pager.limit)
+        rows = audit.rows_with_names(session, rows, "created_by")
     pager.done(total)
     return render("console/county/spot_checks.html", actor, **ctx(
         actor, title="抽查", rows=rows, pager=pager, year=year, quarter=quarter,
@@ -124,7 +126,7 @@ def spot_check_draw(actor):
 def spot_check(actor, check_id: int):
     s = services()
     with uow() as session:
-        view = oversight.spot_check_view(session, actor, check_id)
+        view = audit.with_names(session, oversight.spot_check_view(session, actor, check_id), "created_by")
         draft = oversight.circular_draft(session, actor, s.policy, check_id)
         work_groups = groups.list_groups(session, actor)
     return render("console/county/spot_check.html", actor, **ctx(
@@ -236,7 +238,7 @@ def notice_report(actor, notice_id: int):
     s = services()
     pager = Pager()
     with uow() as session:
-        text = notices.notice_text(session, actor, notice_id)
+        text = audit.with_names(session, notices.notice_text(session, actor, notice_id), "created_by")
         r = notices.report(session, actor, notice_id, with_rows=True, row_offset=pager.offset, row_limit=pager.limit)
     pager.done(r.total)
     return render("console/county/notice.html", actor, **ctx(

@@ -11,6 +11,7 @@ from datetime import date
 
 from flask import redirect, request
 
+from handlers import audit
 from handlers.quarter import merits
 from handlers.errors import InvalidInput
 
@@ -116,6 +117,7 @@ def county_merits(actor):
     with uow() as session:
         rows = merits.list_events(session, actor, s.policy, state=state or None,
                                   staff_no=(request.args.get("staff_no") or "").strip()[:32] or None)
+        rows = audit.rows_with_names(session, rows, "recorded_by")
     done = {"approved": "已通过，该事项即日生效。", "rejected": "已不予通过。"}.get(request.args.get("msg", ""))
     return render("console/county/merits.html", actor, title="加扣分审核", rows=rows, state=state,
                   states=merits.STATE_LABELS, done=done, require_approval=s.policy.merits.require_approval)

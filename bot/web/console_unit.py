@@ -93,14 +93,6 @@ def table(rows: list[dict], columns: tuple[str, ...], default_sort: str, **base)
                  {k: v for k, v in base.items() if v is not None})
 
 
-@bp.app_template_filter("beijing")
-def beijing(moment) -> str:
-    """A stored UTC moment as Beijing time, to the minute."""
-    from models.rules.calendar import format_local
-
-    return format_local(moment, services().policy)
-
-
 def _register() -> None:
     section("/console/unit/roster", "花名册", "unit")
     section("/console/unit/cycles", "季度考核", "unit")

@@ -12,6 +12,7 @@ from config.policy import Policy
 from models import AuditEntry, Cycle, Filing, Membership, Person, Unit
 from models.rules.calendar import format_local
 
+from handlers import audit
 from handlers.actor import Actor
 from handlers.errors import InvalidInput, NotFound
 from handlers.identity.scope import require_county
@@ -57,13 +58,11 @@ def search(session: Session, actor: Actor, policy: Policy, *, person: str | None
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
     entries = list(session.scalars(select(AuditEntry).where(*where)
                                    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(offset).limit(limit)))
-    refs = {e.actor.removeprefix("person:") for e in entries if e.actor.startswith("person:")}
-    names = dict(session.execute(select(Person.staff_no, Person.name).where(Person.staff_no.in_(refs))).all()) if refs else {}
+    names = audit.who(session, [e.actor for e in entries])
     rows = []
     for e in entries:
-        who = e.actor.removeprefix("person:")
         rows.append({"id": e.id, "at": format_local(e.at, policy), "actor": e.actor,
-                     "actor_name": names.get(who, "系统" if e.actor.startswith("system:") else who),
+                     "actor_name": names.get(e.actor, e.actor),
                      "action": e.action, "object_type": e.object_type, "object_id": e.object_id,
                      "before": e.before, "after": e.after})
     return rows, total

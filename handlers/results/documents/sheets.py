@@ -28,6 +28,7 @@ from models.rules.calendar import format_local, step_deadlines
 from models.rules.feedback import CHOICES
 from models.rules.quota import quota_by_tier
 
+from handlers import audit
 from handlers.actor import Actor
 from handlers.identity.changes import HEADERS as CHANGE_HEADERS
 from handlers.identity.changes import quarterly_changes
@@ -93,6 +94,7 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
         "unit": unit.name, "year": year, "quarter": quarter, "state": cycle.state,
         "meeting": {"date": decision.meeting_on.isoformat(), "attendees": decision.attendees, "note": decision.note,
                     "recorded_by": name_of_ref(session, decision.recorded_by),
+                    "recorded_by_name": audit.who(session, [decision.recorded_by]).get(decision.recorded_by, ""),
                     "recorded_at": format_local(decision.recorded_at, policy)}
         if decision else None,
         "tiers": list(tiers.values()),
