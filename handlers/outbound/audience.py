@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from models import Membership, Person, RoleGrant, Tier, Unit, WorkGroup
@@ -74,4 +74,33 @@ def resolve(session: Session, specs: list[str]) -> Audience:
                 if role == "county_admin":  # county office staff may have no membership row in a unit
                     q = select(Person.id).where(Person.id.in_(granted), Person.status == "active")
         out.person_ids.update(session.scalars(q))
+    return out
+
+
+KIND_LABELS = {"unit": "单位", "tier": "考评层次", "role": "角色", "group": "工作群"}
+_NAMED = {"unit": Unit, "tier": Tier, "group": WorkGroup}
+
+
+def labels(session: Session, specs) -> dict[str, str]:
+    """What a page shows for stored audience specs: ``all`` → 全体, ``role:unit_admin`` → 角色：单位管理员,
+    ``group:人事干部群`` → 工作群：人事干部群, …; a unit, 考评层次 or 工作群 no longer found by that name is marked
+    （已不存在） (a notice released now skips it). One query for the whole list; a spec that is not one stays as it is."""
+    parsed = {}
+    for spec in set(specs):
+        try:
+            parsed[spec] = parse(spec)
+        except InvalidInput:
+            continue
+    wanted = {kind: {v for k, v in parsed.values() if k == kind} for kind in _NAMED}
+    parts = [select(literal(kind).label("kind"), model.name).where(model.name.in_(names))
+             for kind, model in _NAMED.items() if (names := wanted[kind])]
+    found = set(session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()) if parts else set()
+    out = {spec: spec for spec in specs}
+    for spec, (kind, value) in parsed.items():
+        if kind == "all":
+            out[spec] = "全体"
+        elif kind == "role":
+            out[spec] = f"角色：{ROLES.get(ROLE_BY_LABEL.get(value, ''), value)}"
+        else:
+            out[spec] = f"{KIND_LABELS[kind]}：{value}" + ("" if (kind, value) in found else "（已不存在）")
     return out

@@ -1,0 +1,58 @@
+"""Who a notice reaches, as the county console's notice pages show it: what a person reads (全体, 单位：…, 考评层次：…,
+角色：…, 工作群：…), never the stored spec (``role:…``, ``unit:…``); a unit or group no longer found is marked
+（已不存在）. The JSON the report page polls keeps the stored specs."""
+from __future__ import annotations
+
+import re
+
+from models import WorkGroup
+
+from .county_world import county_client
+
+SPECS = ["all", "unit:县财政局", "tier:一般干事", "role:unit_admin", "role:人事", "group:全县人事群", "unit:已撤并的局"]
+READ = "全体，单位：县财政局，考评层次：一般干事，角色：单位管理员，角色：单位管理员，工作群：全县人事群，单位：已撤并的局（已不存在）"
+
+
+def no_codes(page: str) -> None:
+    codes = re.findall(r"\b(?:all|unit|tier|role|group):[^\s<]{0,20}", page)
+    assert not codes, codes
+
+
+def test_notice_pages_show_the_audience_as_people_read_it(web_app, console_accounts, world, session):
+    from handlers.outbound import notices
+
+    session.add(WorkGroup(name="全县人事群"))
+    draft = notices.system_notice(session, kind="circular", dedupe_key="audience-labels", title="进度通报",
+                                  body="各单位进度如下", state="draft", audience_specs=SPECS)
+    session.commit()
+    client, _ = county_client(web_app, console_accounts)
+    listing = client.get("/console/county/notices").get_data(as_text=True)
+    assert f"<td>{READ}</td>" in listing
+    no_codes(listing)
+    page = client.get(f"/console/county/notices/{draft.id}").get_data(as_text=True)
+    assert f"接收范围：{READ} · " in page
+    no_codes(page)
+    polled = client.get(f"/console/api/county/notices/{draft.id}/report").get_json()
+    assert polled["audience"] == SPECS  # the JSON keeps what is stored
+
+
+def test_labels_in_one_query(session, world):
+    from sqlalchemy import event
+
+    from handlers.outbound import audience
+
+    session.add(WorkGroup(name="全县人事群"))
+    session.commit()
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        got = audience.labels(session, SPECS + ["role:县公务员办", "nonsense"])
+        assert len(statements) == 1
+        statements.clear()
+        assert audience.labels(session, ["all", "role:staff"]) == {"all": "全体", "role:staff": "角色：公务员"}
+        assert statements == []  # nothing to look up: no query
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+    assert "，".join(got[s] for s in SPECS) == READ
+    assert got["role:县公务员办"] == "角色：县公务员办" and got["nonsense"] == "nonsense"
