@@ -348,8 +348,8 @@ def talk_reminders(session: Session, actor: Actor, policy: Policy, year: int, qu
         prev_q = prev_q.where(Evaluation.person_id.in_([r[0] for r in current]))
     previous = dict(session.execute(prev_q).all())
     held_by = aliased(Person)
-    talks = {pid: (held_on, name, note) for pid, held_on, name, note in session.execute(
-        select(TalkRecord.person_id, TalkRecord.held_on, held_by.name, TalkRecord.note)
+    talks = {pid: (held_on, name, note, no) for pid, held_on, name, note, no in session.execute(
+        select(TalkRecord.person_id, TalkRecord.held_on, held_by.name, TalkRecord.note, held_by.staff_no)
         .outerjoin(held_by, held_by.id == TalkRecord.held_by_id)
         .where(TalkRecord.year == year, TalkRecord.quarter == quarter))}
     out = []
@@ -361,9 +361,16 @@ def talk_reminders(session: Session, actor: Actor, policy: Policy, year: int, qu
         out.append({"staff_no": staff_no, "name": name, "unit": unit_label, "tier": tier, "grade": grade,
                     "previous_grade": previous.get(pid), "reason": reason,
                     "talk_by": sup_name or "上级党组织负责人", "talk_by_staff_no": sup_no,
+                    "talk_by_name": _named(sup_name, sup_no) or "上级党组织负责人",
                     "held": talk is not None, "held_on": talk[0].isoformat() if talk else None,
-                    "held_by": talk[1] if talk else None, "note": talk[2] if talk else None})
+                    "held_by": talk[1] if talk else None, "held_by_staff_no": talk[3] if talk else None,
+                    "held_by_name": _named(talk[1], talk[3]) if talk else "", "note": talk[2] if talk else None})
     return out
+
+
+def _named(name: str | None, staff_no: str | None) -> str:
+    """A person as the console shows one: 姓名（人员编号）."""
+    return f"{name}（{staff_no}）" if name and staff_no else (name or "")
 
 
 def record_talk(session: Session, actor: Actor, policy: Policy, staff_no: str, year: int, quarter: int, *,

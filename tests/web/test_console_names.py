@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from models import AuditEntry, CommitteeDecision, Cycle, MeritEvent, Notice, SpotCheck, utcnow
 
-from .county_world import county_client
+from .county_world import county_client, decide
 from .test_console_merits import record, signed_in
 
 #: A stored UTC moment, and how a page in Beijing shows it (and how it must not).
@@ -108,6 +108,24 @@ def test_audit_log_names_the_actor_and_shows_beijing_time(web_app, console_accou
     cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>test\.names</td>", page)
     assert sorted(cells) == [(BEIJING, "A人事（AH1）"), (BEIJING, "系统")]
     assert UTC_TEXT not in page
+    no_refs(page)
+
+
+def test_talks_name_who_holds_and_who_held_each_talk(web_app, console_accounts, world, session, policy):
+    decide(session, policy, world["a"].cycle_id, grade="一般", total=70)
+    client, csrf = county_client(web_app, console_accounts)
+    cycle = session.get(Cycle, world["a"].cycle_id)
+    url = f"/console/county/talks?year={cycle.year}&quarter={cycle.quarter}"
+    page = client.get(url).get_data(as_text=True)
+    row = re.search(r"<tr><td>A干事1（AC1）</td>.*?</tr>", page, re.S).group(0)
+    assert "<td>A局长（AB1）</td>" in row  # 谈话人: the scorer, with the 人员编号
+    held_on = utcnow().date().isoformat()
+    r = client.post("/console/county/talks", data={"csrf_token": csrf, "staff_no": "AC1", "year": cycle.year,
+                                                   "quarter": cycle.quarter, "held_on": held_on,
+                                                   "held_by": "AH1", "note": "已提醒改进"})
+    assert r.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert f"已谈话（{held_on}，A人事（AH1））：已提醒改进" in page
     no_refs(page)
 
 
