@@ -58,7 +58,8 @@ def add_quarter(session, policy, unit, year, quarter, people: dict, *, decided=T
                             paragraphs=paragraphs, submitted_at=at(year, 3 * quarter, 27)))
     if decided and meeting:
         session.add(CommitteeDecision(cycle_id=cycle.id, meeting_on=date(year, 3 * quarter, 29),
-                                      attendees="张书记、李局长、王副局长", note="按程序审定", recorded_by="system:test"))
+                                      attendees="张书记、李局长、王副局长", note="按程序审定", recorded_by="system:test",
+                                      recorded_at=at(year, 3 * quarter, 29, 10)))
     session.flush()
     return cycle
 

@@ -46,7 +46,7 @@ def test_the_result_list_shows_who_confirmed_how_and_when(session, policy):
     _world(session, policy)
     _, data = render_bytes(session, system_actor(), policy, "results", unit="县财政局", year=2026, quarter=3)
     rows = xlsx_structure(data)["结果一览表"]
-    assert rows[1][6:8] == ["录入", "孙人事 2026-10-12 16:00"]
+    assert rows[1][6:8] == ["录入", "孙人事（F006） 2026-10-12 16:00"]  # as the print view names them
     head = next(r for r in rows if r[0] == "序号")
     assert head[8:11] == ["本人确认", "确认意见（理由）", "确认时间"]
     by_name = {r[2]: r[8:11] for r in rows if isinstance(r[0], int)}

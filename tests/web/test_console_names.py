@@ -95,6 +95,33 @@ def test_results_print_names_who_recorded_the_meeting_in_beijing_time(web_app, c
     no_refs(page)
 
 
+def test_results_xlsx_names_who_recorded_the_meeting_as_the_print_view_does(web_app, console_accounts, world, session):
+    import io
+
+    from openpyxl import load_workbook
+
+    hr = signed_in(web_app, console_accounts["hr"])
+    cycle = session.get(Cycle, world["a"].cycle_id)
+    decision = CommitteeDecision(cycle_id=cycle.id, meeting_on=STORED.date(), attendees="书记、局长", note="按程序审定",
+                                 recorded_by="system:seed", recorded_at=STORED)
+    session.add(decision)
+    session.commit()
+    q = f"year={cycle.year}&quarter={cycle.quarter}"
+
+    def meeting_row() -> list:
+        r = hr.get(f"/console/unit/documents/file?doc=results&{q}")
+        assert r.status_code == 200
+        sheet = load_workbook(io.BytesIO(r.data)).active
+        return [c.value for c in sheet[2] if c.value is not None]
+
+    assert meeting_row() == ["党委(党组)会议", "2026-10-12", "参加人员", "书记、局长", "备注", "按程序审定",
+                             "录入", f"系统 {BEIJING}"]
+    assert f"（录入：系统 {BEIJING}）" in hr.get(f"/console/unit/documents/print?{q}").get_data(as_text=True)
+    decision.recorded_by = "person:AH1"
+    session.commit()
+    assert meeting_row()[-2:] == ["录入", f"A人事（AH1） {BEIJING}"]
+
+
 def test_audit_log_names_the_actor_and_shows_beijing_time(web_app, console_accounts, world, session):
     from handlers import audit
     from handlers.actor import actor_for_person, system_actor

@@ -35,7 +35,6 @@ from handlers.identity.changes import quarterly_changes
 from handlers.errors import NotFound
 from handlers.identity.scope import require_county, unit_named
 from handlers.results.xlsx import safe_cell
-from handlers.results.documents.forms import name_of_ref
 
 RESULT_HEADERS = ["序号", "人员编号", "姓名", "岗位", "评鉴得分", "建议等次", "审定等次", "不定等次原因", "本人确认",
                   "确认意见（理由）", "确认时间", "加扣分"]
@@ -93,7 +92,6 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
     return {
         "unit": unit.name, "year": year, "quarter": quarter, "state": cycle.state,
         "meeting": {"date": decision.meeting_on.isoformat(), "attendees": decision.attendees, "note": decision.note,
-                    "recorded_by": name_of_ref(session, decision.recorded_by),
                     "recorded_by_name": audit.who(session, [decision.recorded_by]).get(decision.recorded_by, ""),
                     "recorded_at": format_local(decision.recorded_at, policy)}
         if decision else None,
@@ -127,7 +125,8 @@ def result_list(session: Session, actor: Actor, policy: Policy, unit_name: str, 
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
     m = data["meeting"]
-    recorded = ["录入", f"{m['recorded_by']} {m['recorded_at']}"] if m and m["recorded_by"] else []
+    # as the print view: 姓名（人员编号）, or 系统 when the system recorded the meeting
+    recorded = ["录入", f"{m['recorded_by_name']} {m['recorded_at']}"] if m and m["recorded_by_name"] else []
     ws.append(_row(["党委(党组)会议", m["date"], "参加人员", m["attendees"], "备注", m["note"], *recorded] if m
                    else ["党委(党组)会议", "尚未审定"]))
     for t in data["tiers"]:
