@@ -197,9 +197,8 @@ def notice_list(actor):
     with uow() as session:
         items = notices.list_notices(session, actor, pager.limit, pager.offset)
         pager.done(notices.count_notices(session, actor))
-        rows = [(n, notices.report(session, actor, n.id)) for n in items]
-        names = audience.labels(session, [spec for _, r in rows for spec in r.audience])
-        rows = [(n, r, [names[spec] for spec in r.audience]) for n, r in rows]
+        reports = [notices.report(session, actor, n.id) for n in items]
+        rows = list(zip(items, reports, audience.label_lists(session, [r.audience for r in reports])))
     return render("console/county/notices.html", actor, **ctx(actor, title="通知", rows=rows, pager=pager))
 
 
@@ -242,10 +241,10 @@ def notice_report(actor, notice_id: int):
     with uow() as session:
         text = audit.with_names(session, notices.notice_text(session, actor, notice_id), "created_by")
         r = notices.report(session, actor, notice_id, with_rows=True, row_offset=pager.offset, row_limit=pager.limit)
-        names = audience.labels(session, r.audience)
+        to = audience.label_lists(session, [r.audience])[0]
     pager.done(r.total)
     return render("console/county/notice.html", actor, **ctx(
-        actor, title=r.title, r=r, text=text, pager=pager, audience=[names[spec] for spec in r.audience],
+        actor, title=r.title, r=r, text=text, pager=pager, audience=to,
         send_at=format_local(r.send_at, s.policy)))
 
 

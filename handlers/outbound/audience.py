@@ -78,6 +78,8 @@ def resolve(session: Session, specs: list[str]) -> Audience:
 
 
 KIND_LABELS = {"unit": "单位", "tier": "考评层次", "role": "角色", "group": "工作群"}
+#: a notice the system addressed to people (or groups) it picked itself (reminders, personal messages) has no specs
+PICKED = "系统指定的接收人"
 _NAMED = {"unit": Unit, "tier": Tier, "group": WorkGroup}
 
 
@@ -104,3 +106,11 @@ def labels(session: Session, specs) -> dict[str, str]:
         else:
             out[spec] = f"{KIND_LABELS[kind]}：{value}" + ("" if (kind, value) in found else "（已不存在）")
     return out
+
+
+def label_lists(session: Session, spec_lists) -> list[list[str]]:
+    """:func:`labels` for several notices' audiences at once (one query): each list of specs as its labels, and a
+    notice without specs (the system picked the people) as 系统指定的接收人."""
+    spec_lists = [list(specs or []) for specs in spec_lists]
+    found = labels(session, [spec for specs in spec_lists for spec in specs])
+    return [[found[spec] for spec in specs] or [PICKED] for specs in spec_lists]

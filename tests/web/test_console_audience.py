@@ -1,6 +1,7 @@
 """Who a notice reaches, as the county console's notice pages show it: what a person reads (全体, 单位：…, 考评层次：…,
 角色：…, 工作群：…), never the stored spec (``role:…``, ``unit:…``); a unit or group no longer found is marked
-（已不存在）. The JSON the report page polls keeps the stored specs."""
+（已不存在）; a notice the system addressed to people it picked reads 系统指定的接收人. The JSON the report page polls keeps
+the stored specs."""
 from __future__ import annotations
 
 import re
@@ -24,14 +25,19 @@ def test_notice_pages_show_the_audience_as_people_read_it(web_app, console_accou
     session.add(WorkGroup(name="全县人事群"))
     draft = notices.system_notice(session, kind="circular", dedupe_key="audience-labels", title="进度通报",
                                   body="各单位进度如下", state="draft", audience_specs=SPECS)
+    reminder = notices.system_notice(session, kind="reminder", dedupe_key="audience-picked", title="提醒",
+                                     body="请提交小结", person_ids=[world["a"].people["c1"].id])
     session.commit()
     client, _ = county_client(web_app, console_accounts)
     listing = client.get("/console/county/notices").get_data(as_text=True)
     assert f"<td>{READ}</td>" in listing
+    row = re.search(rf'<a href="/console/county/notices/{reminder.id}">提醒</a></td><td>([^<]*)</td>', listing)
+    assert row.group(1) == "系统指定的接收人"  # the system picked the people: no specs stored
     no_codes(listing)
     page = client.get(f"/console/county/notices/{draft.id}").get_data(as_text=True)
     assert f"接收范围：{READ} · " in page
     no_codes(page)
+    assert "接收范围：系统指定的接收人 · " in client.get(f"/console/county/notices/{reminder.id}").get_data(as_text=True)
     polled = client.get(f"/console/api/county/notices/{draft.id}/report").get_json()
     assert polled["audience"] == SPECS  # the JSON keeps what is stored
 
@@ -56,3 +62,4 @@ def test_labels_in_one_query(session, world):
         event.remove(session.get_bind(), "before_cursor_execute", listen)
     assert "，".join(got[s] for s in SPECS) == READ
     assert got["role:县公务员办"] == "角色：县公务员办" and got["nonsense"] == "nonsense"
+    assert audience.label_lists(session, [["all"], [], None]) == [["全体"], ["系统指定的接收人"], ["系统指定的接收人"]]
