@@ -585,8 +585,9 @@ def circular_draft(session: Session, actor: Actor, policy: Policy, spot_check_id
     if by_unit:
         lines.append("　　一、发现的问题")
         for i, (unit_label, items) in enumerate(by_unit.items(), start=1):
-            details = "；".join((f"{f['name']}（{f['staff_no']}）：" if f["staff_no"] else "") + f["text"]
-                                for f in items)
+            # a finding typed with its own full stop reads once: "…工作。", not "…工作。。" or "…工作。；…"
+            details = "；".join((f"{f['name']}（{f['staff_no']}）：" if f["staff_no"] else "")
+                                + f["text"].rstrip("。；;. ") for f in items)
             lines.append(f"　　{i}. {unit_label}：{details}。")
         lines.append("　　二、整改要求")
         lines.append("　　请上述单位对照问题认真整改，于收到本通报之日起 15 日内将整改情况报送"

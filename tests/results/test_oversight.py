@@ -111,6 +111,9 @@ def test_spot_check_is_reproducible_recorded_and_becomes_a_circular(session, pol
     assert f"1. {drawn['unit']}：{drawn['people'][0]['name']}（{drawn['people'][0]['staff_no']}）：" \
            f"党委会议记录缺少参会人员签名。" in circular["text"]
     assert "随机种子 42" in circular["text"] and circular["text"].endswith("2026年8月1日")
+    O.add_finding(session, cli_actor, first["id"], drawn["unit"], "个人小结过于简单。")  # typed with a full stop
+    text = O.circular_draft(session, cli_actor, policy, first["id"])["text"]
+    assert "党委会议记录缺少参会人员签名；个人小结过于简单。\n" in text and "。。" not in text and "。；" not in text
     clean = O.circular_draft(session, cli_actor, policy, other["id"])
     assert "未发现明显问题" in clean["text"]
     with pytest.raises(Forbidden):
