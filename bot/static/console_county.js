@@ -9,7 +9,7 @@
   function field(name) { return box.querySelector('[data-field="' + name + '"]'); }
   function width(progress) { var bar = field("bar"); if (bar) { bar.style.width = progress + "%"; } }
   function show(d) {
-    ["status", "progress", "total", "sent", "pending", "failed", "refused", "cancelled"].forEach(function (k) {
+    ["status", "progress", "total", "sent", "pending", "failed", "refused", "cancelled", "unbound"].forEach(function (k) {
       var el = field(k); if (el) { el.textContent = d[k]; }
     });
     width(d.progress);

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from models import WorkGroup
+from tests import factories as f
 
 from .county_world import county_client
 
@@ -23,10 +24,11 @@ def test_notice_pages_show_the_audience_as_people_read_it(web_app, console_accou
     from handlers.outbound import notices
 
     session.add(WorkGroup(name="全县人事群"))
+    unbound = f.person(session, world["a"].unit, name="A新人", staff_no="AN1")  # no WeChat binding
     draft = notices.system_notice(session, kind="circular", dedupe_key="audience-labels", title="进度通报",
                                   body="各单位进度如下", state="draft", audience_specs=SPECS)
     reminder = notices.system_notice(session, kind="reminder", dedupe_key="audience-picked", title="提醒",
-                                     body="请提交小结", person_ids=[world["a"].people["c1"].id])
+                                     body="请提交小结", person_ids=[unbound.id])
     session.commit()
     client, _ = county_client(web_app, console_accounts)
     listing = client.get("/console/county/notices").get_data(as_text=True)
@@ -37,7 +39,11 @@ def test_notice_pages_show_the_audience_as_people_read_it(web_app, console_accou
     page = client.get(f"/console/county/notices/{draft.id}").get_data(as_text=True)
     assert f"接收范围：{READ} · " in page
     no_codes(page)
-    assert "接收范围：系统指定的接收人 · " in client.get(f"/console/county/notices/{reminder.id}").get_data(as_text=True)
+    page = client.get(f"/console/county/notices/{reminder.id}").get_data(as_text=True)
+    assert "接收范围：系统指定的接收人 · " in page
+    # the one recipient has no WeChat binding: the counts say so, so that they add up to 共 1
+    assert re.search(r'共 <span data-field="total">1</span>，已送达 <span data-field="sent">0</span>，.*'
+                     r'未绑定微信 <span data-field="unbound">1</span>', page, re.S)
     polled = client.get(f"/console/api/county/notices/{draft.id}/report").get_json()
     assert polled["audience"] == SPECS  # the JSON keeps what is stored
 
