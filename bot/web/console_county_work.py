@@ -129,8 +129,10 @@ def spot_check(actor, check_id: int):
         view = audit.with_names(session, oversight.spot_check_view(session, actor, check_id), "created_by")
         draft = oversight.circular_draft(session, actor, s.policy, check_id)
         work_groups = groups.list_groups(session, actor)
+        tiers = filing_lists.tier_names(session)
     return render("console/county/spot_check.html", actor, **ctx(
-        actor, title=f"抽查 #{check_id}", c=view, draft=draft, groups=work_groups, body_max=notices.BODY_MAX))
+        actor, title=f"抽查 #{check_id}", c=view, draft=draft, groups=work_groups, tiers=tiers,
+        body_max=notices.BODY_MAX))
 
 
 @bp.post("/console/county/spot-checks/<int:check_id>/findings")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from models import WorkGroup
+from models import WorkGroup, utcnow
 from tests import factories as f
 
 from .county_world import county_client
@@ -69,3 +69,18 @@ def test_labels_in_one_query(session, world):
     assert "，".join(got[s] for s in SPECS) == READ
     assert got["role:县公务员办"] == "角色：县公务员办" and got["nonsense"] == "nonsense"
     assert audience.label_lists(session, [["all"], [], None]) == [["全体"], ["系统指定的接收人"], ["系统指定的接收人"]]
+
+
+def test_a_spot_check_circular_can_go_to_a_tier(web_app, console_accounts, world, session):
+    client, csrf = county_client(web_app, console_accounts)
+    today = utcnow().date()
+    r = client.post("/console/county/spot-checks", data={"csrf_token": csrf, "year": today.year,
+                                                         "quarter": (today.month - 1) // 3 + 1, "units": 2,
+                                                         "people": 1, "seed": 7})
+    check = r.headers["Location"].split("?")[0]
+    page = client.get(check).get_data(as_text=True)
+    tiers = re.search(r'<select name="tier">(.*?)</select>', page, re.S).group(1)
+    assert sorted(re.findall(r"<option[^>]*>([^<]+)</option>", tiers)) == sorted(["一般干事", "中层干部"])  # not empty
+    r = client.post(f"{check}/circular", data={"csrf_token": csrf, "audience": "tier", "tier": "一般干事"})
+    assert r.status_code == 302
+    assert "接收范围：考评层次：一般干事 · " in client.get(r.headers["Location"]).get_data(as_text=True)
