@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 
 from models import AuditEntry, CommitteeDecision, Cycle, MeritEvent, Notice, SpotCheck, utcnow
+from models.rules.states import CYCLE
 
 from .county_world import county_client, decide
 from .test_console_merits import record, signed_in
@@ -88,6 +89,7 @@ def test_results_print_names_who_recorded_the_meeting_in_beijing_time(web_app, c
     page = hr.get(url).get_data(as_text=True)
     assert f"（录入：A人事（AH1） {BEIJING}）" in page and UTC_TEXT not in page
     no_refs(page)
+    assert f"当前环节：{CYCLE.label(cycle.state)}</p>" in page and f"当前环节：{cycle.state}" not in page  # 填写小结…
     decision.recorded_by = "system:seed"
     session.commit()
     page = hr.get(url).get_data(as_text=True)

@@ -27,6 +27,7 @@ from models import (
 from models.rules.calendar import format_local, step_deadlines
 from models.rules.feedback import CHOICES
 from models.rules.quota import quota_by_tier
+from models.rules.states import CYCLE
 
 from handlers import audit
 from handlers.actor import Actor
@@ -91,6 +92,7 @@ def result_list_data(session: Session, actor: Actor, policy: Policy, unit_name: 
         t["quota"], t["quota_group"], t["within_quota"] = groups[k].quota, groups[k].tier, not groups[k].exceeded
     return {
         "unit": unit.name, "year": year, "quarter": quarter, "state": cycle.state,
+        "state_label": CYCLE.label(cycle.state),
         "meeting": {"date": decision.meeting_on.isoformat(), "attendees": decision.attendees, "note": decision.note,
                     "recorded_by_name": audit.who(session, [decision.recorded_by]).get(decision.recorded_by, ""),
                     "recorded_at": format_local(decision.recorded_at, policy)}
