@@ -3,8 +3,6 @@ browser's date inputs), the row in the list, a change of its note with the reaso
 after the browser's confirmation. The other unit's HR is told; every step is audited. Screenshots in the tmp dir."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from selenium.webdriver.common.by import By
 
@@ -43,12 +41,7 @@ def no_horizontal_scroll(driver) -> bool:
 def test_unit_hr_records_changes_and_ends_a_secondment_on_the_console(browser, live_server, db, two_units, tmp_path):
     browser.set_window_size(1366, 768)
     c = Console(browser, live_server)
-    c.go("/console/unit/leave")
-    c.wait(lambda d: "/console/login" in d.current_url, "the login page")
-    c.type(browser.find_element(By.NAME, "username"), "caizheng")
-    c.type(browser.find_element(By.NAME, "password"), "correct horse battery")
-    c.type(browser.find_element(By.NAME, "totp"), admin_accounts.totp(two_units["secret"], int(time.time() // 30)))
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    c.sign_in("/console/unit/leave", "caizheng", "correct horse battery", two_units["secret"])
     c.see("没有借调记录")
 
     form = browser.find_element(By.ID, "secondment-form")
