@@ -10,7 +10,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Update, bindparam, cast, insert, select
 from sqlalchemy.orm import Session
 
 from models import AuditEntry, utcnow
@@ -46,12 +46,48 @@ def record(
     session: Session, actor: Actor, action: str, object_type: str, object_id: Any,
     before: dict | None = None, after: dict | None = None,
 ) -> None:
-    session.connection().execute(_INSERT, {
-        "at": utcnow(), "actor": actor.ref, "action": action, "object_type": object_type, "object_id": object_ref(object_id),
-        "before": _plain(before) if before is not None else None,
-        "after": _plain(after) if after is not None else None,
-    })
+    session.connection().execute(_INSERT, _values(actor, action, object_type, object_id, before, after))
 
+
+def _values(actor: Actor, action: str, object_type: str, object_id: Any, before: dict | None,
+            after: dict | None) -> dict[str, Any]:
+    return {"at": utcnow(), "actor": actor.ref, "action": action, "object_type": object_type,
+            "object_id": object_ref(object_id), "before": _plain(before) if before is not None else None,
+            "after": _plain(after) if after is not None else None}
+
+
+class AuditedUpdate:
+    """A guarded UPDATE (``WHERE id = … AND version = …``) and the audit row that records it, in one round trip
+    where the database can.
+
+    On PostgreSQL it is one statement, ``WITH changed AS (UPDATE … RETURNING 1) INSERT INTO audit_log … SELECT …
+    FROM changed``: the audit row is written exactly when the UPDATE matched a row, and one statement is atomic on
+    its own. Elsewhere (SQLite) the UPDATE runs and then :func:`record` when it matched. ``execute`` answers the
+    number of rows changed either way. The score save is the hot path that uses it (docs/architecture.md,
+    "Hot-path costs"): a statement fewer per save."""
+
+    _COLUMNS = ("at", "actor", "action", "object_type", "object_id", "before", "after")
+
+    def __init__(self, update: Update):
+        self.update = update
+        table = AuditEntry.__table__
+        changed = update.returning(update.table.c.id).cte("changed")
+        row = select(*(cast(bindparam(f"audit_{c}", type_=table.c[c].type), table.c[c].type).label(c)
+                       for c in self._COLUMNS))
+        # an INSERT's rowcount is kept only when asked for (SQLAlchemy memoizes it for UPDATE and DELETE alone)
+        self.merged = insert(table).from_select(list(self._COLUMNS), row.select_from(changed)).execution_options(
+            preserve_rowcount=True)
+
+    def execute(self, session: Session, params: dict[str, Any], actor: Actor, action: str, object_type: str,
+                object_id: Any, before: dict | None = None, after: dict | None = None) -> int:
+        conn = session.connection()
+        values = _values(actor, action, object_type, object_id, before, after)
+        if conn.dialect.name != "postgresql":
+            changed = conn.execute(self.update, params).rowcount
+            if changed:
+                conn.execute(_INSERT, values)
+            return changed
+        return conn.execute(self.merged, {**params, **{f"audit_{k}": v for k, v in values.items()}}).rowcount
 
 
 def who(session: Session, refs) -> dict[str, str]:

@@ -46,7 +46,11 @@ class Cycle(Base):
 
     @property
     def label(self) -> str:
-        return f"{self.year}年第{self.quarter}季度"
+        return cycle_label(self.year, self.quarter)
+
+
+def cycle_label(year: int, quarter: int) -> str:
+    return f"{year}年第{quarter}季度"
 
 
 class Indicator(Base):

@@ -71,9 +71,12 @@ def unit_for_admin(session: Session, actor: Actor, unit_id: int) -> int:
 _EVALUATION_WITH_CYCLE = (select(Evaluation, Cycle).join(Cycle, Cycle.id == Evaluation.cycle_id)
                           .where(Evaluation.id == bindparam("evaluation_id")))
 _E, _C = Evaluation.__table__, Cycle.__table__
-_EVALUATION_ROW = (select(*_E.c, *(c.label(f"cycle_{c.key}") for c in _C.c)).join(_C, _C.c.id == _E.c.cycle_id)
-                   .where(_E.c.id == bindparam("evaluation_id")))
-_E_KEYS, _C_KEYS = tuple(_E.c.keys()), tuple(_C.c.keys())
+# What the score save reads, and nothing more: each column costs result processing (timestamps, JSON) on every tap.
+_E_KEYS = ("id", "cycle_id", "person_id", "post", "supervisor_id", "state", "scores", "not_graded_reason",
+           "no_summary_note", "merit_adjustment", "version")
+_C_KEYS = ("id", "unit_id", "state", "opened_at")
+_EVALUATION_ROW = (select(*(_E.c[k] for k in _E_KEYS), *(_C.c[k].label(f"cycle_{k}") for k in _C_KEYS))
+                   .join(_C, _C.c.id == _E.c.cycle_id).where(_E.c.id == bindparam("evaluation_id")))
 
 
 class Columns(SimpleNamespace):
@@ -111,8 +114,8 @@ def evaluation_for_scorer(session: Session, actor: Actor, evaluation_id: int) ->
 
 
 def evaluation_columns_for_scorer(session: Session, actor: Actor, evaluation_id: int) -> tuple[Columns, Columns]:
-    """As :func:`evaluation_for_scorer`, the same checks and answers, with the evaluation's and its cycle's columns
-    as plain rows (the score save reads them and writes one versioned Core UPDATE)."""
+    """As :func:`evaluation_for_scorer`, the same checks and answers, with the columns the score save reads (``_E_KEYS``,
+    ``_C_KEYS``) as plain rows; the save writes one versioned Core UPDATE."""
     row = session.execute(_EVALUATION_ROW, {"evaluation_id": evaluation_id}).first()  # autoflushes, like the ORM load
     if row is None:
         raise NotFound("找不到该考核评鉴表")

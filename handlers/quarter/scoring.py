@@ -112,7 +112,11 @@ def _open_for_scoring(cycle: Cycle) -> None:
 
 
 _T = Evaluation.__table__
-_SAVE = update(_T).where(_T.c.id == bindparam("id_"), _T.c.version == bindparam("expected"))  # SET: the other keys
+# One UPDATE guarded by the version the client saw (a concurrent save makes it match nothing), with its audit row:
+# one statement on PostgreSQL (audit.AuditedUpdate).
+_SAVE = audit.AuditedUpdate(update(_T).where(_T.c.id == bindparam("id_"), _T.c.version == bindparam("expected")).values(
+    scores=bindparam("scores"), total=bindparam("total"), suggested_grade=bindparam("suggested_grade"),
+    state=bindparam("state"), version=bindparam("new_version")))
 
 
 def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: int, taps: list[Tap],
@@ -153,15 +157,14 @@ def save_scores(session: Session, actor: Actor, policy: Policy, evaluation_id: i
     missing = missing_indicators(scores, template)
     # A grade is suggested only for a complete form: 8 points of 100 after one tap is not “较差”.
     grade = suggested_grade(total, policy) if not missing else None
-    # One UPDATE guarded by the version the client saw: a concurrent save makes this match nothing.
-    # A plain Core UPDATE on the session's connection (same transaction): the ORM's bulk-update path costs more.
-    result = session.connection().execute(
-        _SAVE, {"id_": evaluation.id, "expected": expected_version, "scores": scores, "total": total,
-                "suggested_grade": grade, "state": target, "version": expected_version + 1})
-    if result.rowcount != 1:
+    # Plain Core on the session's connection (same transaction): the ORM's bulk-update path costs more.
+    saved = _SAVE.execute(
+        session, {"id_": evaluation.id, "expected": expected_version, "scores": scores, "total": total,
+                  "suggested_grade": grade, "state": target, "new_version": expected_version + 1},
+        actor, "evaluation.score", "evaluation", evaluation.id, {"state": evaluation.state},
+        {"scores": changed, "total": total})
+    if saved != 1:
         raise PreconditionFailed("评鉴表已在其他设备上修改，请刷新后再保存", "version_mismatch", expected=expected_version)
-    audit.record(session, actor, "evaluation.score", "evaluation", evaluation.id, {"state": evaluation.state},
-                 {"scores": changed, "total": total})
     loaded = session.identity_map.get(identity_key(Evaluation, evaluation_id))
     if loaded is not None:  # an ORM copy loaded earlier in this unit of work is stale now: never flush it
         session.expire(loaded)

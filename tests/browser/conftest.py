@@ -66,7 +66,10 @@ def browser(chromium_paths, tmp_path):
     for flag in CHROME_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    # LANGUAGE picks the browser's own words (file picker, date fields) as a Chinese user sees them, where Debian's
+    # chromium-l10n is installed; without it they stay English and nothing else changes.
+    service = Service(chromedriver, env={**os.environ, "LANGUAGE": "zh_CN"})
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)
     try:
         yield driver

@@ -56,6 +56,16 @@ class Console:
     def go(self, path: str) -> None:
         self.d.get(self.base + path)
 
+    def sign_in(self, path: str, username: str, password: str, totp_secret: str | None = None) -> None:
+        """Open ``path``, meet the login page, sign in (with the current TOTP code when the account has one)."""
+        self.go(path)
+        self.wait(lambda d: "/console/login" in d.current_url, "the login page")
+        self.type(self.d.find_element(By.NAME, "username"), username)
+        self.type(self.d.find_element(By.NAME, "password"), password)
+        if totp_secret:
+            self.type(self.d.find_element(By.NAME, "totp"), admin_accounts.totp(totp_secret, int(time.time() // 30)))
+        self.d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
     def wait(self, condition, what: str):
         return wait(self.d, condition, what)
 
@@ -90,13 +100,7 @@ def test_unit_hr_runs_the_quarter_on_the_console(browser, live_server, db, polic
     c = Console(browser, live_server)
     try:
         # sign in with password and TOTP
-        c.go("/console/unit/roster")
-        c.wait(lambda d: "/console/login" in d.current_url, "the login page")
-        c.type(browser.find_element(By.NAME, "username"), "caizheng")
-        c.type(browser.find_element(By.NAME, "password"), "correct horse battery")
-        c.type(browser.find_element(By.NAME, "totp"),
-               admin_accounts.totp(unit_hr["secret"], int(time.time() // 30)))
-        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        c.sign_in("/console/unit/roster", "caizheng", "correct horse battery", unit_hr["secret"])
         c.see("现有人员")
         assert "王干事2" in c.text()
 

@@ -3,13 +3,11 @@ county's catalogue, attaches the evidence through the file input and records it;
 is refused in Chinese with the form kept. The page never scrolls sideways."""
 from __future__ import annotations
 
-import time
 from datetime import date
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from handlers.identity import admin_accounts
 from models import MeritEvent
 
 from .test_console_unit_browser import Console, unit_hr  # noqa: F401  (the fixture: 县财政局 with a console account)
@@ -20,12 +18,7 @@ def test_unit_hr_records_an_event_with_its_evidence(browser, live_server, db, un
     c = Console(browser, live_server)
     evidence = tmp_path / "诫勉决定书.pdf"
     evidence.write_bytes(b"%PDF-1.4\n" + b"x" * 2048)
-    c.go("/console/unit/merits")
-    c.wait(lambda d: "/console/login" in d.current_url, "the login page")
-    c.type(browser.find_element(By.NAME, "username"), "caizheng")
-    c.type(browser.find_element(By.NAME, "password"), "correct horse battery")
-    c.type(browser.find_element(By.NAME, "totp"), admin_accounts.totp(unit_hr["secret"], int(time.time() // 30)))
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    c.sign_in("/console/unit/merits", "caizheng", "correct horse battery", unit_hr["secret"])
     c.see("县里的目录")
 
     def fill(with_file: bool) -> None:

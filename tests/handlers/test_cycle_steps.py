@@ -5,7 +5,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from handlers.quarter import chat, cycle_steps, progress, scoring
 from handlers.quarter import summaries as S
@@ -194,10 +194,11 @@ def test_leaders_in_their_own_tier_and_a_head_without_a_scorer_is_named(session,
     assert "其中 1 人没有评鉴人：张局长" in exc.value.message and exc.value.details["without_scorer"] == ["张局长"]
 
 
-def test_a_score_save_costs_three_sql_statements_and_refreshes_an_earlier_copy(session, policy, team):
-    """The supervisor's tap is the hot path (issue 16): evaluation + cycle in one SELECT, the versioned UPDATE, the
-    audit row. The row is read as plain columns; an ORM copy loaded earlier in the same unit of work is expired, so
-    it shows the saved scores and is never flushed over them."""
+def test_a_score_save_costs_two_sql_statements_and_refreshes_an_earlier_copy(session, policy, team):
+    """The supervisor's tap is the hot path (issue 16): evaluation + cycle in one SELECT, then the versioned UPDATE
+    and its audit row — one statement on PostgreSQL (a data-modifying WITH), two on SQLite. The row is read as plain
+    columns; an ORM copy loaded earlier in the same unit of work is expired, so it shows the saved scores and is
+    never flushed over them."""
     from sqlalchemy import event
 
     submit_summary(session, policy, team["clerks"][0])
@@ -217,8 +218,41 @@ def test_a_score_save_costs_three_sql_statements_and_refreshes_an_earlier_copy(s
         second = scoring.save_scores(session, team["sup"], policy, eid, [Tap(ids[1], level="良")], first.version)
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    assert statements == ["SELECT", "UPDATE", "INSERT"]
+    postgres = engine.dialect.name == "postgresql"
+    assert statements == (["SELECT", "WITH"] if postgres else ["SELECT", "UPDATE", "INSERT"])
     assert (e.version, e.total, e.state) == (second.version, second.total, "scoring")  # the copy was refreshed
     assert e.scores == {str(ids[0]): 8.0, str(ids[1]): second.scores[str(ids[1])]}
     session.flush()  # nothing stale to write back
     assert session.scalar(select(Evaluation.version).where(Evaluation.id == eid)) == second.version
+
+
+def test_a_score_save_writes_its_audit_row_exactly_when_the_versioned_update_matched(session, policy, team,
+                                                                                     monkeypatch):
+    """The UPDATE and its audit row go together (one statement on PostgreSQL): a save on a stale version changes
+    nothing and records nothing; a save that lands records who, what, the state before and the scores after."""
+    submit_summary(session, policy, team["clerks"][0])
+    cycle_steps.advance(session, team["admin"], policy, team["cycle"].id, "start_scoring", reason="提前", now=NOW)
+    e = session.scalar(select(Evaluation).where(Evaluation.person_id == team["clerks"][0].id))
+    ids = [i["id"] for i in scoring.detail(session, team["sup"], policy, e.id).indicators]
+    saved = scoring.save_scores(session, team["sup"], policy, e.id, [Tap(ids[0], points=7.5)], e.version)
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.score")).all()
+    assert [(r.actor, r.object_type, r.object_id, r.before, r.after) for r in rows] == [
+        (team["sup"].ref, "evaluation", str(e.id), {"state": "pending"}, {"scores": {str(ids[0]): 7.5}, "total": 7.5})]
+    assert rows[0].at.tzinfo is not None and abs((rows[0].at - utcnow()).total_seconds()) < 60
+
+    from handlers.errors import PreconditionFailed
+    from sqlalchemy import update
+
+    # another device saved in between: the row's version moved on after this request read it
+    original = scoring.evaluation_columns_for_scorer
+
+    def read_then_lose_the_race(s, actor, evaluation_id):
+        columns = original(s, actor, evaluation_id)
+        s.execute(update(Evaluation).where(Evaluation.id == evaluation_id).values(version=Evaluation.version + 1))
+        return columns
+
+    monkeypatch.setattr(scoring, "evaluation_columns_for_scorer", read_then_lose_the_race)
+    with pytest.raises(PreconditionFailed):
+        scoring.save_scores(session, team["sup"], policy, e.id, [Tap(ids[1], points=6)], saved.version)
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "evaluation.score")) == 1
+    assert session.scalar(select(Evaluation.scores).where(Evaluation.id == e.id)) == {str(ids[0]): 7.5}

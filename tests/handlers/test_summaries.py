@@ -154,3 +154,34 @@ def test_a_returned_summary_is_pushed_to_the_person_once_per_return(session, pol
     S.return_for_revision(session, sup, policy, second.id, "请写明量化成果")
     bodies = [n.body for n in session.query(Notice).filter_by(kind="personal").order_by(Notice.id)]
     assert len(bodies) == 2 and "原因：请写明量化成果" in bodies[1]
+
+
+def test_a_paragraph_written_as_plain_columns_refreshes_an_earlier_copy_and_is_audited(session, policy, team):
+    """The text writers read the draft as plain columns (the chat's hot path, issue 16) and write it with one guarded
+    UPDATE and its audit row. A copy of the draft loaded earlier in the same unit of work shows what was written and
+    is never flushed over it."""
+    from sqlalchemy import select
+
+    from models import AuditEntry, Summary
+
+    me = team["me"]
+    S.add_paragraph(session, me, policy, "第一段。")  # creates the draft
+    copy = session.scalar(select(Summary).where(Summary.person_id == team["clerk"].id))
+    version = copy.version
+    view = S.add_paragraph(session, me, policy, "第二段。")
+    assert view.paragraphs == ["第一段。", "第二段。"] and view.version == version + 1
+    assert view.cycle_label == team["cycle"].label and view.editable
+    assert (copy.paragraphs, copy.version) == (["第一段。", "第二段。"], version + 1)  # the copy was refreshed
+    session.flush()  # nothing stale to write back
+    assert session.scalar(select(Summary.paragraphs).where(Summary.id == copy.id)) == ["第一段。", "第二段。"]
+    S.save_draft(session, me, policy, ["只留一段。"], expected_version=view.version)
+    with pytest.raises(Conflict, match="已在其他设备上修改"):
+        S.save_draft(session, me, policy, ["旧手机上的稿"], expected_version=view.version)
+    actions = session.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.before, AuditEntry.after)
+                              .where(AuditEntry.object_type == "summary").order_by(AuditEntry.id)).all()
+    assert [tuple(a) for a in actions] == [
+        ("summary.create", me.ref, None, {"cycle_id": team["cycle"].id}),
+        ("summary.add_paragraph", me.ref, None, {"paragraphs": 1, "voice_media_id": None}),
+        ("summary.add_paragraph", me.ref, None, {"paragraphs": 2, "voice_media_id": None}),
+        ("summary.save", me.ref, {"paragraphs": 2}, {"paragraphs": 1}),
+    ]
