@@ -29,6 +29,16 @@ def county_client(web_app, console_accounts):
     return client, csrf_of(home)
 
 
+def draw_spot_check(client, csrf: str, people: int, seed: int, units: int = 2) -> str:
+    """The county office draws a spot check of this quarter on the console; the check's page address."""
+    today = utcnow().date()
+    r = client.post("/console/county/spot-checks", data={"csrf_token": csrf, "year": today.year,
+                                                         "quarter": (today.month - 1) // 3 + 1, "units": units,
+                                                         "people": people, "seed": seed})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    return r.headers["Location"].split("?")[0]
+
+
 def write_summaries(session, cycle_id: int, people: dict) -> None:
     """c1 and c2 of the unit hand in nearly the same summary; the others their own."""
     own = ["本季度负责本岗位的日常工作，完成领导交办的各项任务，无差错无投诉。",

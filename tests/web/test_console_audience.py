@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from models import WorkGroup, utcnow
+from models import WorkGroup
 from tests import factories as f
 
-from .county_world import county_client
+from .county_world import county_client, draw_spot_check
 
 SPECS = ["all", "unit:县财政局", "tier:一般干事", "role:unit_admin", "role:人事", "group:全县人事群", "unit:已撤并的局"]
 READ = "全体，单位：县财政局，考评层次：一般干事，角色：单位管理员，角色：单位管理员，工作群：全县人事群，单位：已撤并的局（已不存在）"
@@ -73,11 +73,7 @@ def test_labels_in_one_query(session, world):
 
 def test_a_spot_check_circular_can_go_to_a_tier(web_app, console_accounts, world, session):
     client, csrf = county_client(web_app, console_accounts)
-    today = utcnow().date()
-    r = client.post("/console/county/spot-checks", data={"csrf_token": csrf, "year": today.year,
-                                                         "quarter": (today.month - 1) // 3 + 1, "units": 2,
-                                                         "people": 1, "seed": 7})
-    check = r.headers["Location"].split("?")[0]
+    check = draw_spot_check(client, csrf, people=1, seed=7)
     page = client.get(check).get_data(as_text=True)
     tiers = re.search(r'<select name="tier">(.*?)</select>', page, re.S).group(1)
     assert sorted(re.findall(r"<option[^>]*>([^<]+)</option>", tiers)) == sorted(["一般干事", "中层干部"])  # not empty

@@ -11,12 +11,22 @@ from sqlalchemy import select, update
 from models import AuditEntry, CommitteeDecision, Cycle, MeritEvent, Notice, SpotCheck, utcnow
 from models.rules.states import CYCLE
 
-from .county_world import county_client, decide
+from .county_world import county_client, decide, draw_spot_check
 from .test_console_merits import record, signed_in
 
 #: A stored UTC moment, and how a page in Beijing shows it (and how it must not).
 STORED = datetime(2026, 10, 12, 8, 5, tzinfo=timezone.utc)
 BEIJING, UTC_TEXT = "2026-10-12 16:05", "2026-10-12 08:05"
+
+
+def record_meeting(session, world, recorded_by: str) -> tuple[Cycle, CommitteeDecision]:
+    """Unit A's committee meeting of this quarter, recorded by ``recorded_by`` at the stored moment."""
+    cycle = session.get(Cycle, world["a"].cycle_id)
+    decision = CommitteeDecision(cycle_id=cycle.id, meeting_on=STORED.date(), attendees="书记、局长", note="按程序审定",
+                                 recorded_by=recorded_by, recorded_at=STORED)
+    session.add(decision)
+    session.commit()
+    return cycle, decision
 
 
 def no_refs(page: str) -> None:
@@ -26,12 +36,7 @@ def no_refs(page: str) -> None:
 
 def test_spot_checks_name_who_drew_them_and_when_in_beijing_time(web_app, console_accounts, world, session):
     client, csrf = county_client(web_app, console_accounts)
-    today = utcnow().date()
-    r = client.post("/console/county/spot-checks", data={"csrf_token": csrf, "year": today.year,
-                                                         "quarter": (today.month - 1) // 3 + 1, "units": 2,
-                                                         "people": 2, "seed": 4242})
-    assert r.status_code == 302
-    check = r.headers["Location"].split("?")[0]
+    check = draw_spot_check(client, csrf, people=2, seed=4242)
     session.execute(update(SpotCheck).values(created_at=STORED))
     session.commit()
     listing = client.get("/console/county/spot-checks").get_data(as_text=True)
@@ -80,11 +85,7 @@ def test_county_merit_reviews_name_who_recorded_each_item(web_app, console_accou
 
 def test_results_print_names_who_recorded_the_meeting_in_beijing_time(web_app, console_accounts, world, session):
     hr = signed_in(web_app, console_accounts["hr"])
-    cycle = session.get(Cycle, world["a"].cycle_id)
-    decision = CommitteeDecision(cycle_id=cycle.id, meeting_on=STORED.date(), attendees="书记、局长", note="按程序审定",
-                                 recorded_by="person:AH1", recorded_at=STORED)
-    session.add(decision)
-    session.commit()
+    cycle, decision = record_meeting(session, world, "person:AH1")
     url = f"/console/unit/documents/print?year={cycle.year}&quarter={cycle.quarter}"
     page = hr.get(url).get_data(as_text=True)
     assert f"（录入：A人事（AH1） {BEIJING}）" in page and UTC_TEXT not in page
@@ -103,11 +104,7 @@ def test_results_xlsx_names_who_recorded_the_meeting_as_the_print_view_does(web_
     from openpyxl import load_workbook
 
     hr = signed_in(web_app, console_accounts["hr"])
-    cycle = session.get(Cycle, world["a"].cycle_id)
-    decision = CommitteeDecision(cycle_id=cycle.id, meeting_on=STORED.date(), attendees="书记、局长", note="按程序审定",
-                                 recorded_by="system:seed", recorded_at=STORED)
-    session.add(decision)
-    session.commit()
+    cycle, decision = record_meeting(session, world, "system:seed")
     q = f"year={cycle.year}&quarter={cycle.quarter}"
 
     def meeting_row() -> list:
