@@ -3,13 +3,12 @@ reminders, exports as background jobs), admin accounts (create, disable, reset T
 from __future__ import annotations
 
 import io
-import json
 from datetime import date
 from urllib.parse import urlencode
 
 from flask import Response, redirect, request
 
-from handlers.county import audit_log
+from handlers.county import audit_log, audit_words
 
 from handlers.identity import admin_accounts
 
@@ -25,12 +24,6 @@ section("/console/county/annual", "结果运用", "county")
 section("/console/county/accounts", "账号与日志", "county")
 
 LISTS = {"promotion": "选拔任用参考名单", "training": "培训参考名单", "honours": "具备评优条件人员"}
-
-
-@bp.app_template_filter("plain_json")
-def plain_json(value) -> str:
-    """An audit entry's before/after as readable JSON (Chinese as is; the template escapes it)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 # ---- annual ---------------------------------------------------------------------------------------------------
@@ -251,5 +244,8 @@ def audit_page(actor):
         rows, total = audit_log.search(session, actor, s.policy, person=person or None, unit=unit or None,
                                        action=action or None, offset=pager.offset, limit=pager.limit)
     pager.done(total)
+    groups = audit_words.action_groups()
+    known = action in audit_words.AREAS or action in audit_words.ACTIONS
     return render("console/county/audit.html", actor, **ctx(actor, title="操作日志", rows=rows, pager=pager,
-                                                              person=person, unit=unit, action=action))
+                                                              person=person, unit=unit, action=action,
+                                                              action_groups=groups, other_action=not known and action))

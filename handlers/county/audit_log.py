@@ -9,13 +9,16 @@ from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import AuditEntry, Cycle, Filing, Membership, Person, Unit
+from models import AuditEntry, Cycle, Filing, Indicator, Membership, Person, Section, Tier, Unit
+from models.cycle import cycle_label
 from models.rules.calendar import format_local
 
 from handlers import audit
 from handlers.actor import Actor
+from handlers.county import audit_words as words
 from handlers.errors import InvalidInput, NotFound
 from handlers.identity.scope import require_county
+from handlers.outbound import audience
 
 MAX_LIMIT = 200
 
@@ -58,11 +61,56 @@ def search(session: Session, actor: Actor, policy: Policy, *, person: str | None
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
     entries = list(session.scalars(select(AuditEntry).where(*where)
                                    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(offset).limit(limit)))
-    names = audit.who(session, [e.actor for e in entries])
+    names = audit.who(session, [e.actor for e in entries]
+                      + [f"person:{e.object_id}" for e in entries if e.object_type == "person"])
+    audiences = audience.labels(session, [spec for e in entries for side in (e.before, e.after)
+                                          if isinstance(side, dict) and isinstance(side.get("to"), list)
+                                          for spec in side["to"] if isinstance(spec, str)])
+    found = _id_names(session, {pair for e in entries for side in (e.before, e.after) for pair in words.ids_in(side)}
+                      | {("cycle", int(e.object_id)) for e in entries
+                         if e.object_type == "cycle" and e.object_id.isdigit()})
     rows = []
     for e in entries:
         rows.append({"id": e.id, "at": format_local(e.at, policy), "actor": e.actor,
                      "actor_name": names.get(e.actor, e.actor),
-                     "action": e.action, "object_type": e.object_type, "object_id": e.object_id,
-                     "before": e.before, "after": e.after})
+                     "action": e.action, "action_label": words.action_label(e.action),
+                     "object_type": e.object_type, "object_id": e.object_id,
+                     "object_label": _object_label(e, names, found),
+                     "before": e.before, "after": e.after,
+                     "changes": words.changes(e.before, e.after, policy, object_type=e.object_type,
+                                              audiences=audiences, names=found)})
     return rows, total
+
+
+def _id_names(session: Session, pairs: set[tuple]) -> dict[tuple, str]:
+    """The names of the people, units, cycles, tiers, sections and indicators a page's entries refer to by id, and
+    of the people they name by ref (``person:K001``): one query per kind."""
+    models = {"person": Person, "unit": Unit, "tier": Tier, "section": Section, "indicator": Indicator, "cycle": Cycle}
+    refs = audit.who(session, [ref for kind, ref in pairs if kind == "ref"])
+    out: dict[tuple, str] = {("ref", ref): name for ref, name in refs.items()}
+    for kind, model in models.items():
+        ids = {i for k, i in pairs if k == kind}
+        if not ids:
+            continue
+        if kind == "person":
+            rows = session.execute(select(Person.id, Person.name + "（" + Person.staff_no + "）")
+                                   .where(Person.id.in_(ids)))
+        elif kind == "cycle":
+            rows = [(i, f"{unit} {cycle_label(year, quarter)}") for i, unit, year, quarter in session.execute(
+                select(Cycle.id, Unit.name, Cycle.year, Cycle.quarter).join(Unit, Unit.id == Cycle.unit_id)
+                .where(Cycle.id.in_(ids)))]
+        else:
+            rows = session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+        out.update({(kind, i): text for i, text in rows})
+    return out
+
+
+def _object_label(entry: AuditEntry, names: dict[str, str], found: dict[tuple, str]) -> str:
+    """人员 张三（K001） for a person; 季度考核 县财政局 2026年第4季度 for a cycle; 评鉴表 #12 for another numbered
+    object (the id the other pages link by); 管理员账号 jiaotong-hr for a named one."""
+    kind = words.object_label(entry.object_type)
+    if entry.object_type == "person":
+        return f"{kind} {names.get(f'person:{entry.object_id}', entry.object_id)}"
+    if entry.object_type == "cycle" and entry.object_id.isdigit() and ("cycle", int(entry.object_id)) in found:
+        return f"{kind} {found[('cycle', int(entry.object_id))]}"
+    return f"{kind} #{entry.object_id}" if entry.object_id.isdigit() else f"{kind} {entry.object_id}"

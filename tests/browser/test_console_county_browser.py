@@ -53,6 +53,15 @@ def test_county_office_quarter_in_the_browser(browser, live_server, live_setting
         raise
 
 
+def sign_in_county(browser, base: str) -> None:
+    """The county officer of ``county_quarter`` signs in to the console (no TOTP on this account)."""
+    browser.get(base + "/console/login")
+    browser.find_element(By.NAME, "username").send_keys("county")
+    browser.find_element(By.NAME, "password").send_keys("correct horse battery")
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    _wait(browser, lambda d: d.current_url == base + "/console", "the console's home")
+
+
 def _wait(browser, condition, what: str):
     return wait(browser, condition, what)
 
@@ -65,11 +74,7 @@ def _submit(browser, form_css: str, confirm: bool = False) -> None:
 
 def _walk(browser, base, live_settings, world, db, policy, store, fake_wechat):
     # sign in
-    browser.get(base + "/console/login")
-    browser.find_element(By.NAME, "username").send_keys("county")
-    browser.find_element(By.NAME, "password").send_keys("correct horse battery")
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    _wait(browser, lambda d: d.current_url == base + "/console", "the console's home")
+    sign_in_county(browser, base)
     assert "全县进度" in browser.find_element(By.CSS_SELECTOR, "nav.side").text
 
     # the board shows both units, 县财政局 with its results filing reported
@@ -161,11 +166,7 @@ def test_a_scheduled_notice_report_waits_without_reloading(browser, live_server,
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
         "source": "sessionStorage.loads = String(Number(sessionStorage.loads || 0) + 1);"})
     try:
-        browser.get(live_server + "/console/login")
-        browser.find_element(By.NAME, "username").send_keys("county")
-        browser.find_element(By.NAME, "password").send_keys("correct horse battery")
-        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        _wait(browser, lambda d: d.current_url == live_server + "/console", "the console's home")
+        sign_in_county(browser, live_server)
         browser.execute_script("sessionStorage.loads = '0';")
         browser.get(f"{live_server}/console/county/notices/{notice_id}")
         report = _wait(browser, lambda d: d.find_element(By.ID, "report"), "the notice's report")

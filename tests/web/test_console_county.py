@@ -307,7 +307,11 @@ def test_accounts_create_reset_totp_disable_and_the_audit_log(web_app, console_a
     log = client.get("/console/county/audit?person=BH1").get_data(as_text=True)
     assert "共 6" in log and "下一页" in log
     log = client.get("/console/county/audit?action=admin_account").get_data(as_text=True)
-    assert "admin_account.reset_totp" in log and "admin_account.disable" in log and "test.filler" not in log
+    assert "重置管理员动态口令" in log and "test.filler" not in log
+    disabled = re.search(r'<td class="words" title="admin_account\.disable">([^<]*)</td>'
+                         r'<td class="words">([^<]*)</td>\s*<td><div>([^<]*)</div>', log).groups()
+    assert disabled == ("停用管理员账号", "管理员账号 jiaotong-hr", "已停用：否 → 是")
+    assert '<option value="admin_account" selected>管理员账号：全部</option>' in log
     log = client.get("/console/county/audit?unit=县交通局&action=test").get_data(as_text=True)
     assert "没有符合条件的记录" in log  # the filler was made by the CLI, about a person, not by the unit's people
     assert client.get("/console/county/audit?person=nobody").status_code == 404
