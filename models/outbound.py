@@ -18,6 +18,8 @@ DELIVERY_STATES = {
     "pending": "待发送", "sending": "发送中", "sent": "已送达", "failed": "失败", "refused": "用户拒收",
     "cancelled": "已撤回", "unbound": "未绑定微信",
 }
+DELIVERY_CHANNELS = {"template": "公众号模板消息", "subscribe": "小程序订阅消息", "wecom": "企业微信群机器人",
+                     "tag": "公众号标签群发", "none": "无"}
 
 
 class WorkGroup(Base):

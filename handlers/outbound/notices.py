@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Delivery, Notice, Person, WorkGroup, utcnow
-from models.outbound import DELIVERY_STATES, NOTICE_KINDS
+from models.outbound import DELIVERY_CHANNELS, DELIVERY_STATES, NOTICE_KINDS
 
 from handlers import audit
 
@@ -227,7 +227,8 @@ def report(session: Session, actor: Actor, notice_id: int, *, with_rows: bool = 
              .where(Delivery.notice_id == notice.id).order_by(Delivery.id).offset(row_offset).limit(row_limit))
         for d, staff_no, name, group in session.execute(q):
             r.rows.append({"recipient": f"{name}（{staff_no}）" if staff_no else f"工作群：{group}",
-                           "channel": d.channel, "state": DELIVERY_STATES.get(d.state, d.state),
+                           "channel": d.channel, "channel_label": DELIVERY_CHANNELS.get(d.channel, d.channel),
+                           "state": DELIVERY_STATES.get(d.state, d.state),
                            "attempts": d.attempts, "errcode": d.errcode, "reason": d.error,
                            "sent_at": d.sent_at.isoformat() if d.sent_at else None})
     return r

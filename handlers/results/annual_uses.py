@@ -487,7 +487,7 @@ def export_honours(session: Session, actor: Actor, policy: Policy, year: int, ou
 
 
 TALK_HEADERS = ["人员编号", "姓名", "单位", "考评组（层次）", "本季度等次", "上季度等次", "提醒原因", "谈话人",
-                "是否已谈话", "谈话日期", "谈话记录"]
+                "是否已谈话", "谈话日期", "实际谈话人", "谈话记录"]
 
 
 def export_talks(session: Session, actor: Actor, policy: Policy, year: int, quarter: int, out: BinaryIO, *,
@@ -496,5 +496,6 @@ def export_talks(session: Session, actor: Actor, policy: Policy, year: int, quar
     rows = talk_reminders(session, actor, policy, year, quarter, unit_name=unit_name)
     _sheet(out, "谈话提醒", f"{label}{year}年第{quarter}季度谈话提醒名单", TALK_HEADERS,
            ([r["staff_no"], r["name"], r["unit"], r["tier"], r["grade"], r["previous_grade"] or "", r["reason"],
-             r["talk_by"], "是" if r["held"] else "否", r["held_on"] or "", r["note"] or ""] for r in rows))
+             r["talk_by_name"], "是" if r["held"] else "否", r["held_on"] or "", r["held_by_name"] or "", r["note"] or ""]
+            for r in rows))
     return f"谈话提醒_{label}_{year}Q{quarter}.xlsx"

@@ -124,3 +124,16 @@ def test_unit_hr_sees_its_own_unit_only(session, policy, county):
     with pytest.raises(Forbidden):
         render_bytes(session, county.admin, policy, "county-results", year=2026, quarter=1)
     render_bytes(session, county.county_admin, policy, "results", unit="县财政局", year=2026, quarter=1)
+
+
+def test_the_talk_list_names_who_should_hold_and_who_held_each_talk(session, policy, county, cli_actor):
+    import io
+
+    A.record_talk(session, cli_actor, policy, "F004", 2026, 2, held_on=date(2026, 7, 3), note="已谈",
+                  held_by_staff_no="F001")
+    buf = io.BytesIO()
+    A.export_talks(session, cli_actor, policy, 2026, 2, buf)
+    header, *rows = xlsx_structure(buf.getvalue())["谈话提醒"][1:]
+    row = dict(zip(header, next(r for r in rows if r[0] == "F004")))
+    assert (row["谈话人"], row["是否已谈话"], row["谈话日期"], row["实际谈话人"], row["谈话记录"]) == \
+        ("张局长（F001）", "是", "2026-07-03", "张局长（F001）", "已谈")

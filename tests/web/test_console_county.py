@@ -2,6 +2,8 @@
 refusals (unit HR and anonymous visitors, missing CSRF tokens), with people's text always shown as text."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .county_world import county_client, decide, file_results, write_summaries
@@ -201,7 +203,11 @@ def test_notice_to_a_work_group_is_delivered_and_reported(web_app, console_accou
     Drainer(db, channels, store, workers=2, lease=30).drain(max_seconds=10)
     poll = client.get(f"/console/api/county/notices/{notice_id}/report").get_json()
     assert poll["sent"] == 1 and poll["pending"] == 0 and poll["status"] == "已完成"
-    assert "已送达" in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    row = re.search(r'<table class="grid" id="deliveries">.*?<tbody><tr>(.*?)</tr>', page, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    # 接收人, 渠道, 状态, 尝试次数, 错误码 (WeChat's 0 for success is no error), 原因, 送达时间
+    assert cells[1:5] == ["企业微信群机器人", "已送达", "1", ""]
     assert "全县人事群" in client.get("/console/county/notices").get_data(as_text=True)
 
 
