@@ -25,7 +25,7 @@ def test_registration_form_carries_the_summary_grade_and_meeting(session, policy
     rows = {r[0]: r[1:] for r in s["tables"][0]}
     assert rows["个人小结"][0].startswith("本季度认真完成预算编制工作")
     assert rows["党委(党组)审定等次"] == ["好"]
-    assert rows["审定会议"] == ["2026-06-29　张书记、李局长、王副局长"]
+    assert rows["审定会议"] == ["2026-06-29　张书记、李局长、王副局长　录入：系统 2026-06-29 18:00"]  # recorded by the system
 
 
 def test_evaluation_form_scores_add_up_to_the_total(session, policy, county, cli_actor):

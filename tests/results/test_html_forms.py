@@ -42,7 +42,7 @@ def test_registration_html_carries_heading_summary_signatures_and_grade(session,
     assert leader == ["评鉴得分：93　建议等次：好", "评鉴人：张局长　2026-06-28 17:00 提交",
                       "分管领导签字：　　　　　　　　　　年　　月　　日"]
     assert rows["党委(党组)审定等次"] == ["好"]
-    assert rows["审定会议"] == ["2026-06-29　张书记、李局长、王副局长"]  # recorded by the system: no name to show
+    assert rows["审定会议"] == ["2026-06-29　张书记、李局长、王副局长　录入：系统 2026-06-29 18:00"]  # recorded by the system
     assert rows["本人签署意见"][0].startswith("本人签字：")  # published before sign-offs existed: paper only
     assert b"<p>" + SUMMARY_A[1].encode() + b"</p>" in data  # one <p> per summary paragraph
 

@@ -33,6 +33,10 @@ def test_the_registration_form_shows_each_sign_off(session, policy):
         assert rows["本人签署意见"][0].split("\n")[0] == "同意　意见：认可审定结果　2026-11-30 09:30", name
         assert "评鉴人：张局长　2026-10-10 10:00 提交" in rows["分管领导评鉴意见"][0]
         assert rows["审定会议"][0] == "2026-10-12　张局长、党委全体成员　录入：孙人事 2026-10-12 16:00"
+    session.query(CommitteeDecision).one().recorded_by = "system:cli"  # recorded by the system: it says so
+    _, data = render_bytes(session, system_actor(), policy, "registration", person="F002", year=2026, quarter=3)
+    rows = {r[0]: r[1:] for r in docx_structure(data)["tables"][0]}
+    assert rows["审定会议"][0] == "2026-10-12　张局长、党委全体成员　录入：系统 2026-10-12 16:00"
 
 
 def test_an_objection_prints_as_有异议_with_its_reason(session, policy):

@@ -152,7 +152,10 @@ def _scorer_signed(pq: PersonQuarter, policy: Policy) -> str:
 
 
 def name_of_ref(session: Session, ref: str) -> str:
-    """An audit ref (``person:<staff_no>``) as the person's name; other refs (the system) have none."""
+    """An audit ref (``person:<staff_no>``) as the person's name (a paper form names people as they sign); the system
+    (``system:…``, e.g. a meeting recorded by an import) as 系统, as the print view and the 一览表 say."""
+    if ref.startswith("system:"):
+        return "系统"
     if not ref.startswith("person:"):
         return ""
     return session.scalar(select(Person.name).where(Person.staff_no == ref.split(":", 1)[1])) or ""
