@@ -176,11 +176,12 @@ _KINDS = {"notice": NOTICE_KINDS, "filing": FILING_KINDS, "api_session": CHANNEL
 CHOICES = {"agree": "同意", "object": "有异议"}
 
 #: What a stored id names, for the page to look up (``audit_log.search``, one query per kind and page): a person's
-#: id reads as 姓名（人员编号）, a unit's as its name, a cycle's as 县财政局 2026年第4季度; a score's indicator id (``{"scores": {"11": 8.5}}``) as the
-#: indicator's name.
+#: id reads as 姓名（人员编号）, a unit's as its name, a cycle's as 县财政局 2026年第4季度, a 评鉴表's as 张三（K001） 县财政局
+#: 2026年第4季度, a notice's as its 《title》; a score's indicator id (``{"scores": {"11": 8.5}}``) as the indicator's name.
 ID_FIELDS = {"person_id": "person", "held_by_id": "person", "supervisor_id": "person", "unit_id": "unit",
              "home_unit_id": "unit", "host_unit_id": "unit", "tier_id": "tier", "host_tier_id": "tier",
-             "section_id": "section", "cycle_id": "cycle"}
+             "section_id": "section", "cycle_id": "cycle", "evaluation_id": "evaluation", "objection_id": "objection",
+             "notice_id": "notice"}
 #: The system's own bookkeeping, not shown: a system message's dedupe key (``filing-returned:3:<moment>:2``).
 HIDDEN = frozenset({"key"})
 
