@@ -69,7 +69,8 @@ def filing_detail(actor, filing_id: int):
     s = services()
     with uow() as session:
         filing = filing_lists.filing_detail(session, actor, s.policy, filing_id)
-    return render("console/county/filing.html", actor, **ctx(actor, title=f"备案 #{filing_id}", f=filing))
+    return render("console/county/filing.html", actor, **ctx(
+        actor, title=f"{filing['unit']} {filing['period']}{filing['kind_label']}", f=filing))
 
 
 @bp.post("/console/county/filings/<int:filing_id>/review")
@@ -131,8 +132,8 @@ def spot_check(actor, check_id: int):
         work_groups = groups.list_groups(session, actor)
         tiers = filing_lists.tier_names(session)
     return render("console/county/spot_check.html", actor, **ctx(
-        actor, title=f"抽查 #{check_id}", c=view, draft=draft, groups=work_groups, tiers=tiers,
-        body_max=notices.BODY_MAX))
+        actor, title=f"抽查 · {view['year']}年第{view['quarter']}季度", c=view, draft=draft, groups=work_groups,
+        tiers=tiers, body_max=notices.BODY_MAX))
 
 
 @bp.post("/console/county/spot-checks/<int:check_id>/findings")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from config.policy import Policy
 from models import (AnnualResult, AuditEntry, Cycle, Evaluation, Filing, Indicator, Membership, Notice, Objection, Person,
-                    Section, Summary, Tier, Unit)
+                    Section, SpotCheck, Summary, Tier, Unit)
 from models.cycle import cycle_label
 from models.rules.calendar import format_local
 
@@ -85,7 +85,8 @@ def search(session: Session, actor: Actor, policy: Policy, *, person: str | None
 
 
 #: The numbered objects whose entries read by what they are about, not by their id.
-NAMED_OBJECTS = frozenset({"cycle", "evaluation", "summary", "objection", "notice", "filing"})
+NAMED_OBJECTS = frozenset({"cycle", "evaluation", "summary", "objection", "annual_result", "notice", "filing",
+                           "spot_check"})
 
 
 def _person_and_cycle(model, ids: set[int]):
@@ -96,8 +97,8 @@ def _person_and_cycle(model, ids: set[int]):
 
 
 def _id_names(session: Session, pairs: set[tuple]) -> dict[tuple, str]:
-    """The names of the people, units, cycles, tiers, sections, indicators, 评鉴表, 登记表, 异议, notices and filings a
-    page's entries refer to by id, and of the people they name by ref (``person:K001``): one query per kind."""
+    """The names of the people, units, cycles, tiers, sections, indicators, 评鉴表, 登记表, 异议, annual grades, spot
+    checks, notices and filings a page's entries refer to by id, and of the people they name by ref (``person:K001``): one query per kind."""
     models = {"person": Person, "unit": Unit, "tier": Tier, "section": Section, "indicator": Indicator}
     refs = audit.who(session, [ref for kind, ref in pairs if kind == "ref"])
     out: dict[tuple, str] = {("ref", ref): name for ref, name in refs.items()}
@@ -121,6 +122,13 @@ def _id_names(session: Session, pairs: set[tuple]) -> dict[tuple, str]:
                         .outerjoin(Cycle, Cycle.id == Objection.cycle_id)
                         .outerjoin(AnnualResult, AnnualResult.id == Objection.annual_result_id)
                         .where(Objection.id.in_(ids)))]
+        elif kind == "annual_result":
+            rows = [(i, f"{who} {year}年度") for i, who, year in session.execute(
+                select(AnnualResult.id, Person.name + "（" + Person.staff_no + "）", AnnualResult.year)
+                .join(Person, Person.id == AnnualResult.person_id).where(AnnualResult.id.in_(ids)))]
+        elif kind == "spot_check":
+            rows = [(i, cycle_label(year, quarter)) for i, year, quarter in session.execute(
+                select(SpotCheck.id, SpotCheck.year, SpotCheck.quarter).where(SpotCheck.id.in_(ids)))]
         elif kind == "notice":
             rows = [(i, f"《{title}》") for i, title in session.execute(
                 select(Notice.id, Notice.title).where(Notice.id.in_(ids)))]
@@ -139,8 +147,9 @@ def _id_names(session: Session, pairs: set[tuple]) -> dict[tuple, str]:
 
 def _object_label(entry: AuditEntry, names: dict[str, str], found: dict[tuple, str]) -> str:
     """人员 张三（K001） for a person; 季度考核 县财政局 2026年第4季度 for a cycle; 评鉴表 张三（K001） 县财政局 2026年第4季度
-    for a 评鉴表 or 登记表; 通知 《…》 for a notice; 备案 县财政局 2026年第4季度结果一览表 for a filing; 抽查 #3 for another
-    numbered object (the id the other pages link by, or one since deleted); 管理员账号 jiaotong-hr for a named one."""
+    for a 评鉴表 or 登记表; 通知 《…》 for a notice; 备案 县财政局 2026年第4季度结果一览表 for a filing; 抽查 2026年第4季度;
+    加扣分事项 #3 for another numbered object (the id the other pages link by) or one since deleted; 管理员账号 jiaotong-hr
+    for a named one."""
     kind = words.object_label(entry.object_type)
     if entry.object_type == "person":
         return f"{kind} {names.get(f'person:{entry.object_id}', entry.object_id)}"

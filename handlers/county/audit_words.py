@@ -181,7 +181,7 @@ CHOICES = {"agree": "同意", "object": "有异议"}
 ID_FIELDS = {"person_id": "person", "held_by_id": "person", "supervisor_id": "person", "unit_id": "unit",
              "home_unit_id": "unit", "host_unit_id": "unit", "tier_id": "tier", "host_tier_id": "tier",
              "section_id": "section", "cycle_id": "cycle", "evaluation_id": "evaluation", "objection_id": "objection",
-             "notice_id": "notice"}
+             "annual_result_id": "annual_result", "notice_id": "notice"}
 #: The system's own bookkeeping, not shown: a system message's dedupe key (``filing-returned:3:<moment>:2``).
 HIDDEN = frozenset({"key"})
 

@@ -134,7 +134,7 @@ def test_the_names_on_a_page_cost_the_same_queries_for_one_entry_or_many(console
     assert len(labels_many) == 3 and all(label.startswith("评鉴表 A干事") for label in labels_many)
 
 
-def test_objections_summaries_and_a_deleted_row_are_named_as_the_page_shows_them(world, session):
+def test_objections_summaries_annual_grades_and_a_deleted_row_are_named_as_the_page_shows_them(world, session):
     a = world["a"]
     cycle = session.get(Cycle, a.cycle_id)
     quarter = cycle_label(cycle.year, cycle.quarter)
@@ -153,7 +153,9 @@ def test_objections_summaries_and_a_deleted_row_are_named_as_the_page_shows_them
     session.commit()
 
     names = audit_log._id_names(session, {("objection", on_quarter.id), ("objection", on_year.id),
-                                          ("summary", summary.id), ("evaluation", 999999)})
+                                          ("summary", summary.id), ("annual_result", annual.id),
+                                          ("evaluation", 999999)})
     assert names == {("objection", on_quarter.id): f"A干事1（AC1） {quarter}",
                      ("objection", on_year.id): "A干事2（AC2） 2025年度",
-                     ("summary", summary.id): f"A干事1（AC1） 县财政局 {quarter}"}  # a row since deleted: no name
+                     ("summary", summary.id): f"A干事1（AC1） 县财政局 {quarter}",
+                     ("annual_result", annual.id): "A干事2（AC2） 2025年度"}  # a row since deleted: no name

@@ -111,6 +111,8 @@ def test_returning_a_results_filing_reaches_the_unit_and_the_refiled_one_is_acce
     assert f"/console/county/filings/{filing_id}" in listing and "县财政局" in listing
     detail = client.get(f"/console/county/filings/{filing_id}").get_data(as_text=True)
     assert "结果备案" in detail and "A干事1" in detail
+    cycle = session.get(Cycle, world["a"].cycle_id)
+    assert f"<h1>县财政局 {cycle.year}年第{cycle.quarter}季度结果备案</h1>" in detail  # not 备案 #N
     r = client.post(f"/console/county/filings/{filing_id}/review", data={"csrf_token": csrf, "action": "return"})
     assert r.status_code == 422 and "退回原因" in r.get_data(as_text=True)
     reason = "<script>alert(1)</script>第二层次等次超过名额"

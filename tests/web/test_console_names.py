@@ -44,6 +44,10 @@ def test_spot_checks_name_who_drew_them_and_when_in_beijing_time(web_app, consol
     no_refs(listing)
     page = client.get(check).get_data(as_text=True)
     assert "抽取人 县办干部（K001）。" in page
+    drawn = session.get(SpotCheck, int(check.rsplit("/", 1)[1]))
+    assert f"<h1>抽查 · {drawn.year}年第{drawn.quarter}季度</h1>" in page  # its quarter, not 抽查 #N
+    log = client.get("/console/county/audit?action=spotcheck").get_data(as_text=True)
+    assert f"抽查 {drawn.year}年第{drawn.quarter}季度</td>" in log and "抽查 #" not in log
     no_refs(page)
     from handlers.actor import actor_for_person
     from handlers.county import oversight
