@@ -9,8 +9,8 @@ from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from config.policy import Policy
-from models import (AnnualResult, AuditEntry, Cycle, Evaluation, Filing, Indicator, Membership, Notice, Objection, Person,
-                    Section, SpotCheck, Summary, Tier, Unit)
+from models import (AnnualResult, AuditEntry, Cycle, Evaluation, Filing, Indicator, Membership, Notice, Objection,
+                    Person, Section, SpotCheck, Summary, Tier, Unit)
 from models.cycle import cycle_label
 from models.rules.calendar import format_local
 
@@ -98,7 +98,8 @@ def _person_and_cycle(model, ids: set[int]):
 
 def _id_names(session: Session, pairs: set[tuple]) -> dict[tuple, str]:
     """The names of the people, units, cycles, tiers, sections, indicators, 评鉴表, 登记表, 异议, annual grades, spot
-    checks, notices and filings a page's entries refer to by id, and of the people they name by ref (``person:K001``): one query per kind."""
+    checks, notices and filings a page's entries refer to by id, and of the people they name by ref
+    (``person:K001``): one query per kind."""
     models = {"person": Person, "unit": Unit, "tier": Tier, "section": Section, "indicator": Indicator}
     refs = audit.who(session, [ref for kind, ref in pairs if kind == "ref"])
     out: dict[tuple, str] = {("ref", ref): name for ref, name in refs.items()}

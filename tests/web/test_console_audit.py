@@ -1,5 +1,6 @@
-"""The county office's 操作日志 reads in Chinese: what was done (退回备案, 发布通知), to what (备案 县财政局 2026年第4季度结果一览表,
-评鉴表 张三（K001） 县财政局 2026年第4季度, 通知 《…》), and what changed (状态：已报送 → 已退回), times in Beijing time; the stored codes stay in the log and its filter."""
+"""The county office's 操作日志 reads in Chinese: what was done (退回备案, 发布通知), to what (备案 县财政局
+2026年第4季度结果一览表, 评鉴表 张三（K001） 县财政局 2026年第4季度, 通知 《…》), and what changed (状态：已报送 → 已退回),
+times in Beijing time; the stored codes stay in the log and its filter."""
 from __future__ import annotations
 
 import html
