@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, select
 
 from handlers.actor import actor_for_person
-from handlers.county import audit_log
+from handlers.county import audit_log, audit_names
 from handlers.quarter import scoring
 from handlers.quarter.scoring import Tap
-from models import AnnualResult, Cycle, Evaluation, Filing, Objection, Person, Summary, utcnow
+from models import (AnnualResult, Cycle, Evaluation, Filing, LeaveRecord, MeritEvent, Objection, Person, Secondment,
+                    Summary, Tier, utcnow)
 from models.cycle import cycle_label
 
 from .conftest import move, submit_all_summaries
@@ -135,8 +136,8 @@ def test_the_names_on_a_page_cost_the_same_queries_for_one_entry_or_many(console
     assert len(labels_many) == 3 and all(label.startswith("评鉴表 A干事") for label in labels_many)
 
 
-def test_objections_summaries_annual_grades_and_a_deleted_row_are_named_as_the_page_shows_them(world, session):
-    a = world["a"]
+def test_each_kind_of_row_the_log_refers_to_is_named_as_the_page_shows_it(world, session):
+    a, b = world["a"], world["b"]
     cycle = session.get(Cycle, a.cycle_id)
     quarter = cycle_label(cycle.year, cycle.quarter)
     c1, c2 = a.people["c1"], a.people["c2"]
@@ -144,7 +145,13 @@ def test_objections_summaries_annual_grades_and_a_deleted_row_are_named_as_the_p
     annual = AnnualResult(person_id=c2.id, unit_id=a.unit.id, year=2025, grade="称职", decided_grade="称职",
                           suggested_grade="称职", decided_by="system:test")
     summary = Summary(cycle_id=cycle.id, person_id=c1.id, paragraphs=[], voice_media_ids=[])
-    session.add_all([annual, summary])
+    merit = MeritEvent(person_id=c1.id, unit_id=a.unit.id, item_code="J01", item_name="受到市级以上表彰奖励",
+                       occurred_on=date(2026, 10, 9), recorded_by="system:test")
+    leave = LeaveRecord(person_id=c2.id, year=2026, quarter=3, days=5, updated_by="system:test")
+    secondment = Secondment(person_id=c2.id, host_unit_id=b.unit.id,
+                            host_tier_id=session.scalar(select(Tier.id).where(Tier.unit_id == b.unit.id).limit(1)),
+                            start_on=date(2026, 10, 1), end_on=date(2026, 12, 31), recorded_by="system:test")
+    session.add_all([annual, summary, merit, leave, secondment])
     session.flush()
     on_quarter = Objection(kind="quarter", evaluation_id=e.id, cycle_id=cycle.id, person_id=c1.id, publication=1,
                            grade="较好", reason="理由", channel="oa", created_at=utcnow())
@@ -153,10 +160,17 @@ def test_objections_summaries_annual_grades_and_a_deleted_row_are_named_as_the_p
     session.add_all([on_quarter, on_year])
     session.commit()
 
-    names = audit_log._id_names(session, {("objection", on_quarter.id), ("objection", on_year.id),
-                                          ("summary", summary.id), ("annual_result", annual.id),
-                                          ("evaluation", 999999)})
-    assert names == {("objection", on_quarter.id): f"A干事1（AC1） {quarter}",
-                     ("objection", on_year.id): "A干事2（AC2） 2025年度",
-                     ("summary", summary.id): f"A干事1（AC1） 县财政局 {quarter}",
-                     ("annual_result", annual.id): "A干事2（AC2） 2025年度"}  # a row since deleted: no name
+    expected = {
+        ("evaluation", e.id): f"A干事1（AC1） 县财政局 {quarter}",
+        ("summary", summary.id): f"A干事1（AC1） 县财政局 {quarter}",
+        ("objection", on_quarter.id): f"A干事1（AC1） {quarter}",
+        ("objection", on_year.id): "A干事2（AC2） 2025年度",
+        ("annual_result", annual.id): "A干事2（AC2） 2025年度",
+        ("merit_event", merit.id): "A干事1（AC1） 受到市级以上表彰奖励",
+        ("leave", leave.id): "A干事2（AC2） 2026年第3季度",
+        ("secondment", secondment.id): "A干事2（AC2） 借调到县交通局",
+        ("unit", b.unit.id): "县交通局",
+        ("cycle", cycle.id): f"县财政局 {quarter}",
+    }
+    names = audit_names.names_of(session, set(expected) | {("evaluation", 999999), ("admin_account", 1)})
+    assert names == expected  # a row since deleted and a kind stored by name: no name, the page keeps the number
