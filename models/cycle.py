@@ -53,6 +53,11 @@ def cycle_label(year: int, quarter: int) -> str:
     return f"{year}年第{quarter}季度"
 
 
+def period_label(year: int, quarter: int | None) -> str:
+    """A filing's period: 2026年第4季度, or 2026年 for a yearly one (quarter 0)."""
+    return cycle_label(year, quarter) if quarter else f"{year}年"
+
+
 class Indicator(Base):
     """One line of the cycle's 《考核评鉴表》. ``post`` is '' for the unit-wide set, or a post name."""
 

@@ -14,6 +14,7 @@ from handlers.outbound import audience, groups, notices
 
 from handlers.quarter import objections
 from handlers.errors import DomainError, InvalidInput
+from models.cycle import cycle_label
 from models.org import ROLES
 from models.rules.calendar import format_local
 
@@ -132,7 +133,7 @@ def spot_check(actor, check_id: int):
         work_groups = groups.list_groups(session, actor)
         tiers = filing_lists.tier_names(session)
     return render("console/county/spot_check.html", actor, **ctx(
-        actor, title=f"抽查 · {view['year']}年第{view['quarter']}季度", c=view, draft=draft, groups=work_groups,
+        actor, title=f"抽查 · {cycle_label(view['year'], view['quarter'])}", c=view, draft=draft, groups=work_groups,
         tiers=tiers, body_max=notices.BODY_MAX))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import (AnnualResult, Cycle, Evaluation, Filing, Indicator, LeaveRecord, MeritEvent, Notice, Objection,
                     Person, Section, Secondment, SpotCheck, Summary, Tier, Unit)
-from models.cycle import cycle_label
+from models.cycle import cycle_label, period_label
 
 from handlers import audit
 from handlers.identity.unit_desk import FILING_KINDS
@@ -46,10 +46,6 @@ def _who_in_quarter(who: str, unit: str, year: int, quarter: int) -> str:
     return f"{who} {unit} {cycle_label(year, quarter)}"
 
 
-def _period(year: int, quarter: int | None) -> str:
-    return cycle_label(year, quarter) if quarter else f"{year}年"
-
-
 #: kind → (the query for a set of ids, returning the id first; the words for the rest of a row).
 NAMERS: dict[str, tuple[Callable[[set[int]], Select], Callable[..., str]]] = {
     "person": (lambda ids: select(Person.id, _WHO).where(Person.id.in_(ids)), str),
@@ -75,7 +71,7 @@ NAMERS: dict[str, tuple[Callable[[set[int]], Select], Callable[..., str]]] = {
     "notice": (lambda ids: select(Notice.id, Notice.title).where(Notice.id.in_(ids)), lambda title: f"《{title}》"),
     "filing": (lambda ids: select(Filing.id, Unit.name, Filing.year, Filing.quarter, Filing.kind)
                .join(Unit, Unit.id == Filing.unit_id).where(Filing.id.in_(ids)),
-               lambda unit, year, quarter, kind: f"{unit} {_period(year, quarter)}{FILING_KINDS.get(kind, kind)}"),
+               lambda unit, year, quarter, kind: f"{unit} {period_label(year, quarter)}{FILING_KINDS.get(kind, kind)}"),
 }
 
 

@@ -175,7 +175,7 @@ _KINDS = {"notice": NOTICE_KINDS, "filing": FILING_KINDS, "api_session": CHANNEL
           "objection": {"quarter": "平时考核", "annual": "年度考核"}}
 CHOICES = {"agree": "同意", "object": "有异议"}
 
-#: What a stored id names, for the page to look up (``audit_log.search``, one query per kind and page): a person's
+#: What a stored id names, for the page to look up (``audit_names.names_of``, one query per kind and page): a person's
 #: id reads as 姓名（人员编号）, a unit's as its name, a cycle's as 县财政局 2026年第4季度, a 评鉴表's as 张三（K001） 县财政局
 #: 2026年第4季度, a notice's as its 《title》; a score's indicator id (``{"scores": {"11": 8.5}}``) as the indicator's name.
 ID_FIELDS = {"person_id": "person", "held_by_id": "person", "supervisor_id": "person", "unit_id": "unit",

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from config.policy import Policy
 from models import Filing, Tier, Unit
+from models.cycle import period_label
 from models.rules import states
 from models.rules.calendar import format_local
 
@@ -54,7 +55,7 @@ def filing_detail(session: Session, actor: Actor, policy: Policy, filing_id: int
     filing = filing_for_viewer(session, actor, filing_id)
     view = filing_view(filing, session.get(Unit, filing.unit_id).name)
     detail = {**view, "kind_label": FILING_KINDS.get(filing.kind, filing.kind),
-              "period": f"{filing.year}年" + (f"第{filing.quarter}季度" if filing.quarter else ""),
+              "period": period_label(filing.year, filing.quarter),
               "submitted_at": format_local(filing.submitted_at, policy), "submitted_by": filing.submitted_by,
               "reviewed_at": format_local(filing.reviewed_at, policy), "reviewed_by": filing.reviewed_by,
               **changed_view(filing, policy)}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from config.policy import Policy
 from models import Cycle, Evaluation, Filing, Membership, Person, Section, Summary, Tier, Unit, WeChatBinding
+from models.cycle import period_label
 from models.rules import states
 from models.rules.calendar import format_local
 
@@ -125,7 +126,7 @@ def _filing_row(f: Filing, unit: str, policy: Policy) -> dict:
     from handlers.quarter.publishing import changed_view
 
     return {"id": f.id, "kind": f.kind, "kind_label": FILING_KINDS.get(f.kind, f.kind), "unit": unit,
-            "period": f"{f.year}年" + (f"第{f.quarter}季度" if f.quarter else ""), "year": f.year,
+            "period": period_label(f.year, f.quarter), "year": f.year,
             "quarter": f.quarter, "state": f.state, "state_label": states.FILING.label(f.state),
             "submitted_at": format_local(f.submitted_at, policy), "submitted_by": f.submitted_by,
             "reviewed_at": format_local(f.reviewed_at, policy) if f.reviewed_at else "",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from config.policy import Policy
 from models import Cycle, Evaluation, Filing, Person, Unit
+from models.cycle import period_label
 from models.rules.outlook import talk_reason
 
 from handlers.outbound import notices
@@ -21,15 +22,11 @@ FILING_LABELS = {"annual_plan": "年初方案及人员备案", "changes": "人�
 DECIDED = ("decided", "published")
 
 
-def _period(filing: Filing) -> str:
-    return f"{filing.year}年" if not filing.quarter else f"{filing.year}年第{filing.quarter}季度"
-
-
 def tell_filing_reviewed(session: Session, filing: Filing) -> int:
     """Unit HR hears that the county office accepted or returned a filing. Once per review. Returns how many."""
     unit = session.get(Unit, filing.unit_id)
     label = FILING_LABELS.get(filing.kind, "备案")
-    what = f"{unit.name}{_period(filing)}{label}"
+    what = f"{unit.name}{period_label(filing.year, filing.quarter)}{label}"
     if filing.state == "returned":
         then = ("本季度考核已退回“党委(党组)审定”阶段，请按原因修改、重新审定并公示后再报送。"
                 if filing.kind == "results" else "请按原因修改后重新报送。")
@@ -37,7 +34,7 @@ def tell_filing_reviewed(session: Session, filing: Filing) -> int:
         facts = {"lead": f"退回原因：{filing.return_reason}"}
     else:
         text, title = f"{what}已通过县公务员办审核。", "备案已通过"
-        facts = {"lead": f"{_period(filing)}{label}"}
+        facts = {"lead": f"{period_label(filing.year, filing.quarter)}{label}"}
     when = filing.reviewed_at.isoformat() if filing.reviewed_at else ""
     told = 0
     for pid in unit_hr(session, filing.unit_id):
